@@ -1,0 +1,725 @@
+//! The engine: owns the state tables and the order of the stages.
+//!
+//! State lives in flat tables: per-GPU state in blocks of racks ([`Block`], structure of
+//! arrays), per-rack results and accumulators, per-CDU loop temperatures, the facility plant
+//! and the supply. Kernels are the free functions of [`crate::model`]; the engine holds the
+//! parameters, scratch buffers and counters.
+//!
+//! # One step ([`Engine::step`]), in this order
+//! 1. **Workload** — each job's shares of idle, checkpoint and run time over the step.
+//! 2. **Events** — which faults and changes are active at the step's start.
+//! 3. **Caps** — the site power limit (power-cap events, supply shortfall) becomes a per-GPU
+//!    cap by an integral controller on the last step's facility power.
+//! 4. **GPUs and racks** (parallel over blocks of racks) — per rack: utilisation per job
+//!    segment, the GPU kernel against the rack's coolant supply temperature, rack overhead,
+//!    PSU losses, heat split into liquid and air.
+//! 5. **Reduction** — racks folded in order into CDU and site totals (deterministic).
+//! 6. **CDUs** — each technology loop against the facility water.
+//! 7. **Plant** — facility water, dry coolers, chiller, heat reuse, air side.
+//! 8. **Electrical chain** — IT, losses, facility power, PUE.
+//! 9. **Supply** — dispatch of sources and battery against facility power.
+//! 10. **Record** — step values to the recorder, summary accumulators, energy account.
+//!
+//! Coupling between stages is explicit in time: the GPUs see the coolant temperature of the
+//! previous step's CDU stage, the CDUs see the previous step's facility water.
+//! Determinism: every per-rack sum is computed in a fixed order inside the rack, and racks
+//! are folded sequentially, so results are bit-identical for any thread count.
+
+pub mod run;
+
+use crate::model::cdu::{self, CduDesign};
+use crate::model::electrical;
+use crate::model::gpu::{self, GpuState, KernelParams, SegmentInput};
+use crate::model::workload::{JobRuntime, JobStep};
+use crate::output::recorder::StepValues;
+use crate::rng::{normal, Stream};
+use crate::scenario::{EventKind, Scenario};
+use rayon::prelude::*;
+
+/// One job's share of a rack: GPUs `[lo, hi)` of the rack.
+#[derive(Debug, Clone, Copy)]
+pub struct Segment {
+    /// First GPU within the rack.
+    pub lo: usize,
+    /// One past the last GPU within the rack.
+    pub hi: usize,
+    /// Job index, or `None` for idle GPUs.
+    pub job: Option<usize>,
+    /// Rack index within the job.
+    pub rack_in_job: usize,
+}
+
+/// Per-rack results of one step.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RackStep {
+    /// GPU board power (W).
+    pub gpu_w: f64,
+    /// Rack input power, PSU included (W).
+    pub it_w: f64,
+    /// Heat into the cold plates (W).
+    pub q_liquid_w: f64,
+    /// Heat to air (W).
+    pub q_air_w: f64,
+    /// Σ GPU temperatures (°C).
+    pub temp_sum_c: f64,
+    /// Max GPU temperature (°C).
+    pub temp_max_c: f64,
+    /// Σ GPU temperature change (K).
+    pub dtemp_sum_k: f64,
+    /// GPUs throttling.
+    pub throttled: f64,
+    /// GPUs shut down.
+    pub offline: f64,
+    /// Delivered compute (GPU units).
+    pub compute: f64,
+    /// Demanded compute (GPU units).
+    pub demand: f64,
+}
+
+/// Per-rack accumulators for `racks.csv`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RackAcc {
+    /// ∫ mean GPU temperature dt (°C·s).
+    pub temp_int: f64,
+    /// Max GPU temperature (°C).
+    pub temp_max_c: f64,
+    /// IT energy (J).
+    pub energy_j: f64,
+    /// Throttled GPU-seconds.
+    pub throttled_gpu_s: f64,
+    /// GPU-seconds offline.
+    pub offline_gpu_s: f64,
+}
+
+/// A block of consecutive racks and their GPUs' state.
+#[derive(Debug, Clone)]
+pub struct Block {
+    /// First rack.
+    pub first_rack: usize,
+    /// Racks in the block.
+    pub racks: usize,
+    /// GPU state, `racks × gpus_per_rack` long.
+    pub gpus: GpuState,
+    /// Cap level currently written into `gpus.cap_w` (W).
+    pub cap_level_w: f32,
+    /// Accumulators, one per rack.
+    pub acc: Vec<RackAcc>,
+}
+
+/// Read-only per-step inputs of the parallel stage.
+struct StepCtx<'a> {
+    kp: &'a KernelParams,
+    t0: f64,
+    t1: f64,
+    dt: f64,
+    jobs: &'a [JobRuntime],
+    job_steps: &'a [JobStep],
+    segments: &'a [Vec<Segment>],
+    cdu_of_rack: &'a [u32],
+    cdu_supply_c: &'a [f64],
+    gpus_per_rack: usize,
+    overhead_w: f64,
+    psu_rated_w: f64,
+    psu_peak: f64,
+    capture: f64,
+    c_th: f64,
+    cap_level_w: f32,
+}
+
+/// The engine.
+pub struct Engine {
+    /// The scenario.
+    pub sc: Scenario,
+    kp: KernelParams,
+    /// GPU blocks.
+    pub blocks: Vec<Block>,
+    /// Per-rack results of the last step.
+    pub rack_step: Vec<RackStep>,
+    /// Job segments per rack.
+    pub segments: Vec<Vec<Segment>>,
+    /// Jobs.
+    pub jobs: Vec<JobRuntime>,
+    job_steps: Vec<JobStep>,
+    /// CDU of each rack.
+    pub cdu_of_rack: Vec<u32>,
+    cdu_design: Vec<CduDesign>,
+    /// TCS supply temperature per CDU (°C).
+    pub cdu_supply_c: Vec<f64>,
+    cdu_return_c: Vec<f64>,
+    cdu_q_liquid_w: Vec<f64>,
+    /// Facility plant.
+    pub plant: crate::model::plant_side::Plant,
+    /// Supply side.
+    pub supply: crate::model::supply_side::SupplySide,
+    weather: Box<dyn crate::model::weather::WeatherSource>,
+    /// Steps taken.
+    pub step_index: u64,
+    /// Current site GPU cap level (W per GPU; +∞ = none).
+    pub cap_level_w: f64,
+    last: StepValues,
+    /// Energy and metric accumulators.
+    pub acc: crate::engine::run::Accumulators,
+}
+
+/// Racks per block: large enough that scheduling does not dominate, small enough to
+/// balance across threads. The result does not depend on it.
+pub fn block_racks(racks: usize, gpus_per_rack: usize) -> usize {
+    let target_gpus = 6912usize;
+    (target_gpus / gpus_per_rack.max(1)).clamp(1, racks.max(1))
+}
+
+impl Engine {
+    /// Builds the state tables for a resolved scenario.
+    pub fn new(sc: Scenario) -> crate::Result<Self> {
+        let weather = crate::model::weather_source(&sc)?;
+        let kp = KernelParams::new(&sc.gpu, sc.step_s);
+        let racks = sc.racks as usize;
+        let gpr = sc.gpus_per_rack as usize;
+        // Job placement: whole racks in declaration order.
+        let mut failures: Vec<Vec<f64>> = vec![Vec::new(); sc.jobs.len()];
+        for e in &sc.events {
+            if let EventKind::JobFailure { job } = e.kind {
+                failures[job].push(e.at_s);
+            }
+        }
+        let mut jobs = Vec::new();
+        let mut next_rack = 0;
+        for (i, j) in sc.jobs.iter().enumerate() {
+            let rt = JobRuntime::new(
+                j.clone(),
+                i,
+                next_rack,
+                gpr,
+                sc.seed,
+                sc.start_unix_s,
+                sc.duration_s,
+                &failures[i],
+            );
+            next_rack += rt.racks;
+            jobs.push(rt);
+        }
+        let mut segments = vec![Vec::new(); racks];
+        for (r, seg) in segments.iter_mut().enumerate() {
+            let job = jobs
+                .iter()
+                .find(|j| r >= j.first_rack && r < j.first_rack + j.racks);
+            match job {
+                Some(j) => {
+                    let in_job = r - j.first_rack;
+                    let n = if in_job + 1 == j.racks {
+                        j.gpus_in_last_rack
+                    } else {
+                        gpr
+                    };
+                    seg.push(Segment {
+                        lo: 0,
+                        hi: n,
+                        job: Some(j.index),
+                        rack_in_job: in_job,
+                    });
+                    if n < gpr {
+                        seg.push(Segment {
+                            lo: n,
+                            hi: gpr,
+                            job: None,
+                            rack_in_job: 0,
+                        });
+                    }
+                }
+                None => seg.push(Segment {
+                    lo: 0,
+                    hi: gpr,
+                    job: None,
+                    rack_in_job: 0,
+                }),
+            }
+        }
+        // GPU blocks.
+        let per_block = block_racks(racks, gpr);
+        let t_init = sc.cooling.tcs_supply_setpoint_c as f32;
+        let seed = sc.seed;
+        let var = sc.power_variation_frac;
+        let mut blocks = Vec::new();
+        let mut r0 = 0;
+        while r0 < racks {
+            let n = per_block.min(racks - r0);
+            let base = r0 * gpr;
+            let gpus = GpuState::new(n * gpr, t_init, |i| {
+                let id = (base + i) as u64;
+                (1.0 + var * normal(seed, Stream::GpuFactor, id, 0).clamp(-3.0, 3.0)) as f32
+            });
+            blocks.push(Block {
+                first_rack: r0,
+                racks: n,
+                gpus,
+                cap_level_w: f32::INFINITY,
+                acc: vec![
+                    RackAcc {
+                        temp_max_c: f64::MIN,
+                        ..Default::default()
+                    };
+                    n
+                ],
+            });
+            r0 += n;
+        }
+        // CDUs: contiguous blocks of racks, sized for the design liquid heat.
+        let co = &sc.cooling;
+        let cdus = co.cdus as usize;
+        let mut cdu_of_rack = vec![0u32; racks];
+        let mut cdu_design = Vec::with_capacity(cdus);
+        let rack_design_liquid_w = co.liquid_capture_frac * sc.rack_design_w();
+        let rack_flow_kg_s =
+            rack_design_liquid_w / 1000.0 * co.flow_lpm_per_kw / 60.0 / 1000.0 * co.density_kg_m3;
+        for c in 0..cdus {
+            let lo = c * racks / cdus;
+            let hi = (c + 1) * racks / cdus;
+            for x in &mut cdu_of_rack[lo..hi] {
+                *x = c as u32;
+            }
+            let n = (hi - lo) as f64;
+            cdu_design.push(CduDesign::size(
+                rack_design_liquid_w * n,
+                rack_flow_kg_s * n,
+                co.fws_design_dt_k,
+                co.cp_j_kg_k,
+                co.density_kg_m3,
+                co.tcs_volume_m3,
+                co.cdu_approach_k,
+                co.tcs_pump_head_pa,
+                co.pump_efficiency_frac,
+            ));
+        }
+        let plant = crate::model::plant_side::Plant::new(&sc);
+        let supply = crate::model::supply_side::SupplySide::new(&sc)?;
+        let n_jobs = jobs.len();
+        Ok(Engine {
+            kp,
+            blocks,
+            rack_step: vec![RackStep::default(); racks],
+            segments,
+            jobs,
+            job_steps: vec![JobStep::default(); n_jobs],
+            cdu_of_rack,
+            cdu_design,
+            cdu_supply_c: vec![co.tcs_supply_setpoint_c; cdus],
+            cdu_return_c: vec![co.tcs_supply_setpoint_c; cdus],
+            cdu_q_liquid_w: vec![0.0; cdus],
+            plant,
+            supply,
+            weather,
+            step_index: 0,
+            cap_level_w: f64::INFINITY,
+            last: StepValues::default(),
+            acc: crate::engine::run::Accumulators {
+                swing: Some(crate::model::supply::swing::SwingMeter::new(
+                    sc.step_s,
+                    (sc.it_capacity_w() * 1e-6 / sc.step_s.min(1.0)).max(1.0),
+                )),
+                ..Default::default()
+            },
+            sc,
+        })
+    }
+
+    /// Total GPUs.
+    pub fn gpus(&self) -> u64 {
+        self.sc.gpus()
+    }
+
+    /// Heat stored in GPUs, TCS loops and plant relative to 0 °C (J).
+    pub fn stored_heat_j(&self) -> f64 {
+        let c = f64::from(self.kp.c_j_per_k);
+        let gpu: f64 = self
+            .blocks
+            .iter()
+            .map(|b| b.gpus.temp_c.iter().map(|&t| f64::from(t)).sum::<f64>())
+            .sum::<f64>()
+            * c;
+        let tcs: f64 = self
+            .cdu_design
+            .iter()
+            .zip(&self.cdu_supply_c)
+            .map(|(d, t)| d.c_j_k * t)
+            .sum();
+        gpu + tcs + self.plant.stored_heat_j()
+    }
+
+    /// The last step's recorded values.
+    pub fn last(&self) -> &StepValues {
+        &self.last
+    }
+
+    /// Advances one step; returns its values.
+    pub fn step(&mut self) -> StepValues {
+        let sc = &self.sc;
+        let dt = sc.step_s;
+        let t0 = self.step_index as f64 * dt;
+        let t1 = t0 + dt;
+        let unix = sc.start_unix_s + t0;
+
+        // 1. Workload.
+        for (js, j) in self.job_steps.iter_mut().zip(&self.jobs) {
+            *js = j.job_step(t0, t1);
+        }
+
+        // 2. Events active at t0.
+        let mut pump_flow = vec![1.0f64; self.cdu_design.len()];
+        let mut heat_wave_k = sc.heat_wave_k;
+        let mut coolers_out = 0u32;
+        let mut hydro_avail = 1.0f64;
+        let mut site_cap_w: Option<f64> = None;
+        for e in &sc.events {
+            if t0 + 1e-9 >= e.at_s && t0 < e.at_s + e.duration_s {
+                match e.kind {
+                    EventKind::CduPumpFailure { cdu } => pump_flow[cdu as usize] = 0.0,
+                    EventKind::HeatWave { offset_k } => heat_wave_k += offset_k,
+                    EventKind::DryCoolerOutage { units } => coolers_out += units,
+                    EventKind::HydroOutage { fraction } => hydro_avail *= 1.0 - fraction,
+                    EventKind::PowerCap { cap_w } => {
+                        site_cap_w = Some(site_cap_w.map_or(cap_w, |c: f64| c.min(cap_w)))
+                    }
+                    EventKind::JobFailure { .. } => {}
+                }
+            }
+        }
+        let weather = self.weather.sample(unix);
+        let ambient_c = weather.dry_bulb_c + heat_wave_k;
+
+        // 3. Caps: the site limit from events and the supply, as a per-GPU cap level.
+        let supply_limit_w = self.supply.limit_w(
+            t0,
+            dt,
+            &weather,
+            hydro_avail,
+            self.last.facility_power_mw * 1e6,
+        );
+        let limit_w = match (site_cap_w, supply_limit_w) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let n_gpus_total = sc.gpus() as f64;
+        self.cap_level_w = cap_level(
+            self.cap_level_w,
+            self.step_index,
+            &self.last,
+            n_gpus_total,
+            sc,
+            limit_w,
+        );
+
+        // 4. GPUs and racks, in parallel over blocks.
+        let ctx = StepCtx {
+            kp: &self.kp,
+            t0,
+            t1,
+            dt,
+            jobs: &self.jobs,
+            job_steps: &self.job_steps,
+            segments: &self.segments,
+            cdu_of_rack: &self.cdu_of_rack,
+            cdu_supply_c: &self.cdu_supply_c,
+            gpus_per_rack: sc.gpus_per_rack as usize,
+            overhead_w: sc.rack_overhead_w,
+            psu_rated_w: sc.power.psu_rated_w,
+            psu_peak: sc.power.psu_efficiency_frac,
+            capture: sc.cooling.liquid_capture_frac,
+            c_th: sc.gpu.c_th_j_per_k,
+            cap_level_w: self.cap_level_w as f32,
+        };
+        let per_block = self.blocks.first().map_or(1, |b| b.racks);
+        self.blocks
+            .par_iter_mut()
+            .zip(self.rack_step.par_chunks_mut(per_block))
+            .for_each(|(b, out)| step_block(&ctx, b, out));
+
+        // 5. Reduction, racks in order.
+        let mut tot = RackStep {
+            temp_max_c: f64::MIN,
+            ..Default::default()
+        };
+        self.cdu_q_liquid_w.iter_mut().for_each(|q| *q = 0.0);
+        for (r, rs) in self.rack_step.iter().enumerate() {
+            tot.gpu_w += rs.gpu_w;
+            tot.it_w += rs.it_w;
+            tot.q_liquid_w += rs.q_liquid_w;
+            tot.q_air_w += rs.q_air_w;
+            tot.temp_sum_c += rs.temp_sum_c;
+            tot.temp_max_c = tot.temp_max_c.max(rs.temp_max_c);
+            tot.throttled += rs.throttled;
+            tot.offline += rs.offline;
+            tot.compute += rs.compute;
+            tot.demand += rs.demand;
+            self.cdu_q_liquid_w[self.cdu_of_rack[r] as usize] += rs.q_liquid_w;
+        }
+
+        // 6. CDUs.
+        let co = &sc.cooling;
+        let t_fws = self.plant.supply_c();
+        let (mut q_hx, mut pump_w, mut sup_w, mut ret_w, mut flow_w) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        #[allow(clippy::needless_range_loop)]
+        for c in 0..self.cdu_design.len() {
+            let s = cdu::step(
+                &self.cdu_design[c],
+                self.cdu_supply_c[c],
+                co.tcs_supply_setpoint_c,
+                co.cdu_control_tau_s,
+                self.cdu_q_liquid_w[c],
+                pump_flow[c],
+                t_fws,
+                dt,
+            );
+            self.cdu_supply_c[c] = s.supply_c;
+            self.cdu_return_c[c] = s.return_c;
+            q_hx += s.q_hx_w;
+            pump_w += s.pump_w;
+            let m = self.cdu_design[c].tcs_flow_kg_s * pump_flow[c];
+            sup_w += m * s.supply_c;
+            ret_w += m * s.return_c;
+            flow_w += m;
+        }
+        let (tcs_supply_c, tcs_return_c) = if flow_w > 0.0 {
+            (sup_w / flow_w, ret_w / flow_w)
+        } else {
+            let n = self.cdu_supply_c.len() as f64;
+            let m = self.cdu_supply_c.iter().sum::<f64>() / n;
+            (m, m)
+        };
+
+        // 7. Plant.
+        let po = self
+            .plant
+            .step(q_hx, tot.q_air_w, ambient_c, dt, coolers_out, unix);
+
+        // 8. Electrical chain.
+        let cooling_w = pump_w + po.cooling_power_w;
+        let fac = electrical::facility(
+            tot.it_w,
+            cooling_w,
+            sc.power.facility_base_w,
+            sc.power.distribution_efficiency_frac,
+            sc.power.mechanical_efficiency_frac,
+        );
+
+        // 9. Supply.
+        let sup = self
+            .supply
+            .dispatch(t0, dt, &weather, hydro_avail, fac.facility_w);
+
+        // 10. Record.
+        let n_gpus = self.gpus() as f64;
+        let mw = 1e-6;
+        let v = StepValues {
+            it_power_mw: tot.it_w * mw,
+            gpu_power_mw: tot.gpu_w * mw,
+            cooling_power_mw: cooling_w * mw,
+            electrical_loss_mw: fac.electrical_loss_w * mw,
+            facility_power_mw: fac.facility_w * mw,
+            pue: if tot.it_w > 0.0 {
+                fac.facility_w / tot.it_w
+            } else {
+                0.0
+            },
+            ambient_c,
+            fws_supply_c: po.fws_supply_c,
+            fws_return_c: po.fws_return_c,
+            tcs_supply_c,
+            tcs_return_c,
+            gpu_temp_mean_c: tot.temp_sum_c / n_gpus,
+            gpu_temp_max_c: tot.temp_max_c,
+            throttled_gpu_frac: tot.throttled / n_gpus,
+            heat_to_liquid_mw: tot.q_liquid_w * mw,
+            heat_rejected_mw: po.heat_rejected_w * mw,
+            heat_reused_mw: po.heat_reused_w * mw,
+            hydro_mw: sup.hydro_mw,
+            wind_mw: sup.wind_mw,
+            solar_mw: sup.solar_mw,
+            grid_import_mw: sup.grid_import_mw,
+            battery_mw: sup.battery_mw,
+            battery_soc_frac: sup.battery_soc_frac,
+            curtailed_mw: sup.curtailed_mw,
+            unserved_mw: sup.unserved_mw,
+            compute_delivered_frac: if tot.demand > 0.0 {
+                tot.compute / tot.demand
+            } else {
+                1.0
+            },
+            gas_mw: sup.gas_mw,
+            grid_export_mw: sup.grid_export_mw,
+            heat_to_air_mw: tot.q_air_w * mw,
+            tcs_pump_power_mw: pump_w * mw,
+            fws_pump_power_mw: po.fws_pump_power_w * mw,
+            dry_cooler_fan_power_mw: po.fan_power_w * mw,
+            dry_cooler_fan_speed_frac: po.fan_speed_frac,
+            air_side_fan_power_mw: po.air_side_fan_power_w * mw,
+            chiller_load_mw: po.chiller_cooling_w * mw,
+            chiller_power_mw: po.chiller_power_w * mw,
+            heat_pump_power_mw: po.heat_pump_power_w * mw,
+            gpus_offline: tot.offline,
+            gpu_cap_w: if self.cap_level_w.is_finite() {
+                self.cap_level_w
+            } else {
+                0.0
+            },
+            facility_power_max_mw: fac.facility_w * mw,
+            net_draw_mw: sup.net_draw_mw,
+            ramp_mw_per_s_max: 0.0,
+            ..Default::default()
+        };
+        let mut v = v;
+        v.ramp_mw_per_s_max = self.acc.add_step(&v, &tot, dt, pump_w, &po, &sup);
+        self.last = v;
+        self.step_index += 1;
+        self.last
+    }
+
+    /// Per-rack accumulators in rack order.
+    pub fn rack_accs(&self) -> Vec<RackAcc> {
+        self.blocks
+            .iter()
+            .flat_map(|b| b.acc.iter().copied())
+            .collect()
+    }
+
+    /// Percentiles of GPU temperatures (°C) from a 0.05 K histogram of every 4th GPU
+    /// (a fixed, deterministic sample; the exact maximum is tracked separately).
+    pub fn temp_percentiles(&self, qs: &[f64]) -> Vec<f64> {
+        const LO: f32 = -20.0;
+        const W: f32 = 0.05;
+        const N: usize = 4000;
+        let hists: Vec<Vec<u32>> = self
+            .blocks
+            .par_iter()
+            .map(|b| {
+                let mut h = vec![0u32; N];
+                for &t in b.gpus.temp_c.iter().step_by(4) {
+                    let i = ((t - LO) / W).clamp(0.0, (N - 1) as f32) as usize;
+                    h[i] += 1;
+                }
+                h
+            })
+            .collect();
+        let mut h = vec![0u64; N];
+        for hb in &hists {
+            for (a, b) in h.iter_mut().zip(hb) {
+                *a += u64::from(*b);
+            }
+        }
+        let total: u64 = h.iter().sum();
+        qs.iter()
+            .map(|q| {
+                let target = (q * total as f64).ceil().max(1.0) as u64;
+                let mut c = 0;
+                for (i, n) in h.iter().enumerate() {
+                    c += n;
+                    if c >= target {
+                        return f64::from(LO) + (i as f64 + 0.5) * f64::from(W);
+                    }
+                }
+                f64::NAN
+            })
+            .collect()
+    }
+}
+
+/// Integral controller from the site limit (W, facility power) to a per-GPU cap level (W):
+/// `L ← L + (limit − P_facility)/(m·N_online)`, with `m` the marginal facility watts per GPU
+/// watt (PSU, distribution and ~3 % cooling). No limit, or a limit far above the draw,
+/// gives no cap (+∞).
+fn cap_level(
+    level_w: f64,
+    step_index: u64,
+    last: &StepValues,
+    n_gpus: f64,
+    sc: &Scenario,
+    limit_w: Option<f64>,
+) -> f64 {
+    let Some(limit) = limit_w else {
+        return f64::INFINITY;
+    };
+    let prev_fac = last.facility_power_mw * 1e6;
+    let prev_gpu = last.gpu_power_mw * 1e6;
+    let online = (n_gpus - last.gpus_offline).max(1.0);
+    let m = 1.03 / (sc.power.psu_efficiency_frac * sc.power.distribution_efficiency_frac);
+    let floor = sc.gpu.idle_w * sc.gpu.min_clock_frac;
+    let max_useful = sc.gpu.tdp_w * 2.0;
+    if step_index == 0 {
+        // First step: the level that would just fit if all the draw were GPUs.
+        return (limit / m / online).clamp(floor, max_useful);
+    }
+    let level = if level_w.is_finite() {
+        level_w
+    } else {
+        prev_gpu / online
+    };
+    let next = level + (limit - prev_fac) / m / online;
+    if next >= max_useful && prev_fac < limit {
+        f64::INFINITY
+    } else {
+        next.clamp(floor, max_useful)
+    }
+}
+
+/// Stage 4 for one block: GPUs and rack heat.
+fn step_block(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
+    let gpr = ctx.gpus_per_rack;
+    if b.cap_level_w.to_bits() != ctx.cap_level_w.to_bits() {
+        b.gpus.cap_w.iter_mut().for_each(|c| *c = ctx.cap_level_w);
+        b.cap_level_w = ctx.cap_level_w;
+    }
+    for (k, slot) in out.iter_mut().enumerate().take(b.racks) {
+        let r = b.first_rack + k;
+        let coolant_c = ctx.cdu_supply_c[ctx.cdu_of_rack[r] as usize] as f32;
+        let mut rs = RackStep {
+            temp_max_c: f64::MIN,
+            ..Default::default()
+        };
+        let mut max32 = f32::MIN;
+        for seg in &ctx.segments[r] {
+            let (util, active) = match seg.job {
+                Some(j) => {
+                    let js = &ctx.job_steps[j];
+                    (
+                        ctx.jobs[j].rack_util(js, seg.rack_in_job, r, ctx.t0, ctx.t1),
+                        js.run_frac + js.ckpt_frac > 0.0,
+                    )
+                }
+                None => (0.0, false),
+            };
+            let base = k * gpr;
+            let s = gpu::step_segment(
+                ctx.kp,
+                SegmentInput {
+                    util: util as f32,
+                    coolant_c,
+                    job_active: active,
+                    caps_active: ctx.cap_level_w.is_finite(),
+                },
+                b.gpus.slices(base + seg.lo..base + seg.hi),
+            );
+            rs.gpu_w += s.power_w;
+            rs.temp_sum_c += s.temp_c;
+            rs.dtemp_sum_k += s.dtemp_k;
+            max32 = max32.max(s.temp_max_c);
+            rs.throttled += s.throttled;
+            rs.offline += s.offline;
+            rs.compute += s.compute;
+            rs.demand += s.demand;
+        }
+        rs.temp_max_c = f64::from(max32);
+        let out_w = rs.gpu_w + ctx.overhead_w;
+        rs.it_w = electrical::psu_input_w(out_w, ctx.psu_rated_w, ctx.psu_peak);
+        // Heat leaving the GPUs into their plates over the step, plus overhead and PSU loss.
+        let gpu_heat_w = rs.gpu_w - ctx.c_th * rs.dtemp_sum_k / ctx.dt;
+        let heat_w = gpu_heat_w + ctx.overhead_w + (rs.it_w - out_w);
+        rs.q_liquid_w = ctx.capture * heat_w;
+        rs.q_air_w = heat_w - rs.q_liquid_w;
+        let a = &mut b.acc[k];
+        a.temp_int += rs.temp_sum_c / gpr as f64 * ctx.dt;
+        a.temp_max_c = a.temp_max_c.max(rs.temp_max_c);
+        a.energy_j += rs.it_w * ctx.dt;
+        a.throttled_gpu_s += rs.throttled * ctx.dt;
+        a.offline_gpu_s += rs.offline * ctx.dt;
+        *slot = rs;
+    }
+}

@@ -1,0 +1,517 @@
+//! Running a scenario end to end: the step loop, the recorder, the energy account and the
+//! run folder (`timeseries.csv`, `summary.json`, `summary.md`, `racks.csv`, `ramps.csv`,
+//! `scenario.resolved.toml`).
+
+use super::{Engine, RackStep};
+use crate::error::{FjordError, Result};
+use crate::model::plant_side::PlantOut;
+use crate::model::supply::swing::SwingMeter;
+use crate::model::supply_side::SupplyStep;
+use crate::output::recorder::{fmt_num, Recorder, StepValues};
+use crate::output::runfolder::RunFolder;
+use crate::output::summary::Summary;
+use crate::scenario::Scenario;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// Run-long accumulators (SI, f64), fed once per step.
+#[derive(Debug, Clone, Default)]
+pub struct Accumulators {
+    /// Steps.
+    pub steps: u64,
+    /// Simulated seconds.
+    pub time_s: f64,
+    /// IT energy (J).
+    pub it_j: f64,
+    /// GPU energy (J).
+    pub gpu_j: f64,
+    /// Facility energy (J).
+    pub facility_j: f64,
+    /// Cooling energy (J).
+    pub cooling_j: f64,
+    /// Upstream electrical losses (J).
+    pub loss_j: f64,
+    /// Peak facility power (W).
+    pub peak_facility_w: f64,
+    /// Max GPU temperature (°C).
+    pub gpu_temp_max_c: f64,
+    /// Throttled GPU-seconds.
+    pub throttled_gpu_s: f64,
+    /// Offline GPU-seconds.
+    pub offline_gpu_s: f64,
+    /// Delivered compute (GPU-s).
+    pub compute: f64,
+    /// Demanded compute (GPU-s).
+    pub demand: f64,
+    /// Energy by source (J).
+    pub hydro_j: f64,
+    /// Wind (J).
+    pub wind_j: f64,
+    /// Solar (J).
+    pub solar_j: f64,
+    /// Gas (J).
+    pub gas_j: f64,
+    /// Grid import (J).
+    pub grid_import_j: f64,
+    /// Grid export (J).
+    pub grid_export_j: f64,
+    /// Battery discharge (J).
+    pub battery_out_j: f64,
+    /// Battery charge (J).
+    pub battery_in_j: f64,
+    /// Curtailed (J).
+    pub curtailed_j: f64,
+    /// Unserved (J).
+    pub unserved_j: f64,
+    /// CO₂ (kg).
+    pub carbon_kg: f64,
+    /// Supply balance residual, max |MW|.
+    pub supply_balance_max_mw: f64,
+    /// Heat into the cooling system (J): IT heat plus pump, fan-coil and compressor work.
+    pub heat_in_j: f64,
+    /// Heat out (J): rejected and reused.
+    pub heat_out_j: f64,
+    /// Reused heat (J).
+    pub heat_reused_j: f64,
+    /// Heat-pump electricity (J).
+    pub heat_pump_j: f64,
+    /// Chiller electricity (J).
+    pub chiller_j: f64,
+    /// Seconds with the chiller running.
+    pub chiller_s: f64,
+    /// Seconds with dry-cooler fans at full speed.
+    pub fans_full_s: f64,
+    /// Max FWS supply (°C).
+    pub fws_supply_max_c: f64,
+    /// Max TCS supply (°C).
+    pub tcs_supply_max_c: f64,
+    /// Power-swing meter.
+    pub swing: Option<SwingMeter>,
+    /// Net draw of the previous step (MW).
+    pub prev_net_mw: Option<f64>,
+}
+
+impl Accumulators {
+    /// Adds one step; returns |ramp| of the net draw (MW/s).
+    pub fn add_step(
+        &mut self,
+        v: &StepValues,
+        tot: &RackStep,
+        dt: f64,
+        cdu_pump_w: f64,
+        po: &PlantOut,
+        sup: &SupplyStep,
+    ) -> f64 {
+        let mw = 1e6 * dt;
+        self.steps += 1;
+        self.time_s += dt;
+        self.it_j += v.it_power_mw * mw;
+        self.gpu_j += v.gpu_power_mw * mw;
+        self.facility_j += v.facility_power_mw * mw;
+        self.cooling_j += v.cooling_power_mw * mw;
+        self.loss_j += v.electrical_loss_mw * mw;
+        self.peak_facility_w = self.peak_facility_w.max(v.facility_power_mw * 1e6);
+        self.gpu_temp_max_c = if self.steps == 1 {
+            v.gpu_temp_max_c
+        } else {
+            self.gpu_temp_max_c.max(v.gpu_temp_max_c)
+        };
+        self.throttled_gpu_s += tot.throttled * dt;
+        self.offline_gpu_s += tot.offline * dt;
+        self.compute += tot.compute * dt;
+        self.demand += tot.demand * dt;
+        self.hydro_j += sup.hydro_mw * mw;
+        self.wind_j += sup.wind_mw * mw;
+        self.solar_j += sup.solar_mw * mw;
+        self.gas_j += sup.gas_mw * mw;
+        self.grid_import_j += sup.grid_import_mw * mw;
+        self.grid_export_j += sup.grid_export_mw * mw;
+        self.battery_out_j += sup.battery_mw.max(0.0) * mw;
+        self.battery_in_j += (-sup.battery_mw).max(0.0) * mw;
+        self.curtailed_j += sup.curtailed_mw * mw;
+        self.unserved_j += sup.unserved_mw * mw;
+        self.carbon_kg += sup.carbon_kg;
+        self.supply_balance_max_mw = self.supply_balance_max_mw.max(sup.balance_error_mw.abs());
+        self.heat_in_j += (tot.it_w + cdu_pump_w + po.work_in_w) * dt;
+        self.heat_out_j += (po.heat_rejected_w + po.heat_reused_w) * dt;
+        self.heat_reused_j += po.heat_reused_w * dt;
+        self.heat_pump_j += po.heat_pump_power_w * dt;
+        self.chiller_j += po.chiller_power_w * dt;
+        if po.chiller_cooling_w > 1.0 {
+            self.chiller_s += dt;
+        }
+        if po.fan_speed_frac >= 0.999 {
+            self.fans_full_s += dt;
+        }
+        self.fws_supply_max_c = if self.steps == 1 {
+            v.fws_supply_c
+        } else {
+            self.fws_supply_max_c.max(v.fws_supply_c)
+        };
+        self.tcs_supply_max_c = if self.steps == 1 {
+            v.tcs_supply_c
+        } else {
+            self.tcs_supply_max_c.max(v.tcs_supply_c)
+        };
+        if let Some(s) = self.swing.as_mut() {
+            s.push(sup.net_draw_mw, v.facility_power_mw);
+        }
+        let ramp = self
+            .prev_net_mw
+            .map_or(0.0, |p| (sup.net_draw_mw - p).abs() / dt);
+        self.prev_net_mw = Some(sup.net_draw_mw);
+        ramp
+    }
+}
+
+/// Options of one run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Worker threads (None = all cores).
+    pub threads: Option<usize>,
+}
+
+/// What a finished run returns.
+#[derive(Debug, Clone)]
+pub struct RunResult {
+    /// The run folder.
+    pub dir: PathBuf,
+    /// The summary.
+    pub summary: Summary,
+}
+
+/// Builds a dedicated thread pool (`--threads N`) or the default one.
+pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    let mut b = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = threads {
+        b = b.num_threads(n.max(1));
+    }
+    b.build()
+        .map_err(|e| FjordError::Other(format!("cannot start worker threads: {e}")))
+}
+
+/// Runs `sc` into the run folder `dest`, calling `progress(steps_done, steps_total)`
+/// now and then. The folder appears only when the run is complete.
+pub fn run(
+    sc: Scenario,
+    dest: &Path,
+    opts: &RunOptions,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<RunResult> {
+    let pool = thread_pool(opts.threads)?;
+    pool.install(|| run_in_pool(sc, dest, progress))
+}
+
+fn run_in_pool(
+    sc: Scenario,
+    dest: &Path,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<RunResult> {
+    let mut engine = Engine::new(sc)?;
+    let folder = RunFolder::create(dest)?;
+    let ts_path = folder.file("timeseries.csv");
+    let file = std::fs::File::create(&ts_path).map_err(|e| FjordError::io(&ts_path, e))?;
+    let mut rec = Recorder::new(BufWriter::new(file), engine.sc.start_unix_s)
+        .map_err(|e| FjordError::io(&ts_path, e))?;
+    let total = engine.sc.steps();
+    let per_window = (engine.sc.record_every_s / engine.sc.step_s)
+        .round()
+        .max(1.0) as u64;
+    let stored0 = engine.stored_heat_j();
+    let qs = [0.05, 0.25, 0.5, 0.75, 0.95];
+    let t_start = std::time::Instant::now();
+    let report_every = (total / 500).max(1);
+    for k in 0..total {
+        let mut v = engine.step();
+        if (k + 1) % per_window == 0 || k + 1 == total {
+            let p = engine.temp_percentiles(&qs);
+            v.gpu_temp_p05_c = p[0];
+            v.gpu_temp_p25_c = p[1];
+            v.gpu_temp_p50_c = p[2];
+            v.gpu_temp_p75_c = p[3];
+            v.gpu_temp_p95_c = p[4];
+        }
+        rec.push(k as f64 * engine.sc.step_s, &v);
+        if (k + 1) % per_window == 0 || k + 1 == total {
+            rec.flush().map_err(|e| FjordError::io(&ts_path, e))?;
+        }
+        if k % report_every == 0 {
+            progress(k, total);
+        }
+    }
+    let wall_s = t_start.elapsed().as_secs_f64();
+    progress(total, total);
+    let mut w = rec.into_inner();
+    w.flush().map_err(|e| FjordError::io(&ts_path, e))?;
+    drop(w);
+    let stored1 = engine.stored_heat_j();
+    let summary = summarise(&engine, stored1 - stored0, wall_s);
+    folder.write("summary.json", &summary.to_json())?;
+    folder.write("summary.md", &summary_md(&engine, &summary))?;
+    folder.write("racks.csv", &racks_csv(&engine))?;
+    folder.write(
+        "scenario.resolved.toml",
+        &crate::scenario::resolved_toml(&engine.sc),
+    )?;
+    if let Some(s) = &engine.acc.swing {
+        let mut t = String::from("ramp_mw_per_s,count\n");
+        for (c, n) in s.histogram() {
+            t.push_str(&format!("{},{n}\n", fmt_num(c)));
+        }
+        folder.write("ramps.csv", &t)?;
+    }
+    let dir = folder.commit()?;
+    Ok(RunResult { dir, summary })
+}
+
+/// The summary metrics of a finished engine.
+pub fn summarise(e: &Engine, stored_change_j: f64, wall_s: f64) -> Summary {
+    let a = &e.acc;
+    let mwh = 1.0 / 3.6e9;
+    let mut s = Summary::default();
+    s.text("scenario_name", &e.sc.name);
+    s.num("it_energy_mwh", a.it_j * mwh);
+    s.num("facility_energy_mwh", a.facility_j * mwh);
+    s.num(
+        "pue",
+        if a.it_j > 0.0 {
+            a.facility_j / a.it_j
+        } else {
+            0.0
+        },
+    );
+    s.num("peak_facility_power_mw", a.peak_facility_w * 1e-6);
+    let sw = a.swing.as_ref().map(|m| m.summary());
+    s.num(
+        "max_ramp_mw_per_s",
+        sw.as_ref().map_or(0.0, |x| x.net_draw.max_ramp_mw_per_s),
+    );
+    s.num(
+        "max_ramp_mw_per_min",
+        sw.as_ref().map_or(0.0, |x| x.net_draw.max_ramp_mw_per_min),
+    );
+    s.num(
+        "max_facility_ramp_mw_per_s",
+        sw.as_ref().map_or(0.0, |x| x.facility.max_ramp_mw_per_s),
+    );
+    s.num(
+        "max_facility_ramp_mw_per_min",
+        sw.as_ref().map_or(0.0, |x| x.facility.max_ramp_mw_per_min),
+    );
+    s.num(
+        "max_minute_swing_mw",
+        sw.as_ref().map_or(0.0, |x| x.net_draw.max_minute_swing_mw),
+    );
+    s.num(
+        "mean_minute_swing_mw",
+        sw.as_ref().map_or(0.0, |x| x.net_draw.mean_minute_swing_mw),
+    );
+    s.num(
+        "ramp_p50_mw_per_s",
+        sw.as_ref().map_or(0.0, |x| x.ramp_p50_mw_per_s),
+    );
+    s.num(
+        "ramp_p99_mw_per_s",
+        sw.as_ref().map_or(0.0, |x| x.ramp_p99_mw_per_s),
+    );
+    match sw.as_ref().and_then(|x| x.band) {
+        Some(b) => {
+            s.num("swing_band_share_frac", b.share_frac);
+            s.num("swing_band_high_hz", b.high_hz);
+        }
+        None => s.text("swing_band_share_frac", "n/a (step > 5 s or run < 100 s)"),
+    }
+    s.num("gpu_temp_max_c", a.gpu_temp_max_c);
+    s.num("throttled_gpu_hours", a.throttled_gpu_s / 3600.0);
+    s.num("offline_gpu_hours", a.offline_gpu_s / 3600.0);
+    s.num(
+        "compute_delivered_frac",
+        if a.demand > 0.0 {
+            a.compute / a.demand
+        } else {
+            1.0
+        },
+    );
+    let supplied = a.hydro_j + a.wind_j + a.solar_j + a.gas_j + a.grid_import_j;
+    let renewable = if e.supply.modelled() {
+        a.hydro_j + a.wind_j + a.solar_j
+    } else {
+        0.0
+    };
+    s.num(
+        "renewable_frac",
+        if supplied > 0.0 {
+            renewable / supplied
+        } else {
+            0.0
+        },
+    );
+    s.num("grid_import_mwh", a.grid_import_j * mwh);
+    s.num("grid_export_mwh", a.grid_export_j * mwh);
+    s.num("hydro_mwh", a.hydro_j * mwh);
+    s.num("wind_mwh", a.wind_j * mwh);
+    s.num("solar_mwh", a.solar_j * mwh);
+    s.num("gas_mwh", a.gas_j * mwh);
+    s.num("carbon_t", a.carbon_kg / 1000.0);
+    s.num("heat_reused_mwh", a.heat_reused_j * mwh);
+    s.num("unserved_mwh", a.unserved_j * mwh);
+    s.num("curtailed_mwh", a.curtailed_j * mwh);
+    if let Some(st) = e.supply.state.as_ref() {
+        s.num("battery_cycles", st.battery.equivalent_full_cycles());
+        s.num("battery_loss_mwh", st.battery.loss_mwh);
+    } else {
+        s.num("battery_cycles", 0.0);
+        s.num("battery_loss_mwh", 0.0);
+    }
+    s.num("supply_balance_max_error_mw", a.supply_balance_max_mw);
+    s.num("cooling_energy_mwh", a.cooling_j * mwh);
+    s.num("electrical_loss_mwh", a.loss_j * mwh);
+    s.num(
+        "ppue_cooling",
+        if a.it_j > 0.0 {
+            (a.it_j + a.cooling_j) / a.it_j
+        } else {
+            0.0
+        },
+    );
+    s.num(
+        "ere",
+        if a.it_j > 0.0 {
+            (a.facility_j - a.heat_reused_j) / a.it_j
+        } else {
+            0.0
+        },
+    );
+    s.num("chiller_hours", a.chiller_s / 3600.0);
+    s.num("chiller_energy_mwh", a.chiller_j * mwh);
+    s.num("heat_pump_energy_mwh", a.heat_pump_j * mwh);
+    s.num("dry_cooler_full_fan_hours", a.fans_full_s / 3600.0);
+    s.num("fws_supply_max_c", a.fws_supply_max_c);
+    s.num("tcs_supply_max_c", a.tcs_supply_max_c);
+    let err = (a.heat_in_j - a.heat_out_j - stored_change_j) / a.heat_in_j.max(1.0);
+    s.num("energy_balance_error_frac", err.abs());
+    s.num("heat_in_mwh", a.heat_in_j * mwh);
+    s.num("heat_out_mwh", a.heat_out_j * mwh);
+    s.num("heat_stored_change_mwh", stored_change_j * mwh);
+    s.int(
+        "job_failures",
+        e.jobs.iter().map(|j| j.failures as u64).sum(),
+    );
+    s.num("throttle_c", e.sc.gpu.throttle_c);
+    s.num("shutdown_c", e.sc.gpu.shutdown_c);
+    s.int("gpus", e.gpus());
+    s.int("racks", u64::from(e.sc.racks));
+    s.int("steps", a.steps);
+    s.num("step_s", e.sc.step_s);
+    s.num("wall_s", wall_s);
+    s.num(
+        "gpu_steps_per_s",
+        if wall_s > 0.0 {
+            e.gpus() as f64 * a.steps as f64 / wall_s
+        } else {
+            0.0
+        },
+    );
+    s
+}
+
+/// Metrics that vary between identical runs (excluded from determinism checks).
+pub const TIMING_KEYS: &[&str] = &["wall_s", "gpu_steps_per_s"];
+
+fn summary_md(e: &Engine, s: &Summary) -> String {
+    let g = |k: &str| s.get_f64(k).unwrap_or(f64::NAN);
+    let mut t = format!("# {}\n\n", e.sc.name);
+    t.push_str(&format!(
+        "{} GPUs ({} racks of {} × {}), {} simulated at a {} step.\n\n",
+        e.gpus(),
+        e.sc.racks,
+        e.sc.gpus_per_rack,
+        e.sc.gpu_name,
+        crate::units::format_duration(e.sc.duration_s),
+        crate::units::format_duration(e.sc.step_s)
+    ));
+    if !e.supply.modelled() {
+        t.push_str("**Supply:** no `[supply]` block — the site draws from an unlimited grid connection (grid import = facility power; carbon not assessed).\n\n");
+    }
+    t.push_str("| metric | value |\n|---|---|\n");
+    let rows: &[(&str, &str, &str)] = &[
+        ("IT energy", "it_energy_mwh", "MWh"),
+        ("Facility energy", "facility_energy_mwh", "MWh"),
+        ("PUE", "pue", ""),
+        ("Peak facility power", "peak_facility_power_mw", "MW"),
+        ("Cooling energy", "cooling_energy_mwh", "MWh"),
+        ("Chiller hours", "chiller_hours", "h"),
+        ("Heat reused", "heat_reused_mwh", "MWh"),
+        ("ERE", "ere", ""),
+        ("Max GPU temperature", "gpu_temp_max_c", "°C"),
+        ("Throttled GPU-hours", "throttled_gpu_hours", "h"),
+        ("Compute delivered", "compute_delivered_frac", ""),
+        ("Max ramp (net draw)", "max_ramp_mw_per_s", "MW/s"),
+        ("Max ramp over 1 min", "max_ramp_mw_per_min", "MW/min"),
+        ("Renewable share", "renewable_frac", ""),
+        ("Grid import", "grid_import_mwh", "MWh"),
+        ("Carbon", "carbon_t", "t CO₂"),
+        ("Unserved", "unserved_mwh", "MWh"),
+        ("Curtailed", "curtailed_mwh", "MWh"),
+        ("Energy balance error", "energy_balance_error_frac", ""),
+        ("Speed", "gpu_steps_per_s", "GPU-steps/s"),
+    ];
+    for (label, key, unit) in rows {
+        t.push_str(&format!("| {label} | {} {unit} |\n", fmt_sig(g(key))));
+    }
+    t.push_str(&format!(
+        "\nJob failures: {}. Full metrics in `summary.json`.\n",
+        s.get("job_failures").and_then(|v| v.as_u64()).unwrap_or(0)
+    ));
+    t
+}
+
+/// Four significant digits for people.
+pub fn fmt_sig(v: f64) -> String {
+    if !v.is_finite() {
+        return "n/a".into();
+    }
+    if v == 0.0 {
+        return "0".into();
+    }
+    let mag = v.abs().log10().floor() as i32;
+    if !(-4..9).contains(&mag) {
+        return format!("{v:.3e}");
+    }
+    let decimals = (3 - mag).max(0) as usize;
+    format!("{v:.decimals$}")
+}
+
+fn racks_csv(e: &Engine) -> String {
+    let mut t = String::from(
+        "rack,cdu,job,gpu_temp_mean_c,gpu_temp_max_c,energy_mwh,throttled_gpu_s,offline_gpu_s\n",
+    );
+    let dur = e.acc.time_s.max(1e-9);
+    for (r, a) in e.rack_accs().iter().enumerate() {
+        let job = e.segments[r]
+            .iter()
+            .find_map(|s| s.job)
+            .map(|j| e.jobs[j].job.name.clone())
+            .unwrap_or_else(|| "idle".into());
+        t.push_str(&format!(
+            "{r},{},{job},{},{},{},{},{}\n",
+            e.cdu_of_rack[r],
+            fmt_num(a.temp_int / dur),
+            fmt_num(a.temp_max_c),
+            fmt_num(a.energy_j / 3.6e9),
+            fmt_num(a.throttled_gpu_s),
+            fmt_num(a.offline_gpu_s)
+        ));
+    }
+    t
+}
+
+/// Convenience for tests and sweeps: run quietly.
+pub fn run_quiet(sc: Scenario, dest: &Path, threads: Option<usize>) -> Result<RunResult> {
+    run(sc, dest, &RunOptions { threads }, &|_, _| {})
+}
+
+/// Unused-field guard for `Scenario` re-export.
+pub fn steps_of(sc: &Scenario) -> u64 {
+    sc.steps()
+}

@@ -1,0 +1,141 @@
+//! Errors of the fjord library.
+//!
+//! Bad input (a scenario, an override, a weather or trace file, a run folder the user named)
+//! is [`FjordError::BadInput`] and maps to exit code 2; everything else maps to exit code 1.
+//! A bad-input error names the file, the line and column where there is one, the dotted key,
+//! what was expected and, for a misspelt key, the nearest valid one.
+
+use std::fmt;
+
+/// Where in the user's input an error was found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Location {
+    /// File (or `--set` / `--vary`) the input came from.
+    pub file: String,
+    /// 1-based line, if known.
+    pub line: Option<usize>,
+    /// 1-based column, if known.
+    pub column: Option<usize>,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(l) = self.line {
+            write!(f, ":{l}")?;
+            if let Some(c) = self.column {
+                write!(f, ":{c}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A library error.
+#[derive(Debug, thiserror::Error)]
+pub enum FjordError {
+    /// The user's input is wrong (exit code 2).
+    #[error("{location}: {}{message}", key_prefix(.key))]
+    BadInput {
+        /// Where.
+        location: Location,
+        /// Dotted key path, e.g. `cluster.racks` (may be empty).
+        key: String,
+        /// What is wrong and what was expected.
+        message: String,
+    },
+    /// An I/O failure while writing results (exit code 1).
+    #[error("{path}: {message}")]
+    Io {
+        /// The file or folder.
+        path: String,
+        /// The OS error text.
+        message: String,
+    },
+    /// Any other failure (exit code 1).
+    #[error("{0}")]
+    Other(String),
+}
+
+fn key_prefix(key: &str) -> String {
+    if key.is_empty() {
+        String::new()
+    } else {
+        format!("key `{key}`: ")
+    }
+}
+
+impl FjordError {
+    /// A bad-input error.
+    pub fn bad(file: &str, line: Option<usize>, key: &str, message: impl Into<String>) -> Self {
+        FjordError::BadInput {
+            location: Location {
+                file: file.to_string(),
+                line,
+                column: None,
+            },
+            key: key.to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// An I/O error on `path`.
+    pub fn io(path: &std::path::Path, e: std::io::Error) -> Self {
+        FjordError::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        }
+    }
+
+    /// The process exit code this error maps to (2 bad input, 1 otherwise).
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            FjordError::BadInput { .. } => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// Result alias.
+pub type Result<T> = std::result::Result<T, FjordError>;
+
+/// Levenshtein distance, for "did you mean" hints.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// The candidate nearest to `word` (by edit distance), if reasonably close.
+pub fn nearest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let best = candidates
+        .iter()
+        .map(|c| (edit_distance(word, c), *c))
+        .min_by_key(|(d, _)| *d)?;
+    let limit = (word.len() / 2).max(3);
+    (best.0 <= limit).then_some(best.1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn nearest_key_finds_typo() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(
+            nearest("rackz", &["racks", "gpu", "gpus_per_rack"]),
+            Some("racks")
+        );
+        assert_eq!(nearest("zzzzzzzzzzzz", &["racks"]), None);
+    }
+}

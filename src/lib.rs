@@ -1,0 +1,146 @@
+//! fjord: a second-by-second simulator of the power and cooling of GPU clusters.
+//!
+//! Data flow: a scenario file is parsed and resolved ([`scenario`]), the [`engine`] advances
+//! the per-GPU, per-rack, per-CDU and plant state tables step by step using the component
+//! models in [`model`], and hands every step to the [`output`] recorder, which writes the run
+//! folder. See ARCHITECTURE.md.
+
+pub mod engine;
+pub mod error;
+pub mod model;
+pub mod output;
+pub mod rng;
+pub mod scenario;
+pub mod units;
+
+pub use error::{FjordError, Result};
+
+/// The summary table printed by `fjord run`.
+pub fn summary_table(s: &output::summary::Summary) -> String {
+    let keys = [
+        ("gpus", ""),
+        ("it_energy_mwh", "MWh"),
+        ("facility_energy_mwh", "MWh"),
+        ("pue", ""),
+        ("peak_facility_power_mw", "MW"),
+        ("gpu_temp_max_c", "°C"),
+        ("throttled_gpu_hours", "h"),
+        ("compute_delivered_frac", ""),
+        ("max_ramp_mw_per_s", "MW/s"),
+        ("renewable_frac", ""),
+        ("carbon_t", "t"),
+        ("unserved_mwh", "MWh"),
+        ("chiller_hours", "h"),
+        ("heat_reused_mwh", "MWh"),
+        ("energy_balance_error_frac", ""),
+        ("wall_s", "s"),
+        ("gpu_steps_per_s", ""),
+    ];
+    let mut t = format!(
+        "{}\n",
+        s.get("scenario_name")
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+    );
+    for (k, unit) in keys {
+        if let Some(v) = s.get_f64(k) {
+            t.push_str(&format!(
+                "  {k:<28} {:>14} {unit}\n",
+                engine::run::fmt_sig(v)
+            ));
+        }
+    }
+    t
+}
+
+/// What `fjord check` prints for a scenario: resolved size and warnings.
+pub fn check_report(sc: &scenario::Scenario) -> String {
+    let it_mw = sc.it_capacity_w() * 1e-6;
+    let cooling_mw = model::plant_side::rejection_capacity_w(sc) * 1e-6;
+    let supply_mw = model::supply_side::capacity_w(sc).map(|w| w * 1e-6);
+    let mut t = format!("{}: {}\n", sc.name, "ok");
+    t.push_str(&format!(
+        "  racks {}  GPUs {}  ({} × {} per rack)\n",
+        sc.racks,
+        sc.gpus(),
+        sc.gpu_name,
+        sc.gpus_per_rack
+    ));
+    t.push_str(&format!(
+        "  IT capacity {:.1} MW (all GPUs at TDP)\n",
+        it_mw
+    ));
+    t.push_str(&format!(
+        "  cooling capacity {:.1} MW ({})\n",
+        cooling_mw, sc.cooling.rejection.kind
+    ));
+    match supply_mw {
+        Some(s) => t.push_str(&format!("  supply capacity {:.1} MW\n", s)),
+        None => t.push_str("  supply: unlimited grid connection (no [supply] block)\n"),
+    }
+    t.push_str(&format!(
+        "  {} steps of {}, {} jobs, {} events\n",
+        sc.steps(),
+        units::format_duration(sc.step_s),
+        sc.jobs.len(),
+        sc.events.len()
+    ));
+    let peak_heat_mw = it_mw * 1.02;
+    if cooling_mw < peak_heat_mw {
+        t.push_str(&format!("  warning: heat rejection {cooling_mw:.1} MW is below peak heat {peak_heat_mw:.1} MW at the design ambient\n"));
+    }
+    let peak_demand_mw = it_mw / sc.power.distribution_efficiency_frac * 1.05;
+    if let Some(s) = supply_mw {
+        if s < peak_demand_mw {
+            t.push_str(&format!("  warning: supply {s:.1} MW is below peak demand ~{peak_demand_mw:.1} MW: expect GPU caps or unserved energy\n"));
+        }
+    }
+    t
+}
+
+/// The `fjord presets` listing.
+pub fn presets_text() -> String {
+    let mut t = String::from("# fjord presets\nTags: [S] sourced, [S2] secondary, [D] derived, [E] engineering estimate. Sources: shared REFERENCE.md sections.\n\n## GPUs (cluster.gpu; [gpu] overrides single numbers)\n");
+    for p in scenario::presets::GPU_PRESETS {
+        t.push_str(&format!(
+            "\n{} — {}\n  tdp_w {}  idle_w {}  leakage_frac {}  leakage_per_k {}  leakage_ref_c {}\n  r_th_k_per_w {}  c_th_j_per_k {} (tau {:.1} s)  throttle_c {}  shutdown_c {}\n  gpus_per_rack {}  rack_overhead_kw {}\n",
+            p.name, p.description, p.tdp_w, p.idle_w, p.leakage_frac, p.leakage_per_k, p.leakage_ref_c, p.r_th_k_per_w, p.c_th_j_per_k, p.r_th_k_per_w * p.c_th_j_per_k, p.throttle_c, p.shutdown_c, p.gpus_per_rack, p.rack_overhead_kw
+        ));
+        for (q, src) in p.sources {
+            t.push_str(&format!("    {q:<34} {src}\n"));
+        }
+    }
+    t.push_str("\n## Coolants (cooling.coolant)\n");
+    for (n, rho, cp, src) in scenario::resolve::COOLANTS {
+        t.push_str(&format!(
+            "  {n:<8} density {rho} kg/m³  c_p {cp} J/(kg·K)  {src}\n"
+        ));
+    }
+    t.push_str("\n## Climates (site.climate; or site.weather_file = an EPW file)\n");
+    for name in model::weather::Climate::NAMES {
+        if let Some(c) = model::weather::Climate::from_name(name) {
+            t.push_str(&format!("\n{name}\n"));
+            for (q, v, src) in c.describe() {
+                t.push_str(&format!("    {q:<28} {v:<40} {src}\n"));
+            }
+        }
+    }
+    t.push_str(&defaults_text());
+    t
+}
+
+fn defaults_text() -> String {
+    String::from(
+        "\n## Other defaults\n\
+  scenario: start 2026-01-15T00:00:00Z, duration 24h, step 1s, record_every 10s, seed 1\n\
+  workload training: iteration_s 2.0 [S2]/[E] (REFERENCE §8.6), compute_frac 0.75 [E], compute_utilization_frac 0.965 (0.97 TDP [S2]/[E]),\n\
+    comm_utilization_frac 0.2 (~0.30 TDP [E]), checkpoint every 30m for 60 s [E], mtbf from 2e-5 failures per GPU-hour [D] (Llama 3), restart_s 600 [D],\n\
+    phase_jitter_s 0.03 [E] (REFERENCE §8.6)\n\
+  workload inference: mean 0.55, diurnal amplitude 0.25, peak 14:00 local solar time, noise 0.05 [E]\n\
+  cooling: coolant pg25 [S], liquid_capture_frac 0.85 [E]/[S2] (REFERENCE §2.8), tcs_supply_setpoint_c 35 [E] (§3.5), fws = tcs − 5 K,\n\
+    flow 1.5 L/min/kW [S2] (OCP, §3.2), CDU approach 3 K [S2] (§3.4), TCS head 200 kPa and pump efficiency 0.65 [E] (§3.6),\n\
+    TCS volume 0.08 m³ per rack [E] (§2.6), one CDU per 20 racks [E], air-side fans 0.03 W/W [E] (§4.4)\n\
+  power: PSU curve 80 PLUS Titanium-like peak 0.96 [S]/[E] (§5), PSU nameplate 2× rack design (N+N) [S] (§2.8),\n\
+    distribution 0.975 [E] (transformer 0.99 × UPS eco 0.99 × distribution 0.995, §5), mechanical feed 0.99 [E], base load 800 kW [E]\n",
+    )
+}

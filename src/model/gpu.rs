@@ -1,0 +1,718 @@
+//! Per-GPU power, leakage, throttling and junction temperature: the hot kernel.
+//!
+//! # Model (per GPU *i*, per step of length Δt)
+//! With utilisation *u* (mean over the step), clock factor *s*, manufacturing factor *fᵢ*,
+//! junction temperature *Tᵢ* and coolant temperature at the cold plate *T_c*:
+//!
+//! * leakage multiplier `L(T) = (1 − λ) + λ·exp(k·(T − T_ref))` (λ = `leakage_frac`,
+//!   k = `leakage_per_k`): leakage is a share λ of power at `T_ref` and grows exponentially
+//!   with temperature (REFERENCE §2.7). `exp` is a 5th-order Taylor polynomial of x/32
+//!   raised to the 32nd power by squaring (relative error < 2·10⁻⁵ for |x| ≤ 6; x is clamped
+//!   there), so the loop stays FMA-free, branch-free and vectorises.
+//! * board power `P = on·fᵢ·L(T)·(P_idle + (P_tdp − P_idle)·u·s)`.
+//! * thermal throttling: the clock that would hold the junction at `throttle_c` in steady
+//!   state is `s_th = ((T_thr − T_c)/(R·fᵢ·L(T_thr)) − P_idle)/((P_tdp − P_idle)·u)`.
+//!   A GPU enters throttling when `T > throttle_c` and leaves when `T < throttle_c −
+//!   hysteresis` and `s_th ≥ 1` (hysteresis, so it does not chatter); while throttling
+//!   `s = clamp(s_th, s_min, 1)`. Power and delivered compute fall together with `s`.
+//! * power cap input `capᵢ` (W): `s ≤ s_cap`, the clock at which `P = capᵢ` (not below `s_min`).
+//! * shutdown: above `shutdown_c` the GPU drops out (`on = 0`, no power, no compute) until
+//!   it cools below `restart_c`.
+//! * power smoothing (NVIDIA-style, REFERENCE §8.5): while its job runs, a GPU's power is
+//!   held at least at `floor_w` (burnt, no compute) and moves at most `ramp_up·Δt` up and
+//!   `ramp_down·Δt` down per step; a ramp-limited rise delays compute in proportion.
+//! * junction: thermal RC to the coolant, `C·dT/dt = P − (T − T_c)/R`, integrated exactly
+//!   for constant P and T_c over the step: `T' = T∞ + (T − T∞)·e^(−Δt/RC)`, `T∞ = T_c + P·R`.
+//!   Stable for any Δt.
+//! * heat into the coolant over the step `Q = P·Δt − C·(T' − T)` (exact energy account).
+//!
+//! Power and temperature use the state at the start of the step (leakage explicit in T).
+//! All arithmetic is `f32` over flat slices in 8-lane chunks with per-lane accumulators, so
+//! it vectorises and its result does not depend on thread count.
+
+/// Lanes per chunk in the kernel.
+pub const LANES: usize = 8;
+
+/// Scenario-constant kernel parameters (f32, precomputed).
+#[derive(Debug, Clone, Copy)]
+pub struct KernelParams {
+    /// Idle power (W).
+    pub idle_w: f32,
+    /// TDP − idle (W).
+    pub span_w: f32,
+    /// 1 − leakage share.
+    pub one_minus_leak: f32,
+    /// Leakage share.
+    pub leak: f32,
+    /// Leakage rate (1/K).
+    pub leak_per_k: f32,
+    /// Leakage reference (°C).
+    pub leak_ref_c: f32,
+    /// Thermal resistance (K/W).
+    pub r_k_per_w: f32,
+    /// Heat capacity (J/K).
+    pub c_j_per_k: f32,
+    /// e^(−Δt/RC).
+    pub decay: f32,
+    /// Step (s).
+    pub dt_s: f32,
+    /// Throttle temperature (°C).
+    pub throttle_c: f32,
+    /// Release temperature (°C).
+    pub release_c: f32,
+    /// L(throttle_c).
+    pub leak_mult_at_throttle: f32,
+    /// Minimum clock.
+    pub min_clock: f32,
+    /// Shutdown temperature (°C).
+    pub shutdown_c: f32,
+    /// Restart temperature (°C).
+    pub restart_c: f32,
+    /// Smoothing floor (W, 0 = off).
+    pub floor_w: f32,
+    /// Max rise per step (W; +∞ = unlimited).
+    pub up_w: f32,
+    /// Max fall per step (W; +∞ = unlimited).
+    pub down_w: f32,
+}
+
+impl KernelParams {
+    /// From the resolved GPU parameters and the step.
+    pub fn new(g: &crate::scenario::resolve::GpuParams, dt_s: f64) -> Self {
+        let tau = g.r_th_k_per_w * g.c_th_j_per_k;
+        let lim = |r: f64| {
+            if r > 0.0 {
+                (r * dt_s) as f32
+            } else {
+                f32::INFINITY
+            }
+        };
+        KernelParams {
+            idle_w: g.idle_w as f32,
+            span_w: (g.tdp_w - g.idle_w) as f32,
+            one_minus_leak: (1.0 - g.leakage_frac) as f32,
+            leak: g.leakage_frac as f32,
+            leak_per_k: g.leakage_per_k as f32,
+            leak_ref_c: g.leakage_ref_c as f32,
+            r_k_per_w: g.r_th_k_per_w as f32,
+            c_j_per_k: g.c_th_j_per_k as f32,
+            decay: (-dt_s / tau).exp() as f32,
+            dt_s: dt_s as f32,
+            throttle_c: g.throttle_c as f32,
+            release_c: (g.throttle_c - g.throttle_hysteresis_k) as f32,
+            leak_mult_at_throttle: leak_mult(
+                g.leakage_frac,
+                g.leakage_per_k,
+                g.throttle_c - g.leakage_ref_c,
+            ) as f32,
+            min_clock: g.min_clock_frac as f32,
+            shutdown_c: g.shutdown_c as f32,
+            restart_c: g.restart_c as f32,
+            floor_w: (g.power_floor_frac * g.tdp_w) as f32,
+            up_w: lim(g.ramp_up_w_per_s),
+            down_w: lim(g.ramp_down_w_per_s),
+        }
+    }
+}
+
+/// Exact leakage multiplier (f64), for reference and closed-form checks.
+pub fn leak_mult(leak_frac: f64, per_k: f64, dt_k: f64) -> f64 {
+    (1.0 - leak_frac) + leak_frac * (per_k * dt_k).exp()
+}
+
+/// Polynomial exp for |x| ≤ 6 (clamped), FMA-free so it vectorises on any x86-64.
+#[inline(always)]
+pub fn fast_exp(x: f32) -> f32 {
+    let y = x.clamp(-6.0, 6.0) * (1.0 / 32.0);
+    let mut p =
+        1.0 + y * (1.0 + y * (0.5 + y * (1.0 / 6.0 + y * (1.0 / 24.0 + y * (1.0 / 120.0)))));
+    p *= p;
+    p *= p;
+    p *= p;
+    p *= p;
+    p *= p;
+    p
+}
+
+/// Per-GPU state of one block (structure of arrays, equal lengths).
+#[derive(Debug, Clone, Default)]
+pub struct GpuState {
+    /// Junction temperature (°C).
+    pub temp_c: Vec<f32>,
+    /// Manufacturing power factor (1 ± variation).
+    pub factor: Vec<f32>,
+    /// 1 / factor (precomputed: the kernel multiplies instead of dividing).
+    pub inv_factor: Vec<f32>,
+    /// Throttling flag (0/1).
+    pub throttled: Vec<f32>,
+    /// Online flag (1 = running, 0 = shut down).
+    pub online: Vec<f32>,
+    /// Power cap input (W).
+    pub cap_w: Vec<f32>,
+    /// Board power over the last step (W).
+    pub power_w: Vec<f32>,
+}
+
+impl GpuState {
+    /// `n` GPUs at `temp_c`, with factors from `factor`.
+    pub fn new(n: usize, temp_c: f32, factor: impl Fn(usize) -> f32) -> Self {
+        let factor: Vec<f32> = (0..n).map(factor).collect();
+        GpuState {
+            temp_c: vec![temp_c; n],
+            inv_factor: factor.iter().map(|f| 1.0 / f).collect(),
+            factor,
+            throttled: vec![0.0; n],
+            online: vec![1.0; n],
+            cap_w: vec![f32::INFINITY; n],
+            power_w: vec![0.0; n],
+        }
+    }
+    /// Number of GPUs.
+    pub fn len(&self) -> usize {
+        self.temp_c.len()
+    }
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.temp_c.is_empty()
+    }
+}
+
+/// Inputs shared by a contiguous run of GPUs (a rack, or the part of a rack in one job).
+#[derive(Debug, Clone, Copy)]
+pub struct SegmentInput {
+    /// Mean utilisation over the step.
+    pub util: f32,
+    /// Coolant temperature at the cold plates (°C).
+    pub coolant_c: f32,
+    /// True while the segment's job is running (power floor applies).
+    pub job_active: bool,
+    /// True when any GPU cap may bind (otherwise the cap arithmetic is skipped).
+    pub caps_active: bool,
+}
+
+/// Sums over a segment for one step.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SegmentSums {
+    /// Σ board power (W).
+    pub power_w: f64,
+    /// Σ (T' − T) (K), for the heat stored in the GPUs.
+    pub dtemp_k: f64,
+    /// Σ T' (°C).
+    pub temp_c: f64,
+    /// max T' (°C).
+    pub temp_max_c: f32,
+    /// GPUs throttling (online).
+    pub throttled: f64,
+    /// GPUs shut down.
+    pub offline: f64,
+    /// Σ delivered compute (utilisation × clock, GPU units).
+    pub compute: f64,
+    /// Σ demanded compute (utilisation, GPU units).
+    pub demand: f64,
+}
+
+/// Per-segment constants of one step.
+#[derive(Clone, Copy)]
+struct SegConst {
+    u: f32,
+    p_therm_l: f32,
+    tc: f32,
+    denom_inv: f32,
+    floor: f32,
+}
+
+/// One GPU's update (see the module docs). Returns (T', throttled, on, P, delivered compute).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn gpu_update<const CAPS: bool, const SMOOTH: bool>(
+    p: &KernelParams,
+    k: SegConst,
+    t: f32,
+    f: f32,
+    inv_f: f32,
+    was_thr: f32,
+    on_prev: f32,
+    cap: f32,
+    prev: f32,
+) -> (f32, f32, f32, f32, f32) {
+    let lm = p.one_minus_leak + p.leak * fast_exp(p.leak_per_k * (t - p.leak_ref_c));
+    let s_th = (k.p_therm_l * inv_f - p.idle_w) * k.denom_inv;
+    let release = if t < p.release_c && s_th >= 1.0 {
+        0.0
+    } else {
+        was_thr
+    };
+    let thr = if t > p.throttle_c { 1.0 } else { release };
+    let s1 = if thr > 0.5 {
+        s_th.max(p.min_clock).min(1.0)
+    } else {
+        1.0
+    };
+    let fl = f * lm;
+    let s = if CAPS {
+        s1.min(((cap / fl - p.idle_w) * k.denom_inv).max(p.min_clock))
+    } else {
+        s1
+    };
+    let on_hold = if t < p.restart_c { 1.0 } else { on_prev };
+    let on = if t > p.shutdown_c { 0.0 } else { on_hold };
+    let work_w = p.span_w * k.u * s;
+    let demand_w = (p.idle_w + work_w) * fl;
+    let (pw, ratio) = if CAPS || SMOOTH {
+        let floored = demand_w.max(k.floor);
+        let ramped = floored.min(prev + p.up_w).max(prev - p.down_w).max(0.0);
+        let pw = ramped.min(cap.max(p.idle_w * fl)) * on;
+        // A ramp-limited rise delays work in proportion.
+        let ratio = if pw < demand_w {
+            ((pw / fl - p.idle_w) / (work_w + 1e-6)).clamp(0.0, 1.0)
+        } else {
+            1.0
+        };
+        (pw, ratio)
+    } else {
+        (demand_w * on, 1.0)
+    };
+    let tinf = k.tc + pw * p.r_k_per_w;
+    let tn = tinf + (t - tinf) * p.decay;
+    (tn, thr, on, pw, k.u * s * on * ratio)
+}
+
+/// Advances one segment of GPUs by one step. Slices must have equal length.
+/// Works on 8-lane chunks copied into local arrays so the optimiser vectorises the lanes;
+/// the tail runs the same per-GPU code into the first lanes.
+#[inline(always)]
+fn segment_impl(p: &KernelParams, inp: SegmentInput, st: SegmentSlices<'_>) -> SegmentSums {
+    let smooth = p.floor_w > 0.0 || p.up_w.is_finite() || p.down_w.is_finite();
+    match (inp.caps_active, smooth) {
+        (false, false) => segment_lanes::<false, false>(p, inp, st),
+        (true, false) => segment_lanes::<true, false>(p, inp, st),
+        (false, true) => segment_lanes::<false, true>(p, inp, st),
+        (true, true) => segment_lanes::<true, true>(p, inp, st),
+    }
+}
+
+#[inline(always)]
+fn segment_lanes<const CAPS: bool, const SMOOTH: bool>(
+    p: &KernelParams,
+    inp: SegmentInput,
+    st: SegmentSlices<'_>,
+) -> SegmentSums {
+    let n = st.temp.len();
+    let p_therm = (p.throttle_c - inp.coolant_c) / p.r_k_per_w;
+    let k = SegConst {
+        u: inp.util,
+        p_therm_l: p_therm / p.leak_mult_at_throttle,
+        tc: inp.coolant_c,
+        denom_inv: 1.0 / (p.span_w * inp.util + 1e-6),
+        floor: if inp.job_active { p.floor_w } else { 0.0 },
+    };
+    let mut acc_p = [0f32; LANES];
+    let mut acc_dt = [0f32; LANES];
+    let mut acc_t = [0f32; LANES];
+    let mut acc_max = [f32::MIN; LANES];
+    let mut acc_thr = [0f32; LANES];
+    let mut acc_off = [0f32; LANES];
+    let mut acc_cmp = [0f32; LANES];
+    let chunks = n / LANES;
+    for c in 0..chunks {
+        let b = c * LANES;
+        let t: [f32; LANES] = st.temp[b..b + LANES].try_into().expect("lanes");
+        let f: [f32; LANES] = st.factor[b..b + LANES].try_into().expect("lanes");
+        let fi: [f32; LANES] = st.inv_factor[b..b + LANES].try_into().expect("lanes");
+        let th: [f32; LANES] = st.throttled[b..b + LANES].try_into().expect("lanes");
+        let on: [f32; LANES] = st.online[b..b + LANES].try_into().expect("lanes");
+        let cap: [f32; LANES] = st.cap[b..b + LANES].try_into().expect("lanes");
+        let pw: [f32; LANES] = st.power[b..b + LANES].try_into().expect("lanes");
+        let mut o_t = [0f32; LANES];
+        let mut o_th = [0f32; LANES];
+        let mut o_on = [0f32; LANES];
+        let mut o_p = [0f32; LANES];
+        for l in 0..LANES {
+            let (tn, thr, onn, pn, cmp) =
+                gpu_update::<CAPS, SMOOTH>(p, k, t[l], f[l], fi[l], th[l], on[l], cap[l], pw[l]);
+            o_t[l] = tn;
+            o_th[l] = thr;
+            o_on[l] = onn;
+            o_p[l] = pn;
+            acc_p[l] += pn;
+            acc_dt[l] += tn - t[l];
+            acc_t[l] += tn;
+            acc_max[l] = acc_max[l].max(tn);
+            acc_thr[l] += thr * onn;
+            acc_off[l] += 1.0 - onn;
+            acc_cmp[l] += cmp;
+        }
+        st.temp[b..b + LANES].copy_from_slice(&o_t);
+        st.throttled[b..b + LANES].copy_from_slice(&o_th);
+        st.online[b..b + LANES].copy_from_slice(&o_on);
+        st.power[b..b + LANES].copy_from_slice(&o_p);
+    }
+    for (l, j) in (chunks * LANES..n).enumerate() {
+        let t = st.temp[j];
+        let (tn, thr, onn, pn, cmp) = gpu_update::<CAPS, SMOOTH>(
+            p,
+            k,
+            t,
+            st.factor[j],
+            st.inv_factor[j],
+            st.throttled[j],
+            st.online[j],
+            st.cap[j],
+            st.power[j],
+        );
+        st.temp[j] = tn;
+        st.throttled[j] = thr;
+        st.online[j] = onn;
+        st.power[j] = pn;
+        acc_p[l] += pn;
+        acc_dt[l] += tn - t;
+        acc_t[l] += tn;
+        acc_max[l] = acc_max[l].max(tn);
+        acc_thr[l] += thr * onn;
+        acc_off[l] += 1.0 - onn;
+        acc_cmp[l] += cmp;
+    }
+    let mut out = SegmentSums {
+        temp_max_c: f32::MIN,
+        ..Default::default()
+    };
+    for l in 0..LANES {
+        out.power_w += f64::from(acc_p[l]);
+        out.dtemp_k += f64::from(acc_dt[l]);
+        out.temp_c += f64::from(acc_t[l]);
+        out.temp_max_c = out.temp_max_c.max(acc_max[l]);
+        out.throttled += f64::from(acc_thr[l]);
+        out.offline += f64::from(acc_off[l]);
+        out.compute += f64::from(acc_cmp[l]);
+    }
+    out.demand = f64::from(inp.util) * n as f64;
+    out
+}
+
+/// Mutable views of one segment's GPU state.
+pub struct SegmentSlices<'a> {
+    /// Junction temperatures.
+    pub temp: &'a mut [f32],
+    /// Manufacturing factors.
+    pub factor: &'a [f32],
+    /// Their inverses.
+    pub inv_factor: &'a [f32],
+    /// Throttle flags.
+    pub throttled: &'a mut [f32],
+    /// Online flags.
+    pub online: &'a mut [f32],
+    /// Caps (W).
+    pub cap: &'a [f32],
+    /// Last power (W).
+    pub power: &'a mut [f32],
+}
+
+impl GpuState {
+    /// Views of GPUs `range`.
+    pub fn slices(&mut self, range: std::ops::Range<usize>) -> SegmentSlices<'_> {
+        SegmentSlices {
+            temp: &mut self.temp_c[range.clone()],
+            factor: &self.factor[range.clone()],
+            inv_factor: &self.inv_factor[range.clone()],
+            throttled: &mut self.throttled[range.clone()],
+            online: &mut self.online[range.clone()],
+            cap: &self.cap_w[range.clone()],
+            power: &mut self.power_w[range],
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn segment_avx2(p: &KernelParams, inp: SegmentInput, st: SegmentSlices<'_>) -> SegmentSums {
+    segment_impl(p, inp, st)
+}
+
+fn segment_portable(p: &KernelParams, inp: SegmentInput, st: SegmentSlices<'_>) -> SegmentSums {
+    segment_impl(p, inp, st)
+}
+
+/// True when the running CPU has AVX2 (checked once). FMA is deliberately not enabled:
+/// Rust never contracts `a*b+c` into an FMA, so both paths give the same bits.
+pub fn has_avx2() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        static AVX2: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        *AVX2.get_or_init(|| std::is_x86_feature_detected!("avx2"))
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// Advances one segment of GPUs by one step (see the module docs for the equations),
+/// dispatching to an AVX2 build of the same code where the CPU has it.
+pub fn step_segment(p: &KernelParams, inp: SegmentInput, st: SegmentSlices<'_>) -> SegmentSums {
+    debug_assert!(st.factor.len() == st.temp.len() && st.cap.len() == st.temp.len());
+    #[cfg(target_arch = "x86_64")]
+    {
+        if has_avx2() {
+            // SAFETY: the CPU supports AVX2 (checked at run time).
+            return unsafe { segment_avx2(p, inp, st) };
+        }
+    }
+    segment_portable(p, inp, st)
+}
+
+/// Portable path only (for tests that compare the two paths bit for bit).
+pub fn step_segment_portable(
+    p: &KernelParams,
+    inp: SegmentInput,
+    st: SegmentSlices<'_>,
+) -> SegmentSums {
+    segment_portable(p, inp, st)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::resolve::GpuParams;
+
+    pub(crate) fn params() -> GpuParams {
+        GpuParams {
+            tdp_w: 1200.0,
+            idle_w: 170.0,
+            leakage_frac: 0.15,
+            leakage_per_k: 0.03,
+            leakage_ref_c: 60.0,
+            r_th_k_per_w: 0.035,
+            c_th_j_per_k: 120.0,
+            throttle_c: 87.0,
+            throttle_hysteresis_k: 3.0,
+            min_clock_frac: 0.3,
+            shutdown_c: 92.0,
+            restart_c: 72.0,
+            power_floor_frac: 0.0,
+            ramp_up_w_per_s: 0.0,
+            ramp_down_w_per_s: 0.0,
+        }
+    }
+
+    #[test]
+    fn fast_exp_is_accurate() {
+        let mut x = -6.0f32;
+        while x <= 6.0 {
+            let rel = (fast_exp(x) as f64 / (x as f64).exp() - 1.0).abs();
+            assert!(rel < 2e-5, "x {x} rel {rel}");
+            x += 0.01;
+        }
+    }
+
+    #[test]
+    fn steady_state_matches_closed_form() {
+        let g = params();
+        let kp = KernelParams::new(&g, 1.0);
+        let mut st = GpuState::new(72, 40.0, |_| 1.0);
+        let inp = SegmentInput {
+            util: 0.8,
+            coolant_c: 35.0,
+            job_active: true,
+            caps_active: true,
+        };
+        for _ in 0..2000 {
+            step_segment(&kp, inp, st.slices(0..72));
+        }
+        // Fixed point: T = Tc + R·P(T), P(T) = L(T)·(idle + span·u).
+        let mut t = 60.0f64;
+        for _ in 0..200 {
+            let p = leak_mult(0.15, 0.03, t - 60.0) * (170.0 + 1030.0 * 0.8);
+            t = 35.0 + 0.035 * p;
+        }
+        assert!(
+            (f64::from(st.temp_c[5]) - t).abs() < 0.01,
+            "{} vs {t}",
+            st.temp_c[5]
+        );
+    }
+
+    #[test]
+    fn step_response_has_rc_time_constant() {
+        // Without leakage, a power step relaxes as 1 − e^(−t/RC).
+        let mut g = params();
+        g.leakage_frac = 0.0;
+        let tau = g.r_th_k_per_w * g.c_th_j_per_k; // 4.2 s
+        let dt = 0.05;
+        let kp = KernelParams::new(&g, dt);
+        let mut st = GpuState::new(8, 35.0, |_| 1.0);
+        let n = (tau / dt).round() as usize;
+        for _ in 0..n {
+            step_segment(
+                &kp,
+                SegmentInput {
+                    util: 1.0,
+                    coolant_c: 35.0,
+                    job_active: true,
+                    caps_active: true,
+                },
+                st.slices(0..8),
+            );
+        }
+        let rise = f64::from(st.temp_c[0]) - 35.0;
+        let full = 1200.0 * 0.035;
+        let frac = rise / full;
+        assert!(
+            (frac - (1.0 - (-1.0f64).exp())).abs() < 2e-3,
+            "after one tau: {frac}"
+        );
+    }
+
+    #[test]
+    fn throttling_holds_junction_near_limit() {
+        let g = params();
+        let kp = KernelParams::new(&g, 1.0);
+        let mut st = GpuState::new(72, 40.0, |i| 1.0 + 0.01 * (i as f32 - 36.0) / 36.0);
+        let inp = SegmentInput {
+            util: 1.0,
+            coolant_c: 60.0,
+            job_active: true,
+            caps_active: true,
+        };
+        let mut sums = SegmentSums::default();
+        for _ in 0..600 {
+            sums = step_segment(&kp, inp, st.slices(0..72));
+        }
+        let tmax = st.temp_c.iter().cloned().fold(f32::MIN, f32::max);
+        assert!(tmax < 87.5 && tmax > 86.0, "max {tmax}");
+        assert_eq!(sums.offline, 0.0);
+        assert_eq!(sums.throttled, 72.0);
+        assert!(
+            sums.compute / sums.demand < 0.9,
+            "compute delivered {}",
+            sums.compute / sums.demand
+        );
+        // Cool coolant again: throttling releases.
+        for _ in 0..600 {
+            sums = step_segment(
+                &kp,
+                SegmentInput {
+                    coolant_c: 30.0,
+                    ..inp
+                },
+                st.slices(0..72),
+            );
+        }
+        assert_eq!(sums.throttled, 0.0);
+        assert!((sums.compute / sums.demand - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn shutdown_above_limit_and_restart() {
+        let g = params();
+        let kp = KernelParams::new(&g, 1.0);
+        let mut st = GpuState::new(8, 40.0, |_| 1.0);
+        // Coolant above the shutdown limit: GPUs must shut down, never stay on above it.
+        let mut seen_off = false;
+        for _ in 0..300 {
+            let before = st.temp_c.clone();
+            let s = step_segment(
+                &kp,
+                SegmentInput {
+                    util: 1.0,
+                    coolant_c: 95.0,
+                    job_active: true,
+                    caps_active: true,
+                },
+                st.slices(0..8),
+            );
+            seen_off |= s.offline == 8.0;
+            // A GPU that was above shutdown_c at the start of a step is off during it.
+            for (t, on) in before.iter().zip(&st.online) {
+                assert!(*t <= 92.0 || *on == 0.0, "GPU at {t} °C still on");
+            }
+        }
+        assert!(seen_off);
+        for _ in 0..300 {
+            step_segment(
+                &kp,
+                SegmentInput {
+                    util: 1.0,
+                    coolant_c: 30.0,
+                    job_active: true,
+                    caps_active: true,
+                },
+                st.slices(0..8),
+            );
+        }
+        assert!(st.online.iter().all(|&o| o == 1.0));
+    }
+
+    #[test]
+    fn cap_limits_power_and_compute() {
+        let g = params();
+        let kp = KernelParams::new(&g, 1.0);
+        let mut st = GpuState::new(16, 50.0, |_| 1.0);
+        st.cap_w.iter_mut().for_each(|c| *c = 800.0);
+        let s = step_segment(
+            &kp,
+            SegmentInput {
+                util: 1.0,
+                coolant_c: 30.0,
+                job_active: true,
+                caps_active: true,
+            },
+            st.slices(0..16),
+        );
+        assert!(s.power_w / 16.0 <= 800.0 + 1e-3, "{}", s.power_w / 16.0);
+        assert!(s.compute < s.demand * 0.8);
+    }
+
+    #[test]
+    fn portable_and_dispatched_paths_agree_bitwise() {
+        let g = params();
+        let kp = KernelParams::new(&g, 0.5);
+        let mut a = GpuState::new(77, 40.0, |i| 1.0 + 0.001 * i as f32);
+        let mut b = a.clone();
+        for k in 0..50 {
+            let inp = SegmentInput {
+                util: (k % 3) as f32 * 0.4,
+                coolant_c: 50.0 + k as f32 * 0.5,
+                job_active: true,
+                caps_active: true,
+            };
+            let sa = step_segment(&kp, inp, a.slices(0..77));
+            let sb = step_segment_portable(&kp, inp, b.slices(0..77));
+            assert_eq!(sa, sb);
+        }
+        assert_eq!(a.temp_c, b.temp_c);
+    }
+
+    #[test]
+    fn floor_and_ramp_limit_smooth_power() {
+        let mut g = params();
+        g.power_floor_frac = 0.6;
+        g.ramp_up_w_per_s = 600.0;
+        g.ramp_down_w_per_s = 600.0;
+        let kp = KernelParams::new(&g, 0.1);
+        let mut st = GpuState::new(8, 50.0, |_| 1.0);
+        let mut prev = 0.0;
+        let mut first = true;
+        for k in 0..200 {
+            let util = if (k / 10) % 2 == 0 { 1.0 } else { 0.0 };
+            let s = step_segment(
+                &kp,
+                SegmentInput {
+                    util,
+                    coolant_c: 30.0,
+                    job_active: true,
+                    caps_active: true,
+                },
+                st.slices(0..8),
+            );
+            let per = s.power_w / 8.0;
+            if !first {
+                assert!((per - prev).abs() <= 60.0 + 1e-3, "ramp {}", per - prev);
+            }
+            if k > 50 {
+                assert!(per >= 0.6 * 1200.0 - 1e-3, "floor {per}");
+            }
+            prev = per;
+            first = false;
+        }
+    }
+}

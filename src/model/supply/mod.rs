@@ -1,0 +1,113 @@
+//! Power supply of the site: the sources that feed the facility and the dispatch that
+//! balances them against the facility's demand every engine step.
+//!
+//! Owns: one model per source ([`hydro`], [`wind`], [`solar`], [`gas`], [`grid`],
+//! [`battery`]), the per-step merit-order [`dispatch`] (with the battery's optional
+//! grid-ramp smoothing) and the streaming power-swing metrics of [`swing`].
+//!
+//! Conventions: every quantity is `f64` with its unit in the name (`_mw`, `_mwh`, `_s`,
+//! `_frac`, `_m_s`, `_g_per_kwh`); power is positive when a source delivers it to the site
+//! (the battery is positive when discharging). Time `t_s` is seconds since the scenario start,
+//! which is taken to be UTC midnight-aligned for day boundaries (see [`hydro`]).
+//!
+//! Invariants: no I/O (the CSV parser of [`grid`] takes text, not a path to open), no clock,
+//! no randomness; every function is deterministic and total — non-finite or negative inputs
+//! are sanitised (documented per item) instead of panicking.
+
+pub mod battery;
+pub mod dispatch;
+pub mod gas;
+pub mod grid;
+pub mod hydro;
+pub mod solar;
+pub mod swing;
+pub mod wind;
+
+pub use self::battery::{BatteryParams, BatteryState};
+pub use self::dispatch::{
+    available_supply_mw, dispatch, DispatchInput, DispatchResult, Shortfall, SupplyParams,
+    SupplyState, SupplyTotals,
+};
+pub use self::gas::{GasParams, GasState};
+pub use self::grid::{parse_hourly_csv, GridParams, HourlySeries, SeriesError};
+pub use self::hydro::{HydroParams, HydroState, ReservoirParams};
+pub use self::solar::{plane_of_array_w_m2, SolarParams};
+pub use self::swing::{BandShare, ChannelSwing, SwingMeter, SwingSummary};
+pub use self::wind::WindParams;
+
+/// Seconds in an hour: converts `MW × s` to `MWh`.
+pub const SECONDS_PER_HOUR: f64 = 3600.0;
+
+/// Seconds in a (UTC) day: the period of the hydro daily energy budget.
+pub const SECONDS_PER_DAY: f64 = 86_400.0;
+
+/// Largest power or energy a limit may take (MW or MWh); `+inf` limits are replaced by it so
+/// that no `inf − inf` can produce a NaN. 1e12 MW is "unlimited" for any site.
+pub const UNLIMITED: f64 = 1e12;
+
+/// The feasible output range of a dispatchable source for one step, in MW (`lo_mw ≤ hi_mw`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Band {
+    /// Least output the source can give this step (MW).
+    pub lo_mw: f64,
+    /// Most output the source can give this step (MW).
+    pub hi_mw: f64,
+}
+
+impl Band {
+    /// Clamps `mw` into the band.
+    pub fn clamp(&self, mw: f64) -> f64 {
+        if mw.is_nan() {
+            return self.lo_mw;
+        }
+        mw.max(self.lo_mw).min(self.hi_mw)
+    }
+}
+
+/// A non-negative, finite value: NaN and negatives become 0, `+inf` becomes [`UNLIMITED`].
+fn nonneg(x: f64) -> f64 {
+    if x > 0.0 {
+        x.min(UNLIMITED)
+    } else {
+        0.0
+    }
+}
+
+/// A fraction in [0, 1]; NaN becomes `default`.
+fn frac_or(x: f64, default: f64) -> f64 {
+    if x.is_nan() {
+        default
+    } else {
+        x.clamp(0.0, 1.0)
+    }
+}
+
+/// A usable step length in seconds: NaN, infinite and negative steps become 0 (nothing moves).
+fn step_s(dt_s: f64) -> f64 {
+    if dt_s.is_finite() && dt_s > 0.0 {
+        dt_s
+    } else {
+        0.0
+    }
+}
+
+/// Ramp-limited band around `prev_mw` for a step that may move `step_mw`, within
+/// `[min_mw, max_mw]`.
+///
+/// * `hi = min(max, prev + step)`.
+/// * `lo = max(prev − step, min)`, but never above `prev + step`: a unit below its minimum
+///   (starting up) climbs to it at the ramp rate rather than jumping.
+/// * If `max < prev − step` (a trip or an outage), `lo = hi = max`: the drop is immediate,
+///   not ramp-limited.
+fn ramp_band(prev_mw: f64, step_mw: f64, min_mw: f64, max_mw: f64) -> Band {
+    let prev = nonneg(prev_mw);
+    let step = nonneg(step_mw);
+    let max = nonneg(max_mw);
+    let min = nonneg(min_mw);
+    let hi = max.min(prev + step);
+    let lo = (prev - step).max(min).min(prev + step).min(hi).max(0.0);
+    Band {
+        lo_mw: lo,
+        hi_mw: hi,
+    }
+}

@@ -1,0 +1,277 @@
+//! The supply side of the engine: builds the source models from `[supply]`, turns the
+//! weather into wind and solar availability, dispatches every step and measures the power
+//! swings. Without a `[supply]` block the site draws from an unlimited grid connection
+//! (grid import = facility power, carbon not assessed).
+
+use super::supply::{self, dispatch::DispatchInput, Shortfall, SupplyParams, SupplyState};
+use super::weather::WeatherSample;
+use crate::error::{FjordError, Result};
+use crate::scenario::Scenario;
+
+/// One step's supply flows (MW).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SupplyStep {
+    /// Hydro output.
+    pub hydro_mw: f64,
+    /// Wind delivered.
+    pub wind_mw: f64,
+    /// Solar delivered.
+    pub solar_mw: f64,
+    /// Gas turbines.
+    pub gas_mw: f64,
+    /// Grid import.
+    pub grid_import_mw: f64,
+    /// Grid export.
+    pub grid_export_mw: f64,
+    /// Battery (+ discharging).
+    pub battery_mw: f64,
+    /// Battery state of charge.
+    pub battery_soc_frac: f64,
+    /// Curtailed.
+    pub curtailed_mw: f64,
+    /// Unserved.
+    pub unserved_mw: f64,
+    /// Net draw on the supply connections (hydro + gas + grid − export).
+    pub net_draw_mw: f64,
+    /// CO₂ this step (kg): grid imports and gas.
+    pub carbon_kg: f64,
+    /// Balance residual (MW).
+    pub balance_error_mw: f64,
+}
+
+/// The supply model, or the unlimited grid.
+pub struct SupplySide {
+    /// Parameters (None = unlimited grid connection).
+    pub params: Option<SupplyParams>,
+    /// State.
+    pub state: Option<SupplyState>,
+    latitude_deg: f64,
+    longitude_deg: f64,
+    start_unix_s: f64,
+    tilt_deg: f64,
+}
+
+impl SupplySide {
+    /// Builds the supply from the scenario.
+    pub fn new(sc: &Scenario) -> Result<Self> {
+        let mut out = SupplySide {
+            params: None,
+            state: None,
+            latitude_deg: sc.latitude_deg,
+            longitude_deg: sc.longitude_deg,
+            start_unix_s: sc.start_unix_s,
+            tilt_deg: sc.latitude_deg.abs().min(40.0),
+        };
+        let Some(spec) = &sc.supply else {
+            return Ok(out);
+        };
+        let b = &spec.block;
+        let h = b.hydro.clone().unwrap_or_default();
+        let w = b.wind.clone().unwrap_or_default();
+        let s = b.solar.clone().unwrap_or_default();
+        let g = b.gas.clone().unwrap_or_default();
+        let gr = b.grid.clone().unwrap_or_default();
+        let ba = b.battery.clone().unwrap_or_default();
+        let mut p = SupplyParams::default();
+        p.hydro.capacity_mw = h.capacity_mw.unwrap_or(0.0);
+        p.hydro.ramp_mw_per_min = h.ramp_mw_per_min.unwrap_or(p.hydro.ramp_mw_per_min);
+        p.hydro.min_mw = h.min_mw.unwrap_or(0.0);
+        p.hydro.daily_energy_mwh = h.daily_energy_mwh.filter(|v| *v > 0.0);
+        if let Some(r) = h.reservoir_mwh.filter(|v| *v > 0.0) {
+            p.hydro.reservoir = Some(supply::hydro::ReservoirParams {
+                energy_mwh: r,
+                inflow_mw: h.inflow_mw.unwrap_or(0.0),
+                initial_frac: h.reservoir_initial_frac.unwrap_or(0.5),
+            });
+        }
+        p.wind.capacity_mw = w.capacity_mw.unwrap_or(0.0);
+        if let Some(v) = w.hub_height_m {
+            p.wind.hub_height_m = v;
+        }
+        if let Some(v) = w.cut_in_m_s {
+            p.wind.cut_in_m_s = v;
+        }
+        if let Some(v) = w.rated_m_s {
+            p.wind.rated_m_s = v;
+        }
+        if let Some(v) = w.cut_out_m_s {
+            p.wind.cut_out_m_s = v;
+        }
+        if let Some(v) = w.shear_exponent {
+            p.wind.shear_exponent = v;
+        }
+        p.solar.capacity_mw = s.capacity_mw.unwrap_or(0.0);
+        if let Some(v) = s.derate_frac {
+            p.solar.derate_frac = v;
+        }
+        if let Some(v) = s.temp_coeff_per_k {
+            p.solar.temp_coeff_per_k = v;
+        }
+        p.gas.capacity_mw = g.capacity_mw.unwrap_or(0.0);
+        if let Some(v) = g.ramp_frac_per_min {
+            p.gas.ramp_frac_per_min = v;
+        }
+        if let Some(v) = g.min_mw {
+            p.gas.min_mw = v;
+        }
+        if let Some(v) = g.carbon_g_per_kwh {
+            p.gas.carbon_g_per_kwh = v;
+        }
+        p.grid.import_limit_mw = gr.import_limit_mw.unwrap_or(0.0);
+        p.grid.export_limit_mw = gr.export_limit_mw.unwrap_or(0.0);
+        if let Some(v) = gr.carbon_g_per_kwh {
+            p.grid.carbon_g_per_kwh = v;
+        }
+        let series =
+            |file: &Option<String>, key: &str| -> Result<Option<supply::grid::HourlySeries>> {
+                let Some(f) = file else { return Ok(None) };
+                let path = std::path::PathBuf::from(f);
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    FjordError::bad(
+                        &path.display().to_string(),
+                        None,
+                        key,
+                        format!("cannot read: {e}"),
+                    )
+                })?;
+                supply::grid::parse_hourly_csv(&text, &path.display().to_string())
+                    .map(Some)
+                    .map_err(|e| FjordError::bad(&e.path, Some(e.line), key, e.message))
+            };
+        p.grid.carbon_series = series(&gr.carbon_file, "supply.grid.carbon_file")?;
+        p.grid.price_series = series(&gr.price_file, "supply.grid.price_file")?;
+        p.battery.energy_mwh = ba.energy_mwh.unwrap_or(0.0);
+        p.battery.power_mw = ba.power_mw.unwrap_or(0.0);
+        if let Some(v) = ba.round_trip_efficiency_frac {
+            p.battery.round_trip_efficiency_frac = v;
+        }
+        if let Some(v) = ba.soc_min_frac {
+            p.battery.soc_min_frac = v;
+        }
+        if let Some(v) = ba.soc_max_frac {
+            p.battery.soc_max_frac = v;
+        }
+        if let Some(v) = ba.initial_soc_frac {
+            p.battery.initial_soc_frac = v;
+        }
+        p.battery.max_grid_ramp_mw_per_s = ba.max_grid_ramp_mw_per_s.filter(|v| *v > 0.0);
+        p.on_shortfall = if b.on_shortfall.as_deref() == Some("unserved") {
+            Shortfall::Unserved
+        } else {
+            Shortfall::CapGpus
+        };
+        out.params = Some(p);
+        Ok(out)
+    }
+
+    fn input(
+        &self,
+        t_s: f64,
+        dt_s: f64,
+        w: &WeatherSample,
+        hydro_avail: f64,
+        demand_mw: f64,
+    ) -> DispatchInput {
+        let p = self.params.as_ref().expect("supply present");
+        let unix = self.start_unix_s + t_s;
+        let sun = super::sun::sun_position(self.latitude_deg, self.longitude_deg, unix);
+        let az = if self.latitude_deg >= 0.0 { 180.0 } else { 0.0 };
+        let poa = supply::solar::plane_of_array_w_m2(
+            w.ghi_w_m2,
+            w.dni_w_m2,
+            w.dhi_w_m2,
+            sun.elevation_deg,
+            sun.azimuth_deg,
+            self.tilt_deg,
+            az,
+            0.2,
+        );
+        DispatchInput {
+            demand_mw,
+            wind_avail_mw: p.wind.available_mw(w.wind_speed_m_s),
+            solar_avail_mw: p.solar.available_mw(poa, w.dry_bulb_c),
+            dt_s,
+            t_s,
+            hydro_availability_frac: hydro_avail,
+            site_cap_mw: None,
+        }
+    }
+
+    /// With `on_shortfall = "cap_gpus"`, the most the supply can deliver this step (W),
+    /// which the engine turns into GPU caps; `None` otherwise.
+    pub fn limit_w(
+        &mut self,
+        t_s: f64,
+        dt_s: f64,
+        w: &WeatherSample,
+        hydro_avail: f64,
+        prev_facility_w: f64,
+    ) -> Option<f64> {
+        let p = self.params.as_ref()?;
+        if p.on_shortfall != Shortfall::CapGpus {
+            return None;
+        }
+        self.state.as_ref()?;
+        let inp = self.input(t_s, dt_s, w, hydro_avail, prev_facility_w * 1e-6);
+        let st = self.state.as_ref()?;
+        Some(supply::dispatch::available_supply_mw(p, st, &inp) * 1e6)
+    }
+
+    /// Dispatches the step against `facility_w`.
+    pub fn dispatch(
+        &mut self,
+        t_s: f64,
+        dt_s: f64,
+        w: &WeatherSample,
+        hydro_avail: f64,
+        facility_w: f64,
+    ) -> SupplyStep {
+        let mw = facility_w * 1e-6;
+        let Some(p) = self.params.as_ref() else {
+            return SupplyStep {
+                grid_import_mw: mw,
+                net_draw_mw: mw,
+                ..Default::default()
+            };
+        };
+        let inp = self.input(t_s, dt_s, w, hydro_avail, mw);
+        let st = self
+            .state
+            .get_or_insert_with(|| SupplyState::new(p, t_s, mw));
+        let r = supply::dispatch::dispatch(p, st, &inp);
+        SupplyStep {
+            hydro_mw: r.hydro_mw,
+            wind_mw: r.wind_delivered_mw,
+            solar_mw: r.solar_delivered_mw,
+            gas_mw: r.gas_mw,
+            grid_import_mw: r.grid_import_mw,
+            grid_export_mw: r.grid_export_mw,
+            battery_mw: r.battery_mw,
+            battery_soc_frac: r.battery_soc_frac,
+            curtailed_mw: r.curtailed_mw,
+            unserved_mw: r.unserved_mw,
+            net_draw_mw: r.net_draw_mw,
+            carbon_kg: r.grid_carbon_kg + r.gas_carbon_kg,
+            balance_error_mw: r.balance_error_mw(),
+        }
+    }
+
+    /// True with a `[supply]` block.
+    pub fn modelled(&self) -> bool {
+        self.params.is_some()
+    }
+}
+
+/// The supply's capacity (W): hydro, gas, wind and solar nameplate, grid import and battery
+/// power; `None` without a `[supply]` block.
+pub fn capacity_w(sc: &Scenario) -> Option<f64> {
+    let b = &sc.supply.as_ref()?.block;
+    let mw = b.hydro.as_ref().and_then(|h| h.capacity_mw).unwrap_or(0.0)
+        + b.gas.as_ref().and_then(|h| h.capacity_mw).unwrap_or(0.0)
+        + b.grid
+            .as_ref()
+            .and_then(|h| h.import_limit_mw)
+            .unwrap_or(0.0)
+        + b.battery.as_ref().and_then(|h| h.power_mw).unwrap_or(0.0);
+    Some(mw * 1e6)
+}

@@ -1,0 +1,405 @@
+//! Workloads: the mean utilisation of each job's GPUs over each engine step.
+//!
+//! Every workload returns the **mean** over the step `[t0, t1)`, computed from closed-form
+//! integrals, so an iteration pattern faster than the step never aliases into false energy
+//! (halving the step leaves energy unchanged to within the noise terms).
+//!
+//! * `training` — bulk-synchronous: every iteration of period P spends a share c in the
+//!   compute phase (utilisation u_c) and the rest in communication (u_m); the cumulative
+//!   compute time `W(τ) = ⌊τ/P⌋·cP + min(τ mod P, cP)` gives the exact mean. Each rack has a
+//!   seeded phase offset (σ = `phase_jitter_s`, REFERENCE §8.6). Checkpoints every E for
+//!   `checkpoint_s` at `checkpoint_utilization_frac`; job-wide failures with exponential
+//!   inter-arrival times (mean `mtbf`) drop the job to idle for `restart_s`; so do
+//!   `job_failure` events. Within a step the shares of down time, checkpoint time and
+//!   training time are exact; the iteration mean is applied to the training share.
+//! * `inference` — `u = ū·(1 + A·cos(2π(h − h_peak)/24)) + noise`: the daily cycle's mean over
+//!   the step is integrated exactly; the noise is piecewise linear between per-minute seeded
+//!   knots (half shared by the fleet, half per rack), evaluated at mid-step.
+//! * `constant` — u after the start time.
+//! * `trace` — piecewise-constant replay; exact mean from the prefix integral.
+//!
+//! Before its start time a job's GPUs idle (u = 0).
+
+use crate::rng::{normal, uniform, Stream};
+use crate::scenario::resolve::{Job, JobKind};
+
+/// A job prepared for the run: its placement and precomputed down intervals.
+#[derive(Debug, Clone)]
+pub struct JobRuntime {
+    /// The resolved job.
+    pub job: Job,
+    /// Index in declaration order.
+    pub index: usize,
+    /// First rack.
+    pub first_rack: usize,
+    /// Racks (the last may be partly in the job).
+    pub racks: usize,
+    /// GPUs of the job in its last rack.
+    pub gpus_in_last_rack: usize,
+    /// Sorted, merged intervals in which the job is down (failure + restart), s since start.
+    pub down: Vec<(f64, f64)>,
+    /// Number of failures (random and events) in the run.
+    pub failures: usize,
+    /// Seed.
+    seed: u64,
+    /// Unix time of the scenario start (s), for the daily cycle.
+    unix_offset: f64,
+    /// Prefix integrals of a trace at its row times.
+    prefix: Vec<f64>,
+    /// Phase offset of each rack of a training job (s).
+    phases: Vec<f64>,
+}
+
+/// Per-step shares of a job's state, shared by all its racks.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JobStep {
+    /// Share of the step the job is idle (not started or down).
+    pub idle_frac: f64,
+    /// Share in checkpoints.
+    pub ckpt_frac: f64,
+    /// Share training / serving.
+    pub run_frac: f64,
+    /// Fleet-wide utilisation term for inference and constant/trace jobs.
+    pub base_util: f64,
+}
+
+impl JobRuntime {
+    /// Places a job and draws its failures for a run of `duration_s`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        job: Job,
+        index: usize,
+        first_rack: usize,
+        gpus_per_rack: usize,
+        seed: u64,
+        start_unix_s: f64,
+        duration_s: f64,
+        failure_events: &[f64],
+    ) -> Self {
+        let racks = (job.gpus as usize).div_ceil(gpus_per_rack);
+        let gpus_in_last_rack = job.gpus as usize - (racks - 1) * gpus_per_rack;
+        let mut down = Vec::new();
+        let mut failures = 0;
+        if let JobKind::Training {
+            mtbf_s, restart_s, ..
+        } = job.kind
+        {
+            if mtbf_s > 0.0 {
+                let mut t = job.start_s;
+                let mut k = 0u64;
+                loop {
+                    let u = uniform(seed, Stream::JobFailure, index as u64, k).max(1e-300);
+                    k += 1;
+                    t += -mtbf_s * u.ln();
+                    if t >= duration_s {
+                        break;
+                    }
+                    down.push((t, t + restart_s));
+                    failures += 1;
+                    t += restart_s;
+                }
+            }
+            for &at in failure_events {
+                down.push((at, at + restart_s));
+                failures += 1;
+            }
+        } else {
+            for &at in failure_events {
+                down.push((at, at + 600.0));
+                failures += 1;
+            }
+        }
+        down.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut merged: Vec<(f64, f64)> = Vec::new();
+        for (a, b) in down {
+            match merged.last_mut() {
+                Some(last) if a <= last.1 => last.1 = last.1.max(b),
+                _ => merged.push((a, b)),
+            }
+        }
+        let mut prefix = Vec::new();
+        if let JobKind::Trace { times_s, utils } = &job.kind {
+            let mut acc = 0.0;
+            for i in 0..times_s.len() {
+                prefix.push(acc);
+                if let Some(next) = times_s.get(i + 1) {
+                    acc += utils[i] * (next - times_s[i]);
+                }
+            }
+        }
+        let jitter = if let JobKind::Training { phase_jitter_s, .. } = job.kind {
+            phase_jitter_s
+        } else {
+            0.0
+        };
+        let phases = (0..racks)
+            .map(|r| jitter * normal(seed, Stream::RackPhase, (first_rack + r) as u64, 0))
+            .collect();
+        JobRuntime {
+            job,
+            index,
+            first_rack,
+            racks,
+            gpus_in_last_rack,
+            down: merged,
+            failures,
+            seed,
+            unix_offset: start_unix_s,
+            prefix,
+            phases,
+        }
+    }
+
+    /// Job-level shares for the step [t0, t1) (s since scenario start).
+    pub fn job_step(&self, t0: f64, t1: f64) -> JobStep {
+        let dt = t1 - t0;
+        let start = self.job.start_s;
+        let not_started = overlap(t0, t1, f64::NEG_INFINITY, start);
+        // Down intervals: binary search to the first that may overlap.
+        let mut down = 0.0;
+        let i0 = self.down.partition_point(|&(_, b)| b <= t0);
+        for &(a, b) in &self.down[i0..] {
+            if a >= t1 {
+                break;
+            }
+            down += overlap(t0, t1, a, b);
+        }
+        let idle = ((not_started + down) / dt).min(1.0);
+        let mut ckpt = 0.0;
+        let mut base = 0.0;
+        match &self.job.kind {
+            JobKind::Training {
+                checkpoint_every_s,
+                checkpoint_s,
+                ..
+            } if *checkpoint_every_s > 0.0 && *checkpoint_s > 0.0 => {
+                let c = |t: f64| ckpt_cumulative(t - start, *checkpoint_every_s, *checkpoint_s);
+                // Checkpoint time not already counted as down (approximation: proportional).
+                ckpt = ((c(t1) - c(t0)) / dt).max(0.0) * (1.0 - idle);
+            }
+            JobKind::Inference {
+                mean_util,
+                diurnal_amplitude,
+                peak_hour_utc,
+                noise,
+            } => {
+                let w = std::f64::consts::TAU / 86400.0;
+                let day_s = |t: f64| t - peak_hour_utc * 3600.0;
+                // Exact mean of cos over the step (time as unix seconds for the daily cycle).
+                let (a, b) = (day_s(self.abs(t0)), day_s(self.abs(t1)));
+                let mean_cos = if (b - a) * w > 1e-6 {
+                    ((w * b).sin() - (w * a).sin()) / (w * (b - a))
+                } else {
+                    (w * a).cos()
+                };
+                let n = 0.5f64.sqrt() * noise * self.noise_at(u64::MAX, 0.5 * (t0 + t1));
+                base = mean_util * (1.0 + diurnal_amplitude * mean_cos) + n;
+            }
+            JobKind::Constant { util } => base = *util,
+            JobKind::Trace { times_s, utils } => {
+                base = (trace_integral(times_s, utils, &self.prefix, t1)
+                    - trace_integral(times_s, utils, &self.prefix, t0))
+                    / dt;
+            }
+            _ => {}
+        }
+        JobStep {
+            idle_frac: idle,
+            ckpt_frac: ckpt,
+            run_frac: (1.0 - idle - ckpt).max(0.0),
+            base_util: base,
+        }
+    }
+
+    /// The mean utilisation of rack `rack_in_job` (0-based within the job) over [t0, t1).
+    pub fn rack_util(
+        &self,
+        js: &JobStep,
+        rack_in_job: usize,
+        rack_id: usize,
+        t0: f64,
+        t1: f64,
+    ) -> f64 {
+        let u = match &self.job.kind {
+            JobKind::Training {
+                iteration_s,
+                compute_frac,
+                compute_util,
+                comm_util,
+                checkpoint_util,
+                ..
+            } => {
+                let phase = self.phases.get(rack_in_job).copied().unwrap_or(0.0);
+                let p = *iteration_s;
+                let w = |t: f64| {
+                    let tau = t - self.job.start_s + phase;
+                    let k = (tau / p).floor();
+                    k * compute_frac * p + (tau - k * p).min(compute_frac * p)
+                };
+                let cf = ((w(t1) - w(t0)) / (t1 - t0)).clamp(0.0, 1.0);
+                js.ckpt_frac * checkpoint_util
+                    + js.run_frac * (comm_util + (compute_util - comm_util) * cf)
+            }
+            JobKind::Inference { noise, .. } => {
+                let n = 0.5f64.sqrt() * noise * self.noise_at(rack_id as u64, 0.5 * (t0 + t1));
+                js.run_frac * (js.base_util + n)
+            }
+            _ => js.run_frac * js.base_util,
+        };
+        u.clamp(0.0, 1.0)
+    }
+
+    fn abs(&self, t: f64) -> f64 {
+        t + self.unix_offset
+    }
+
+    /// Standard-normal noise, piecewise linear between per-minute knots.
+    fn noise_at(&self, entity: u64, t: f64) -> f64 {
+        let m = (t / 60.0).floor();
+        let f = t / 60.0 - m;
+        let key = entity ^ ((self.index as u64) << 40);
+        let a = normal(self.seed, Stream::InferenceNoise, key, m.max(0.0) as u64);
+        let b = normal(
+            self.seed,
+            Stream::InferenceNoise,
+            key,
+            m.max(0.0) as u64 + 1,
+        );
+        a + (b - a) * f
+    }
+}
+
+/// Length of [a0, a1) ∩ [b0, b1).
+fn overlap(a0: f64, a1: f64, b0: f64, b1: f64) -> f64 {
+    (a1.min(b1) - a0.max(b0)).max(0.0)
+}
+
+/// Cumulative checkpoint time at τ since start, checkpoints at k·E for k ≥ 1 lasting `cs`.
+fn ckpt_cumulative(tau: f64, every: f64, cs: f64) -> f64 {
+    if tau < every {
+        return 0.0;
+    }
+    let k = (tau / every).floor();
+    (k - 1.0) * cs + (tau - k * every).min(cs)
+}
+
+/// ∫₀ᵗ u dt of a piecewise-constant trace (0 before the first row, last value holds),
+/// from prefix integrals at the row times.
+fn trace_integral(times: &[f64], utils: &[f64], prefix: &[f64], t: f64) -> f64 {
+    let i = times.partition_point(|&a| a < t);
+    if i == 0 {
+        return 0.0;
+    }
+    prefix[i - 1] + utils[i - 1] * (t - times[i - 1])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn training(mtbf_s: f64) -> Job {
+        Job {
+            name: "t".into(),
+            gpus: 144,
+            start_s: 0.0,
+            kind: JobKind::Training {
+                iteration_s: 6.0,
+                compute_frac: 0.75,
+                compute_util: 1.0,
+                comm_util: 0.2,
+                checkpoint_every_s: 1800.0,
+                checkpoint_s: 45.0,
+                checkpoint_util: 0.0,
+                mtbf_s,
+                restart_s: 600.0,
+                phase_jitter_s: 0.0,
+            },
+        }
+    }
+
+    fn mean_over(j: &JobRuntime, t0: f64, t1: f64, dt: f64) -> f64 {
+        let n = ((t1 - t0) / dt).round() as usize;
+        let mut e = 0.0;
+        for k in 0..n {
+            let a = t0 + k as f64 * dt;
+            let js = j.job_step(a, a + dt);
+            e += j.rack_util(&js, 0, 0, a, a + dt) * dt;
+        }
+        e / (t1 - t0)
+    }
+
+    #[test]
+    fn training_mean_does_not_alias() {
+        let j = JobRuntime::new(training(0.0), 0, 0, 72, 1, 0.0, 7200.0, &[]);
+        // Expected: a 45 s checkpoint at 1800 s (7.5 iterations, 34.5 s of which would have
+        // been compute) at utilisation 0; the rest 0.2 + 0.8 × compute share.
+        let fine = mean_over(&j, 0.0, 3600.0, 0.1);
+        let coarse = mean_over(&j, 0.0, 3600.0, 7.0 * 60.0 / 7.0 * 10.0);
+        let exact = (0.2 * 3555.0 + 0.8 * (2700.0 - 34.5)) / 3600.0;
+        assert!((fine - exact).abs() < 1e-9, "{fine} vs {exact}");
+        // A coarse step applies the iteration mean to its training share: within 0.05 %.
+        assert!((coarse - exact).abs() < 5e-4 * exact, "{coarse} vs {exact}");
+        // An aliasing step (4 s sampling of a 6 s square wave) would not give this.
+        let js = j.job_step(0.0, 1.0);
+        assert!((j.rack_util(&js, 0, 0, 0.0, 1.0) - 1.0).abs() < 1e-12);
+        let js = j.job_step(5.0, 6.0);
+        assert!((j.rack_util(&js, 0, 0, 5.0, 6.0) - 0.2).abs() < 1e-12);
+        let js = j.job_step(4.0, 5.0);
+        assert!((j.rack_util(&js, 0, 0, 4.0, 5.0) - 0.6).abs() < 1e-12);
+    }
+
+    #[test]
+    fn failures_drop_to_idle_then_restart() {
+        let j = JobRuntime::new(training(3600.0), 0, 0, 72, 7, 0.0, 86400.0, &[]);
+        assert!(
+            j.failures > 5 && j.failures < 60,
+            "{} failures in a day with 1 h mtbf",
+            j.failures
+        );
+        let (a, b) = j.down[0];
+        assert!((b - a - 600.0).abs() < 1e-9);
+        let js = j.job_step(a + 1.0, a + 2.0);
+        assert_eq!(j.rack_util(&js, 0, 0, a + 1.0, a + 2.0), 0.0);
+        let ev = JobRuntime::new(training(0.0), 0, 0, 72, 7, 0.0, 86400.0, &[100.0]);
+        assert_eq!(ev.down, vec![(100.0, 700.0)]);
+    }
+
+    #[test]
+    fn trace_mean_is_exact() {
+        let job = Job {
+            name: "tr".into(),
+            gpus: 8,
+            start_s: 0.0,
+            kind: JobKind::Trace {
+                times_s: vec![0.0, 10.0, 15.0],
+                utils: vec![0.5, 1.0, 0.0],
+            },
+        };
+        let j = JobRuntime::new(job, 0, 0, 8, 1, 0.0, 100.0, &[]);
+        let js = j.job_step(5.0, 15.0);
+        assert!((js.base_util - 0.75).abs() < 1e-12);
+        let js = j.job_step(12.0, 20.0);
+        assert!((js.base_util - 3.0 / 8.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn inference_follows_daily_cycle() {
+        let job = Job {
+            name: "inf".into(),
+            gpus: 72,
+            start_s: 0.0,
+            kind: JobKind::Inference {
+                mean_util: 0.5,
+                diurnal_amplitude: 0.3,
+                peak_hour_utc: 14.0,
+                noise: 0.0,
+            },
+        };
+        let j = JobRuntime::new(job, 0, 0, 72, 1, 0.0, 86400.0, &[]);
+        let at = |h: f64| j.job_step(h * 3600.0, h * 3600.0 + 60.0).base_util;
+        assert!((at(14.0) - 0.65).abs() < 1e-3);
+        assert!((at(2.0) - 0.35).abs() < 1e-3);
+        let day_mean = mean_over(&j, 0.0, 86400.0, 600.0);
+        assert!((day_mean - 0.5).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,7 @@
+//! Outputs: the recorder (window means and maxima of every step, streamed to
+//! `timeseries.csv`), the summary metrics, and the run folder (written to a temporary folder
+//! and renamed at the end). Plots, compare and sweep read run folders afterwards.
+
+pub mod recorder;
+pub mod runfolder;
+pub mod summary;

@@ -1,0 +1,231 @@
+//! The recorder: one row per `record_every` window, each column the mean of every engine
+//! step in the window (columns with `_max` in their name: the maximum; `battery_soc_frac`
+//! and the `gpu_temp_p*` percentiles: the value at the window's end). Rows stream to disk,
+//! so memory does not grow with simulated duration.
+
+use std::io::Write;
+
+/// How a column aggregates over a window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Agg {
+    /// Mean of the steps.
+    Mean,
+    /// Maximum of the steps.
+    Max,
+    /// Value at the window's end.
+    Last,
+}
+
+macro_rules! step_values {
+    ($($name:ident : $agg:ident),* $(,)?) => {
+        /// Everything recorded for one engine step (units in the names).
+        #[derive(Debug, Clone, Copy, Default, PartialEq)]
+        pub struct StepValues { $(#[doc = stringify!($name)] pub $name: f64,)* }
+        impl StepValues {
+            /// Column names in file order (after `time_s` and `timestamp`).
+            pub const NAMES: &'static [&'static str] = &[$(stringify!($name)),*];
+            /// Aggregation per column.
+            pub const AGGS: &'static [Agg] = &[$(Agg::$agg),*];
+            /// Values in column order.
+            pub fn values(&self) -> Vec<f64> { vec![$(self.$name),*] }
+        }
+    };
+}
+
+step_values! {
+    it_power_mw: Mean,
+    gpu_power_mw: Mean,
+    cooling_power_mw: Mean,
+    electrical_loss_mw: Mean,
+    facility_power_mw: Mean,
+    pue: Mean,
+    ambient_c: Mean,
+    fws_supply_c: Mean,
+    fws_return_c: Mean,
+    tcs_supply_c: Mean,
+    tcs_return_c: Mean,
+    gpu_temp_mean_c: Mean,
+    gpu_temp_max_c: Max,
+    throttled_gpu_frac: Mean,
+    heat_to_liquid_mw: Mean,
+    heat_rejected_mw: Mean,
+    heat_reused_mw: Mean,
+    hydro_mw: Mean,
+    wind_mw: Mean,
+    solar_mw: Mean,
+    grid_import_mw: Mean,
+    battery_mw: Mean,
+    battery_soc_frac: Last,
+    curtailed_mw: Mean,
+    unserved_mw: Mean,
+    compute_delivered_frac: Mean,
+    gas_mw: Mean,
+    grid_export_mw: Mean,
+    heat_to_air_mw: Mean,
+    tcs_pump_power_mw: Mean,
+    fws_pump_power_mw: Mean,
+    dry_cooler_fan_power_mw: Mean,
+    dry_cooler_fan_speed_frac: Mean,
+    air_side_fan_power_mw: Mean,
+    chiller_load_mw: Mean,
+    chiller_power_mw: Mean,
+    heat_pump_power_mw: Mean,
+    gpus_offline: Mean,
+    gpu_cap_w: Mean,
+    facility_power_max_mw: Max,
+    net_draw_mw: Mean,
+    ramp_mw_per_s_max: Max,
+    gpu_temp_p05_c: Last,
+    gpu_temp_p25_c: Last,
+    gpu_temp_p50_c: Last,
+    gpu_temp_p75_c: Last,
+    gpu_temp_p95_c: Last,
+}
+
+/// Streams window rows to a CSV writer.
+pub struct Recorder<W: Write> {
+    out: W,
+    sums: Vec<f64>,
+    n: u64,
+    window_start_s: f64,
+    start_unix_s: f64,
+}
+
+impl<W: Write> Recorder<W> {
+    /// A recorder writing to `out`; writes the header.
+    pub fn new(mut out: W, start_unix_s: f64) -> std::io::Result<Self> {
+        let mut header = String::from("time_s,timestamp");
+        for n in StepValues::NAMES {
+            header.push(',');
+            header.push_str(n);
+        }
+        writeln!(out, "{header}")?;
+        Ok(Recorder {
+            out,
+            sums: vec![0.0; StepValues::NAMES.len()],
+            n: 0,
+            window_start_s: 0.0,
+            start_unix_s,
+        })
+    }
+
+    /// Adds one step that began at `t_s`.
+    pub fn push(&mut self, t_s: f64, v: &StepValues) {
+        if self.n == 0 {
+            self.window_start_s = t_s;
+        }
+        for (i, (x, agg)) in v.values().into_iter().zip(StepValues::AGGS).enumerate() {
+            match agg {
+                Agg::Mean => self.sums[i] += x,
+                Agg::Max => self.sums[i] = if self.n == 0 { x } else { self.sums[i].max(x) },
+                Agg::Last => self.sums[i] = x,
+            }
+        }
+        self.n += 1;
+    }
+
+    /// Closes the window: writes its row. `pue_override` replaces the mean of per-step
+    /// PUE with the ratio of the window's mean facility and IT power.
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        if self.n == 0 {
+            return Ok(());
+        }
+        let n = self.n as f64;
+        let mut row = format!(
+            "{},{}",
+            fmt_num(self.window_start_s),
+            crate::model::calendar::format_utc(self.start_unix_s + self.window_start_s)
+        );
+        let idx = |name: &str| {
+            StepValues::NAMES
+                .iter()
+                .position(|c| *c == name)
+                .unwrap_or(0)
+        };
+        let (i_fac, i_it, i_pue) = (idx("facility_power_mw"), idx("it_power_mw"), idx("pue"));
+        for (i, agg) in StepValues::AGGS.iter().enumerate() {
+            let mut v = match agg {
+                Agg::Mean => self.sums[i] / n,
+                _ => self.sums[i],
+            };
+            if i == i_pue {
+                let it = self.sums[i_it] / n;
+                v = if it > 0.0 {
+                    self.sums[i_fac] / n / it
+                } else {
+                    0.0
+                };
+            }
+            row.push(',');
+            row.push_str(&fmt_num(v));
+        }
+        writeln!(self.out, "{row}")?;
+        self.sums.iter_mut().for_each(|s| *s = 0.0);
+        self.n = 0;
+        Ok(())
+    }
+
+    /// Steps in the open window.
+    pub fn pending(&self) -> u64 {
+        self.n
+    }
+
+    /// The writer back.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+}
+
+/// Deterministic number formatting: 6 decimals, trailing zeros trimmed.
+pub fn fmt_num(v: f64) -> String {
+    if !v.is_finite() {
+        return if v.is_nan() {
+            "NaN".into()
+        } else if v > 0.0 {
+            "inf".into()
+        } else {
+            "-inf".into()
+        };
+    }
+    let s = format!("{v:.6}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    };
+    if s == "-0" {
+        "0".into()
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn window_means_maxima_and_last() {
+        let mut r = Recorder::new(Vec::new(), 0.0).unwrap();
+        for (k, p) in [100.0, 110.0, 90.0].iter().enumerate() {
+            let v = StepValues {
+                facility_power_mw: *p,
+                it_power_mw: 100.0,
+                gpu_temp_max_c: 70.0 + k as f64,
+                battery_soc_frac: k as f64 / 10.0,
+                ..Default::default()
+            };
+            r.push(k as f64, &v);
+        }
+        r.flush().unwrap();
+        let text = String::from_utf8(r.into_inner()).unwrap();
+        let mut lines = text.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let row: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let col = |n: &str| row[header.iter().position(|h| *h == n).unwrap()];
+        assert_eq!(col("facility_power_mw"), "100");
+        assert_eq!(col("gpu_temp_max_c"), "72");
+        assert_eq!(col("battery_soc_frac"), "0.2");
+        assert_eq!(col("pue"), "1");
+        assert_eq!(col("time_s"), "0");
+    }
+}

@@ -1,0 +1,349 @@
+//! The serde mirror of a scenario file: exactly what the user wrote (every key optional),
+//! with unknown keys refused. [`super::resolve`] fills the defaults and checks the ranges;
+//! the filled mirror is what `scenario.resolved.toml` holds.
+
+use serde::{Deserialize, Serialize};
+
+/// A duration: a string with a unit (`"500ms"`, `"90s"`, `"15m"`, `"24h"`, `"7d"`) or a
+/// number of seconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Dur {
+    /// A string with a unit suffix.
+    Text(String),
+    /// Seconds.
+    Seconds(f64),
+}
+
+impl Dur {
+    /// Seconds, or the parse error.
+    pub fn seconds(&self) -> Result<f64, String> {
+        match self {
+            Dur::Text(t) => crate::units::parse_duration_s(t),
+            Dur::Seconds(s) if s.is_finite() && *s >= 0.0 => Ok(*s),
+            Dur::Seconds(s) => Err(format!("expected a non-negative duration, found {s}")),
+        }
+    }
+    /// The canonical text form of `s` seconds.
+    pub fn from_s(s: f64) -> Dur {
+        Dur::Text(crate::units::format_duration(s))
+    }
+}
+
+macro_rules! block {
+    ($(#[$m:meta])* $name:ident { $($(#[$fm:meta])* $f:ident : $t:ty),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            $($(#[$fm])* #[serde(default, skip_serializing_if = "Option::is_none")] pub $f: Option<$t>,)*
+        }
+        impl $name {
+            /// The keys this block accepts.
+            pub const KEYS: &'static [&'static str] = &[$(stringify!($f)),*];
+        }
+    };
+}
+
+/// The whole file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    /// `[scenario]`
+    #[serde(default)]
+    pub scenario: ScenarioBlock,
+    /// `[site]`
+    #[serde(default)]
+    pub site: SiteBlock,
+    /// `[cluster]`
+    #[serde(default)]
+    pub cluster: ClusterBlock,
+    /// `[gpu]` overrides of the preset.
+    #[serde(default)]
+    pub gpu: GpuBlock,
+    /// `[workload]` with its `[[workload.jobs]]`.
+    #[serde(default)]
+    pub workload: WorkloadBlock,
+    /// `[cooling]`
+    #[serde(default)]
+    pub cooling: CoolingBlock,
+    /// `[power]`
+    #[serde(default)]
+    pub power: PowerBlock,
+    /// `[supply]`; absent means an unlimited grid connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supply: Option<SupplyBlock>,
+    /// `[[events]]`
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<EventBlock>,
+}
+
+impl RawScenario {
+    /// Top-level tables.
+    pub const KEYS: &'static [&'static str] = &[
+        "scenario", "site", "cluster", "gpu", "workload", "cooling", "power", "supply", "events",
+    ];
+}
+
+block!(
+    /// `[scenario]`: name, time frame, step, recording, seed.
+    ScenarioBlock {
+        name: String,
+        start: String,
+        duration: Dur,
+        step: Dur,
+        record_every: Dur,
+        seed: u64,
+    }
+);
+
+block!(
+    /// `[site]`: where the campus is and its weather.
+    SiteBlock {
+        latitude_deg: f64,
+        longitude_deg: f64,
+        climate: String,
+        weather_file: String,
+        heat_wave_k: f64,
+    }
+);
+
+block!(
+    /// `[cluster]`: racks of GPUs.
+    ClusterBlock {
+        gpu: String,
+        racks: u32,
+        gpus_per_rack: u32,
+        rack_overhead_kw: f64,
+        power_variation_frac: f64,
+    }
+);
+
+block!(
+    /// `[gpu]`: overrides of the preset's numbers.
+    GpuBlock {
+        tdp_w: f64,
+        idle_w: f64,
+        leakage_frac: f64,
+        leakage_per_k: f64,
+        leakage_ref_c: f64,
+        r_th_k_per_w: f64,
+        c_th_j_per_k: f64,
+        throttle_c: f64,
+        throttle_hysteresis_k: f64,
+        min_clock_frac: f64,
+        shutdown_c: f64,
+        restart_c: f64,
+        power_floor_frac: f64,
+        ramp_up_w_per_s: f64,
+        ramp_down_w_per_s: f64,
+    }
+);
+
+/// `[workload]`
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadBlock {
+    /// `[[workload.jobs]]`
+    #[serde(default)]
+    pub jobs: Vec<JobBlock>,
+}
+
+impl WorkloadBlock {
+    /// Keys of `[workload]`.
+    pub const KEYS: &'static [&'static str] = &["jobs"];
+}
+
+block!(
+    /// One `[[workload.jobs]]` entry. Which keys apply depends on `kind`.
+    JobBlock {
+        name: String,
+        kind: String,
+        gpus: u32,
+        start: Dur,
+        iteration_s: f64,
+        compute_frac: f64,
+        compute_utilization_frac: f64,
+        comm_utilization_frac: f64,
+        checkpoint_every: Dur,
+        checkpoint_s: f64,
+        checkpoint_utilization_frac: f64,
+        mtbf: Dur,
+        restart_s: f64,
+        phase_jitter_s: f64,
+        mean_utilization_frac: f64,
+        diurnal_amplitude_frac: f64,
+        peak_hour_utc: f64,
+        noise_frac: f64,
+        utilization_frac: f64,
+        file: String,
+    }
+);
+
+block!(
+    /// `[cooling]`: the rack side (technology loop, CDUs) and the facility plant.
+    CoolingBlock {
+        coolant: String,
+        liquid_capture_frac: f64,
+        tcs_supply_setpoint_c: f64,
+        fws_supply_setpoint_c: f64,
+        cdus: u32,
+        flow_lpm_per_kw: f64,
+        tcs_volume_m3: f64,
+        cdu_approach_k: f64,
+        cdu_control_tau_s: f64,
+        tcs_pump_head_kpa: f64,
+        pump_efficiency_frac: f64,
+        fws_volume_m3: f64,
+        fws_design_dt_k: f64,
+        fws_pump_head_kpa: f64,
+        fws_min_flow_frac: f64,
+        air_side_fan_w_per_w: f64,
+        heat_rejection: HeatRejectionBlock,
+        chiller: ChillerBlock,
+        heat_reuse: HeatReuseBlock,
+    }
+);
+
+block!(
+    /// `[cooling.heat_rejection]`: dry coolers (or an ideal boundary).
+    HeatRejectionBlock {
+        kind: String,
+        units: u32,
+        ua_per_unit_kw_per_k: f64,
+        rated_fan_power_kw: f64,
+        rated_air_flow_kg_s: f64,
+        ua_air_exponent: f64,
+        min_fan_speed_frac: f64,
+        design_ambient_c: f64,
+        design_approach_k: f64,
+    }
+);
+
+block!(
+    /// `[cooling.chiller]`: optional trim chiller.
+    ChillerBlock {
+        capacity_mw: f64,
+        eta_ii_frac: f64,
+        evaporator_approach_k: f64,
+        condenser_approach_k: f64,
+    }
+);
+
+block!(
+    /// `[cooling.heat_reuse]`: optional district-heating offtake.
+    HeatReuseBlock {
+        capacity_mw: f64,
+        dh_supply_c: f64,
+        dh_return_c: f64,
+        hx_approach_k: f64,
+        hp_eta_frac: f64,
+    }
+);
+
+block!(
+    /// `[power]`: the electrical chain.
+    PowerBlock {
+        psu_efficiency_frac: f64,
+        psu_rated_kw: f64,
+        distribution_efficiency_frac: f64,
+        mechanical_efficiency_frac: f64,
+        facility_base_kw: f64,
+    }
+);
+
+block!(
+    /// `[supply]`: sources, battery and shortfall policy.
+    SupplyBlock {
+        hydro: HydroBlock,
+        wind: WindBlock,
+        solar: SolarBlock,
+        gas: GasBlock,
+        grid: GridBlock,
+        battery: BatteryBlock,
+        on_shortfall: String,
+    }
+);
+
+block!(
+    /// `supply.hydro`
+    HydroBlock {
+        capacity_mw: f64,
+        ramp_mw_per_min: f64,
+        min_mw: f64,
+        daily_energy_mwh: f64,
+        reservoir_mwh: f64,
+        inflow_mw: f64,
+        reservoir_initial_frac: f64,
+    }
+);
+
+block!(
+    /// `supply.wind`
+    WindBlock {
+        capacity_mw: f64,
+        hub_height_m: f64,
+        cut_in_m_s: f64,
+        rated_m_s: f64,
+        cut_out_m_s: f64,
+        shear_exponent: f64,
+    }
+);
+
+block!(
+    /// `supply.solar`
+    SolarBlock {
+        capacity_mw: f64,
+        derate_frac: f64,
+        temp_coeff_per_k: f64,
+    }
+);
+
+block!(
+    /// `supply.gas`
+    GasBlock {
+        capacity_mw: f64,
+        ramp_frac_per_min: f64,
+        min_mw: f64,
+        carbon_g_per_kwh: f64,
+    }
+);
+
+block!(
+    /// `supply.grid`
+    GridBlock {
+        import_limit_mw: f64,
+        export_limit_mw: f64,
+        carbon_g_per_kwh: f64,
+        carbon_file: String,
+        price_file: String,
+    }
+);
+
+block!(
+    /// `supply.battery`
+    BatteryBlock {
+        energy_mwh: f64,
+        power_mw: f64,
+        round_trip_efficiency_frac: f64,
+        soc_min_frac: f64,
+        soc_max_frac: f64,
+        initial_soc_frac: f64,
+        max_grid_ramp_mw_per_s: f64,
+    }
+);
+
+block!(
+    /// One `[[events]]` entry.
+    EventBlock {
+        at: Dur,
+        duration: Dur,
+        kind: String,
+        target: u32,
+        job: String,
+        units: u32,
+        fraction: f64,
+        offset_k: f64,
+        cap_mw: f64,
+    }
+);

@@ -1,0 +1,75 @@
+//! Units at the scenario boundary: durations written as strings (`500ms`, `90s`, `15m`,
+//! `24h`, `7d`) or as plain numbers of seconds.
+
+/// Parses a duration: a number with a unit suffix `ms`, `s`, `m`, `h` or `d` (or a bare
+/// number of seconds). Returns seconds; negative or non-finite values are refused.
+pub fn parse_duration_s(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    let (num, mult) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 1e-3)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = t.strip_suffix('m') {
+        (n, 60.0)
+    } else if let Some(n) = t.strip_suffix('h') {
+        (n, 3600.0)
+    } else if let Some(n) = t.strip_suffix('d') {
+        (n, 86400.0)
+    } else {
+        (t, 1.0)
+    };
+    let v: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected a duration like \"500ms\", \"90s\", \"15m\", \"24h\" or \"7d\", found \"{text}\""))?;
+    if !v.is_finite() || v < 0.0 {
+        return Err(format!(
+            "expected a non-negative duration, found \"{text}\""
+        ));
+    }
+    Ok(v * mult)
+}
+
+/// Formats seconds as the shortest exact duration string (`100ms`, `90s`, `15m`, `24h`, `7d`).
+pub fn format_duration(s: f64) -> String {
+    let ms = (s * 1000.0).round();
+    if (ms / 1000.0 - s).abs() > 1e-9 * s.abs().max(1.0) {
+        return format!("{s}s");
+    }
+    let ms = ms as i64;
+    if ms == 0 {
+        return "0s".into();
+    }
+    for (unit, div) in [
+        ("d", 86_400_000i64),
+        ("h", 3_600_000),
+        ("m", 60_000),
+        ("s", 1000),
+    ] {
+        if ms % div == 0 {
+            return format!("{}{unit}", ms / div);
+        }
+    }
+    format!("{ms}ms")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn durations_round_trip() {
+        assert_eq!(parse_duration_s("500ms").unwrap(), 0.5);
+        assert_eq!(parse_duration_s("90s").unwrap(), 90.0);
+        assert_eq!(parse_duration_s("15m").unwrap(), 900.0);
+        assert_eq!(parse_duration_s("24h").unwrap(), 86400.0);
+        assert_eq!(parse_duration_s("7d").unwrap(), 604800.0);
+        assert_eq!(parse_duration_s("2.5").unwrap(), 2.5);
+        assert!(parse_duration_s("soon").is_err());
+        assert!(parse_duration_s("-1s").is_err());
+        for s in [0.1, 1.0, 90.0, 900.0, 86400.0, 7200.0, 45.0, 0.025] {
+            assert_eq!(parse_duration_s(&format_duration(s)).unwrap(), s);
+        }
+        assert_eq!(format_duration(86400.0), "1d");
+        assert_eq!(format_duration(0.1), "100ms");
+    }
+}
