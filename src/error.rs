@@ -68,23 +68,12 @@ fn key_prefix(key: &str) -> String {
 impl FjordError {
     /// A bad-input error.
     pub fn bad(file: &str, line: Option<usize>, key: &str, message: impl Into<String>) -> Self {
-        FjordError::BadInput {
-            location: Location {
-                file: file.to_string(),
-                line,
-                column: None,
-            },
-            key: key.to_string(),
-            message: message.into(),
-        }
+        FjordError::BadInput { location: Location { file: file.to_string(), line, column: None }, key: key.to_string(), message: message.into() }
     }
 
     /// An I/O error on `path`.
     pub fn io(path: &std::path::Path, e: std::io::Error) -> Self {
-        FjordError::Io {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        }
+        FjordError::Io { path: path.display().to_string(), message: e.to_string() }
     }
 
     /// The process exit code this error maps to (2 bad input, 1 otherwise).
@@ -118,10 +107,7 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 
 /// The candidate nearest to `word` (by edit distance), if reasonably close.
 pub fn nearest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    let best = candidates
-        .iter()
-        .map(|c| (edit_distance(word, c), *c))
-        .min_by_key(|(d, _)| *d)?;
+    let best = candidates.iter().map(|c| (edit_distance(word, c), *c)).min_by_key(|(d, _)| *d)?;
     let limit = (word.len() / 2).max(3);
     (best.0 <= limit).then_some(best.1)
 }
@@ -132,10 +118,7 @@ mod tests {
     #[test]
     fn nearest_key_finds_typo() {
         assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(
-            nearest("rackz", &["racks", "gpu", "gpus_per_rack"]),
-            Some("racks")
-        );
+        assert_eq!(nearest("rackz", &["racks", "gpu", "gpus_per_rack"]), Some("racks"));
         assert_eq!(nearest("zzzzzzzzzzzz", &["racks"]), None);
     }
 }

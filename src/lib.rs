@@ -9,8 +9,10 @@ pub mod engine;
 pub mod error;
 pub mod model;
 pub mod output;
+pub mod plot;
 pub mod rng;
 pub mod scenario;
+pub mod sweep;
 pub mod units;
 
 pub use error::{FjordError, Result};
@@ -36,18 +38,10 @@ pub fn summary_table(s: &output::summary::Summary) -> String {
         ("wall_s", "s"),
         ("gpu_steps_per_s", ""),
     ];
-    let mut t = format!(
-        "{}\n",
-        s.get("scenario_name")
-            .and_then(|v| v.as_str())
-            .unwrap_or("")
-    );
+    let mut t = format!("{}\n", s.get("scenario_name").and_then(|v| v.as_str()).unwrap_or(""));
     for (k, unit) in keys {
         if let Some(v) = s.get_f64(k) {
-            t.push_str(&format!(
-                "  {k:<28} {:>14} {unit}\n",
-                engine::run::fmt_sig(v)
-            ));
+            t.push_str(&format!("  {k:<28} {:>14} {unit}\n", engine::run::fmt_sig(v)));
         }
     }
     t
@@ -59,32 +53,14 @@ pub fn check_report(sc: &scenario::Scenario) -> String {
     let cooling_mw = model::plant_side::rejection_capacity_w(sc) * 1e-6;
     let supply_mw = model::supply_side::capacity_w(sc).map(|w| w * 1e-6);
     let mut t = format!("{}: {}\n", sc.name, "ok");
-    t.push_str(&format!(
-        "  racks {}  GPUs {}  ({} × {} per rack)\n",
-        sc.racks,
-        sc.gpus(),
-        sc.gpu_name,
-        sc.gpus_per_rack
-    ));
-    t.push_str(&format!(
-        "  IT capacity {:.1} MW (all GPUs at TDP)\n",
-        it_mw
-    ));
-    t.push_str(&format!(
-        "  cooling capacity {:.1} MW ({})\n",
-        cooling_mw, sc.cooling.rejection.kind
-    ));
+    t.push_str(&format!("  racks {}  GPUs {}  ({} × {} per rack)\n", sc.racks, sc.gpus(), sc.gpu_name, sc.gpus_per_rack));
+    t.push_str(&format!("  IT capacity {:.1} MW (all GPUs at TDP)\n", it_mw));
+    t.push_str(&format!("  cooling capacity {:.1} MW ({})\n", cooling_mw, sc.cooling.rejection.kind));
     match supply_mw {
         Some(s) => t.push_str(&format!("  supply capacity {:.1} MW\n", s)),
         None => t.push_str("  supply: unlimited grid connection (no [supply] block)\n"),
     }
-    t.push_str(&format!(
-        "  {} steps of {}, {} jobs, {} events\n",
-        sc.steps(),
-        units::format_duration(sc.step_s),
-        sc.jobs.len(),
-        sc.events.len()
-    ));
+    t.push_str(&format!("  {} steps of {}, {} jobs, {} events\n", sc.steps(), units::format_duration(sc.step_s), sc.jobs.len(), sc.events.len()));
     let peak_heat_mw = it_mw * 1.02;
     if cooling_mw < peak_heat_mw {
         t.push_str(&format!("  warning: heat rejection {cooling_mw:.1} MW is below peak heat {peak_heat_mw:.1} MW at the design ambient\n"));
@@ -112,9 +88,7 @@ pub fn presets_text() -> String {
     }
     t.push_str("\n## Coolants (cooling.coolant)\n");
     for (n, rho, cp, src) in scenario::resolve::COOLANTS {
-        t.push_str(&format!(
-            "  {n:<8} density {rho} kg/m³  c_p {cp} J/(kg·K)  {src}\n"
-        ));
+        t.push_str(&format!("  {n:<8} density {rho} kg/m³  c_p {cp} J/(kg·K)  {src}\n"));
     }
     t.push_str("\n## Climates (site.climate; or site.weather_file = an EPW file)\n");
     for name in model::weather::Climate::NAMES {
@@ -143,4 +117,13 @@ fn defaults_text() -> String {
   power: PSU curve 80 PLUS Titanium-like peak 0.96 [S]/[E] (§5), PSU nameplate 2× rack design (N+N) [S] (§2.8),\n\
     distribution 0.975 [E] (transformer 0.99 × UPS eco 0.99 × distribution 0.995, §5), mechanical feed 0.99 [E], base load 800 kW [E]\n",
     )
+}
+
+/// Maps a plotting error to a fjord error (bad input → exit code 2).
+pub fn plot_error(e: plot::PlotError) -> FjordError {
+    if e.is_bad_input() {
+        FjordError::bad("plot", None, "", e.to_string())
+    } else {
+        FjordError::Other(e.to_string())
+    }
 }

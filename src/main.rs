@@ -7,11 +7,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(
-    name = "fjord",
-    version,
-    about = "Second-by-second simulator of the power and cooling of GPU clusters"
-)]
+#[command(name = "fjord", version, about = "Second-by-second simulator of the power and cooling of GPU clusters")]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -35,6 +31,52 @@ enum Cmd {
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
+        /// Plot format: png (default) or svg; `none` skips plots and the report page.
+        #[arg(long, default_value = "png")]
+        format: String,
+    },
+    /// Redraw a run's plots and report page from its files.
+    Plot {
+        /// Run folder.
+        run_dir: PathBuf,
+        /// png (default) or svg.
+        #[arg(long, default_value = "png")]
+        format: String,
+    },
+    /// Overlay the key series of several runs and tabulate their summaries side by side.
+    Compare {
+        /// Run folders (at least two).
+        #[arg(required = true)]
+        run_dirs: Vec<PathBuf>,
+        /// Output folder (default output/compare/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// png (default) or svg.
+        #[arg(long, default_value = "png")]
+        format: String,
+    },
+    /// Run the grid of cases of one or more --vary axes in parallel.
+    Sweep {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+        /// KEY=A,B,C or KEY=START:STOP:STEP (repeatable; the grid is their product).
+        #[arg(long = "vary", value_name = "KEY=VALUES", required = true)]
+        vary: Vec<String>,
+        /// Output folder (default output/<scenario stem>-sweep/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Override a key in every case.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+        /// png (default), svg, or none (no per-case plots; the sweep plots are still drawn).
+        #[arg(long, default_value = "none")]
+        format: String,
     },
     /// Validate scenarios and print their resolved size.
     Check {
@@ -59,13 +101,10 @@ fn main() {
         }
     };
     let result = match cli.cmd {
-        Cmd::Run {
-            scenario,
-            out,
-            sets,
-            threads,
-            quiet,
-        } => cmd_run(&scenario, out, &sets, threads, quiet),
+        Cmd::Run { scenario, out, sets, threads, quiet, format } => cmd_run(&scenario, out, &sets, threads, quiet, &format),
+        Cmd::Plot { run_dir, format } => cmd_plot(&run_dir, &format),
+        Cmd::Compare { run_dirs, out, format } => cmd_compare(&run_dirs, out, &format),
+        Cmd::Sweep { scenario, vary, out, sets, threads, quiet, format } => cmd_sweep(&scenario, &vary, out, &sets, threads, quiet, &format),
         Cmd::Check { scenarios, sets } => cmd_check(&scenarios, &sets),
         Cmd::Presets => {
             print!("{}", fjord::presets_text());
@@ -78,41 +117,107 @@ fn main() {
     }
 }
 
+fn parse_format(text: &str, allow_none: bool) -> Result<Option<fjord::plot::ImageFormat>, FjordError> {
+    match text {
+        "png" => Ok(Some(fjord::plot::ImageFormat::Png)),
+        "svg" => Ok(Some(fjord::plot::ImageFormat::Svg)),
+        "none" if allow_none => Ok(None),
+        other => {
+            Err(FjordError::bad("--format", None, "", format!("expected png or svg{}, found \"{other}\"", if allow_none { " or none" } else { "" })))
+        }
+    }
+}
+
+fn cmd_plot(dir: &std::path::Path, format: &str) -> Result<(), FjordError> {
+    let fmt = parse_format(format, false)?.unwrap_or(fjord::plot::ImageFormat::Png);
+    let plots = fjord::plot::plot_run(dir, fmt).map_err(fjord::plot_error)?;
+    let page = fjord::plot::write_report(dir, &plots).map_err(fjord::plot_error)?;
+    for p in &plots {
+        println!("{}", p.display());
+    }
+    println!("{}", page.display());
+    Ok(())
+}
+
+fn cmd_compare(dirs: &[PathBuf], out: Option<PathBuf>, format: &str) -> Result<(), FjordError> {
+    let fmt = parse_format(format, false)?.unwrap_or(fjord::plot::ImageFormat::Png);
+    let out = out.unwrap_or_else(|| PathBuf::from("output").join("compare"));
+    let files = fjord::plot::compare_runs(dirs, &out, fmt).map_err(fjord::plot_error)?;
+    if let Ok(md) = std::fs::read_to_string(out.join("comparison.md")) {
+        println!("{md}");
+    }
+    println!("{} files in {}", files.len() + 2, out.display());
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn cmd_sweep(
+    path: &std::path::Path,
+    vary: &[String],
+    out: Option<PathBuf>,
+    sets: &[String],
+    threads: Option<usize>,
+    quiet: bool,
+    format: &str,
+) -> Result<(), FjordError> {
+    if threads == Some(0) {
+        return Err(FjordError::bad("--threads", None, "", "expected at least 1 thread"));
+    }
+    let fmt = parse_format(format, true)?;
+    let axes = vary.iter().map(|v| fjord::sweep::parse_vary(v)).collect::<Result<Vec<_>, _>>()?;
+    let n: usize = axes.iter().map(|a| a.values.len()).product();
+    let stem = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "sweep".into());
+    let dest = out.unwrap_or_else(|| PathBuf::from("output").join(format!("{stem}-sweep")));
+    let show = !quiet && std::io::stderr().is_terminal();
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(n as u64),
+        if show { indicatif::ProgressDrawTarget::stderr() } else { indicatif::ProgressDrawTarget::hidden() },
+    );
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} cases ETA {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let opts = fjord::sweep::SweepOptions { sets: sets.to_vec(), threads, format: fmt };
+    let dir = fjord::sweep::run_sweep(path, &axes, &dest, &opts, &|done, _| bar.set_position(done as u64))?;
+    bar.finish_and_clear();
+    if let Ok(csv) = std::fs::read_to_string(dir.join("sweep.csv")) {
+        let keys = ["pue", "gpu_temp_max_c", "throttled_gpu_hours", "compute_delivered_frac", "facility_energy_mwh"];
+        let mut lines = csv.lines();
+        let header: Vec<&str> = lines.next().unwrap_or("").split(',').collect();
+        let cols: Vec<usize> = (0..axes.len()).chain(keys.iter().filter_map(|k| header.iter().position(|h| h == k))).collect();
+        println!("{}", cols.iter().map(|&c| header[c]).collect::<Vec<_>>().join("  "));
+        for l in lines {
+            let f: Vec<&str> = l.split(',').collect();
+            println!("{}", cols.iter().map(|&c| f.get(c).copied().unwrap_or("")).collect::<Vec<_>>().join("  "));
+        }
+    }
+    println!("sweep folder: {}", dir.display());
+    Ok(())
+}
+
 fn cmd_run(
     path: &std::path::Path,
     out: Option<PathBuf>,
     sets: &[String],
     threads: Option<usize>,
     quiet: bool,
+    format: &str,
 ) -> Result<(), FjordError> {
     if threads == Some(0) {
-        return Err(FjordError::bad(
-            "--threads",
-            None,
-            "",
-            "expected at least 1 thread",
-        ));
+        return Err(FjordError::bad("--threads", None, "", "expected at least 1 thread"));
     }
+    let plots = parse_format(format, true)?;
     let sc = fjord::scenario::load(path, sets)?;
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().to_string())
-        .unwrap_or_else(|| "run".into());
+    let stem = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "run".into());
     let dest = out.unwrap_or_else(|| PathBuf::from("output").join(stem));
     let show = !quiet && std::io::stderr().is_terminal();
     let bar = indicatif::ProgressBar::with_draw_target(
         Some(sc.steps()),
-        if show {
-            indicatif::ProgressDrawTarget::stderr()
-        } else {
-            indicatif::ProgressDrawTarget::hidden()
-        },
+        if show { indicatif::ProgressDrawTarget::stderr() } else { indicatif::ProgressDrawTarget::hidden() },
     );
     bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {bar:40} {percent:>3}% {msg} ETA {eta}",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {percent:>3}% {msg} ETA {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let step_s = sc.step_s;
     let gpus = sc.gpus() as f64;
@@ -123,12 +228,7 @@ fn cmd_run(
         let rate = done as f64 * gpus / start.elapsed().as_secs_f64().max(1e-9);
         bar.set_message(format!("sim {sim_h:.2} h, {:.2e} GPU-steps/s", rate));
     };
-    let res = fjord::engine::run::run(
-        sc,
-        &dest,
-        &fjord::engine::run::RunOptions { threads },
-        &progress,
-    )?;
+    let res = fjord::engine::run::run(sc, &dest, &fjord::engine::run::RunOptions { threads, plots }, &progress)?;
     bar.finish_and_clear();
     println!("{}", fjord::summary_table(&res.summary));
     println!("run folder: {}", res.dir.display());

@@ -57,9 +57,6 @@ mod tests {
         let var = s2 / n as f64 - mean * mean;
         assert!(mean.abs() < 0.01, "mean {mean}");
         assert!((var - 1.0).abs() < 0.02, "var {var}");
-        assert_ne!(
-            uniform(1, Stream::GpuFactor, 0, 0),
-            uniform(2, Stream::GpuFactor, 0, 0)
-        );
+        assert_ne!(uniform(1, Stream::GpuFactor, 0, 0), uniform(2, Stream::GpuFactor, 0, 0));
     }
 }

@@ -18,14 +18,10 @@ pub fn parse_duration_s(text: &str) -> Result<f64, String> {
     } else {
         (t, 1.0)
     };
-    let v: f64 = num
-        .trim()
-        .parse()
-        .map_err(|_| format!("expected a duration like \"500ms\", \"90s\", \"15m\", \"24h\" or \"7d\", found \"{text}\""))?;
+    let v: f64 =
+        num.trim().parse().map_err(|_| format!("expected a duration like \"500ms\", \"90s\", \"15m\", \"24h\" or \"7d\", found \"{text}\""))?;
     if !v.is_finite() || v < 0.0 {
-        return Err(format!(
-            "expected a non-negative duration, found \"{text}\""
-        ));
+        return Err(format!("expected a non-negative duration, found \"{text}\""));
     }
     Ok(v * mult)
 }
@@ -40,12 +36,7 @@ pub fn format_duration(s: f64) -> String {
     if ms == 0 {
         return "0s".into();
     }
-    for (unit, div) in [
-        ("d", 86_400_000i64),
-        ("h", 3_600_000),
-        ("m", 60_000),
-        ("s", 1000),
-    ] {
+    for (unit, div) in [("d", 86_400_000i64), ("h", 3_600_000), ("m", 60_000), ("s", 1000)] {
         if ms % div == 0 {
             return format!("{}{unit}", ms / div);
         }

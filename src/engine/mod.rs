@@ -185,53 +185,23 @@ impl Engine {
         let mut jobs = Vec::new();
         let mut next_rack = 0;
         for (i, j) in sc.jobs.iter().enumerate() {
-            let rt = JobRuntime::new(
-                j.clone(),
-                i,
-                next_rack,
-                gpr,
-                sc.seed,
-                sc.start_unix_s,
-                sc.duration_s,
-                &failures[i],
-            );
+            let rt = JobRuntime::new(j.clone(), i, next_rack, gpr, sc.seed, sc.start_unix_s, sc.duration_s, &failures[i]);
             next_rack += rt.racks;
             jobs.push(rt);
         }
         let mut segments = vec![Vec::new(); racks];
         for (r, seg) in segments.iter_mut().enumerate() {
-            let job = jobs
-                .iter()
-                .find(|j| r >= j.first_rack && r < j.first_rack + j.racks);
+            let job = jobs.iter().find(|j| r >= j.first_rack && r < j.first_rack + j.racks);
             match job {
                 Some(j) => {
                     let in_job = r - j.first_rack;
-                    let n = if in_job + 1 == j.racks {
-                        j.gpus_in_last_rack
-                    } else {
-                        gpr
-                    };
-                    seg.push(Segment {
-                        lo: 0,
-                        hi: n,
-                        job: Some(j.index),
-                        rack_in_job: in_job,
-                    });
+                    let n = if in_job + 1 == j.racks { j.gpus_in_last_rack } else { gpr };
+                    seg.push(Segment { lo: 0, hi: n, job: Some(j.index), rack_in_job: in_job });
                     if n < gpr {
-                        seg.push(Segment {
-                            lo: n,
-                            hi: gpr,
-                            job: None,
-                            rack_in_job: 0,
-                        });
+                        seg.push(Segment { lo: n, hi: gpr, job: None, rack_in_job: 0 });
                     }
                 }
-                None => seg.push(Segment {
-                    lo: 0,
-                    hi: gpr,
-                    job: None,
-                    rack_in_job: 0,
-                }),
+                None => seg.push(Segment { lo: 0, hi: gpr, job: None, rack_in_job: 0 }),
             }
         }
         // GPU blocks.
@@ -253,13 +223,7 @@ impl Engine {
                 racks: n,
                 gpus,
                 cap_level_w: f32::INFINITY,
-                acc: vec![
-                    RackAcc {
-                        temp_max_c: f64::MIN,
-                        ..Default::default()
-                    };
-                    n
-                ],
+                acc: vec![RackAcc { temp_max_c: f64::MIN, ..Default::default() }; n],
             });
             r0 += n;
         }
@@ -269,8 +233,7 @@ impl Engine {
         let mut cdu_of_rack = vec![0u32; racks];
         let mut cdu_design = Vec::with_capacity(cdus);
         let rack_design_liquid_w = co.liquid_capture_frac * sc.rack_design_w();
-        let rack_flow_kg_s =
-            rack_design_liquid_w / 1000.0 * co.flow_lpm_per_kw / 60.0 / 1000.0 * co.density_kg_m3;
+        let rack_flow_kg_s = rack_design_liquid_w / 1000.0 * co.flow_lpm_per_kw / 60.0 / 1000.0 * co.density_kg_m3;
         for c in 0..cdus {
             let lo = c * racks / cdus;
             let hi = (c + 1) * racks / cdus;
@@ -290,7 +253,9 @@ impl Engine {
                 co.pump_efficiency_frac,
             ));
         }
-        let plant = crate::model::plant_side::Plant::new(&sc);
+        // The plant starts settled for ~80 % of design heat at the start's weather.
+        let ambient0 = weather.sample(sc.start_unix_s).dry_bulb_c + sc.heat_wave_k;
+        let plant = crate::model::plant_side::Plant::new(&sc, 0.8 * sc.it_capacity_w(), ambient0);
         let supply = crate::model::supply_side::SupplySide::new(&sc)?;
         let n_jobs = jobs.len();
         Ok(Engine {
@@ -312,10 +277,7 @@ impl Engine {
             cap_level_w: f64::INFINITY,
             last: StepValues::default(),
             acc: crate::engine::run::Accumulators {
-                swing: Some(crate::model::supply::swing::SwingMeter::new(
-                    sc.step_s,
-                    (sc.it_capacity_w() * 1e-6 / sc.step_s.min(1.0)).max(1.0),
-                )),
+                swing: Some(crate::model::supply::swing::SwingMeter::new(sc.step_s, (sc.it_capacity_w() * 1e-6 / sc.step_s.min(1.0)).max(1.0))),
                 ..Default::default()
             },
             sc,
@@ -330,18 +292,8 @@ impl Engine {
     /// Heat stored in GPUs, TCS loops and plant relative to 0 °C (J).
     pub fn stored_heat_j(&self) -> f64 {
         let c = f64::from(self.kp.c_j_per_k);
-        let gpu: f64 = self
-            .blocks
-            .iter()
-            .map(|b| b.gpus.temp_c.iter().map(|&t| f64::from(t)).sum::<f64>())
-            .sum::<f64>()
-            * c;
-        let tcs: f64 = self
-            .cdu_design
-            .iter()
-            .zip(&self.cdu_supply_c)
-            .map(|(d, t)| d.c_j_k * t)
-            .sum();
+        let gpu: f64 = self.blocks.iter().map(|b| b.gpus.temp_c.iter().map(|&t| f64::from(t)).sum::<f64>()).sum::<f64>() * c;
+        let tcs: f64 = self.cdu_design.iter().zip(&self.cdu_supply_c).map(|(d, t)| d.c_j_k * t).sum();
         gpu + tcs + self.plant.stored_heat_j()
     }
 
@@ -376,9 +328,7 @@ impl Engine {
                     EventKind::HeatWave { offset_k } => heat_wave_k += offset_k,
                     EventKind::DryCoolerOutage { units } => coolers_out += units,
                     EventKind::HydroOutage { fraction } => hydro_avail *= 1.0 - fraction,
-                    EventKind::PowerCap { cap_w } => {
-                        site_cap_w = Some(site_cap_w.map_or(cap_w, |c: f64| c.min(cap_w)))
-                    }
+                    EventKind::PowerCap { cap_w } => site_cap_w = Some(site_cap_w.map_or(cap_w, |c: f64| c.min(cap_w))),
                     EventKind::JobFailure { .. } => {}
                 }
             }
@@ -387,26 +337,13 @@ impl Engine {
         let ambient_c = weather.dry_bulb_c + heat_wave_k;
 
         // 3. Caps: the site limit from events and the supply, as a per-GPU cap level.
-        let supply_limit_w = self.supply.limit_w(
-            t0,
-            dt,
-            &weather,
-            hydro_avail,
-            self.last.facility_power_mw * 1e6,
-        );
+        let supply_limit_w = self.supply.limit_w(t0, dt, &weather, hydro_avail, self.last.facility_power_mw * 1e6);
         let limit_w = match (site_cap_w, supply_limit_w) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
         let n_gpus_total = sc.gpus() as f64;
-        self.cap_level_w = cap_level(
-            self.cap_level_w,
-            self.step_index,
-            &self.last,
-            n_gpus_total,
-            sc,
-            limit_w,
-        );
+        self.cap_level_w = cap_level(self.cap_level_w, self.step_index, &self.last, n_gpus_total, sc, limit_w);
 
         // 4. GPUs and racks, in parallel over blocks.
         let ctx = StepCtx {
@@ -428,16 +365,10 @@ impl Engine {
             cap_level_w: self.cap_level_w as f32,
         };
         let per_block = self.blocks.first().map_or(1, |b| b.racks);
-        self.blocks
-            .par_iter_mut()
-            .zip(self.rack_step.par_chunks_mut(per_block))
-            .for_each(|(b, out)| step_block(&ctx, b, out));
+        self.blocks.par_iter_mut().zip(self.rack_step.par_chunks_mut(per_block)).for_each(|(b, out)| step_block(&ctx, b, out));
 
         // 5. Reduction, racks in order.
-        let mut tot = RackStep {
-            temp_max_c: f64::MIN,
-            ..Default::default()
-        };
+        let mut tot = RackStep { temp_max_c: f64::MIN, ..Default::default() };
         self.cdu_q_liquid_w.iter_mut().for_each(|q| *q = 0.0);
         for (r, rs) in self.rack_step.iter().enumerate() {
             tot.gpu_w += rs.gpu_w;
@@ -487,9 +418,7 @@ impl Engine {
         };
 
         // 7. Plant.
-        let po = self
-            .plant
-            .step(q_hx, tot.q_air_w, ambient_c, dt, coolers_out, unix);
+        let po = self.plant.step(q_hx, tot.q_air_w, ambient_c, dt, coolers_out);
 
         // 8. Electrical chain.
         let cooling_w = pump_w + po.cooling_power_w;
@@ -502,9 +431,7 @@ impl Engine {
         );
 
         // 9. Supply.
-        let sup = self
-            .supply
-            .dispatch(t0, dt, &weather, hydro_avail, fac.facility_w);
+        let sup = self.supply.dispatch(t0, dt, &weather, hydro_avail, fac.facility_w);
 
         // 10. Record.
         let n_gpus = self.gpus() as f64;
@@ -515,11 +442,7 @@ impl Engine {
             cooling_power_mw: cooling_w * mw,
             electrical_loss_mw: fac.electrical_loss_w * mw,
             facility_power_mw: fac.facility_w * mw,
-            pue: if tot.it_w > 0.0 {
-                fac.facility_w / tot.it_w
-            } else {
-                0.0
-            },
+            pue: if tot.it_w > 0.0 { fac.facility_w / tot.it_w } else { 0.0 },
             ambient_c,
             fws_supply_c: po.fws_supply_c,
             fws_return_c: po.fws_return_c,
@@ -539,11 +462,7 @@ impl Engine {
             battery_soc_frac: sup.battery_soc_frac,
             curtailed_mw: sup.curtailed_mw,
             unserved_mw: sup.unserved_mw,
-            compute_delivered_frac: if tot.demand > 0.0 {
-                tot.compute / tot.demand
-            } else {
-                1.0
-            },
+            compute_delivered_frac: if tot.demand > 0.0 { tot.compute / tot.demand } else { 1.0 },
             gas_mw: sup.gas_mw,
             grid_export_mw: sup.grid_export_mw,
             heat_to_air_mw: tot.q_air_w * mw,
@@ -556,11 +475,7 @@ impl Engine {
             chiller_power_mw: po.chiller_power_w * mw,
             heat_pump_power_mw: po.heat_pump_power_w * mw,
             gpus_offline: tot.offline,
-            gpu_cap_w: if self.cap_level_w.is_finite() {
-                self.cap_level_w
-            } else {
-                0.0
-            },
+            gpu_cap_w: if self.cap_level_w.is_finite() { self.cap_level_w } else { 0.0 },
             facility_power_max_mw: fac.facility_w * mw,
             net_draw_mw: sup.net_draw_mw,
             ramp_mw_per_s_max: 0.0,
@@ -575,10 +490,7 @@ impl Engine {
 
     /// Per-rack accumulators in rack order.
     pub fn rack_accs(&self) -> Vec<RackAcc> {
-        self.blocks
-            .iter()
-            .flat_map(|b| b.acc.iter().copied())
-            .collect()
+        self.blocks.iter().flat_map(|b| b.acc.iter().copied()).collect()
     }
 
     /// Percentiles of GPU temperatures (°C) from a 0.05 K histogram of every 4th GPU
@@ -626,14 +538,7 @@ impl Engine {
 /// `L ← L + (limit − P_facility)/(m·N_online)`, with `m` the marginal facility watts per GPU
 /// watt (PSU, distribution and ~3 % cooling). No limit, or a limit far above the draw,
 /// gives no cap (+∞).
-fn cap_level(
-    level_w: f64,
-    step_index: u64,
-    last: &StepValues,
-    n_gpus: f64,
-    sc: &Scenario,
-    limit_w: Option<f64>,
-) -> f64 {
+fn cap_level(level_w: f64, step_index: u64, last: &StepValues, n_gpus: f64, sc: &Scenario, limit_w: Option<f64>) -> f64 {
     let Some(limit) = limit_w else {
         return f64::INFINITY;
     };
@@ -647,11 +552,7 @@ fn cap_level(
         // First step: the level that would just fit if all the draw were GPUs.
         return (limit / m / online).clamp(floor, max_useful);
     }
-    let level = if level_w.is_finite() {
-        level_w
-    } else {
-        prev_gpu / online
-    };
+    let level = if level_w.is_finite() { level_w } else { prev_gpu / online };
     let next = level + (limit - prev_fac) / m / online;
     if next >= max_useful && prev_fac < limit {
         f64::INFINITY
@@ -670,31 +571,20 @@ fn step_block(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
     for (k, slot) in out.iter_mut().enumerate().take(b.racks) {
         let r = b.first_rack + k;
         let coolant_c = ctx.cdu_supply_c[ctx.cdu_of_rack[r] as usize] as f32;
-        let mut rs = RackStep {
-            temp_max_c: f64::MIN,
-            ..Default::default()
-        };
+        let mut rs = RackStep { temp_max_c: f64::MIN, ..Default::default() };
         let mut max32 = f32::MIN;
         for seg in &ctx.segments[r] {
             let (util, active) = match seg.job {
                 Some(j) => {
                     let js = &ctx.job_steps[j];
-                    (
-                        ctx.jobs[j].rack_util(js, seg.rack_in_job, r, ctx.t0, ctx.t1),
-                        js.run_frac + js.ckpt_frac > 0.0,
-                    )
+                    (ctx.jobs[j].rack_util(js, seg.rack_in_job, r, ctx.t0, ctx.t1), js.run_frac + js.ckpt_frac > 0.0)
                 }
                 None => (0.0, false),
             };
             let base = k * gpr;
             let s = gpu::step_segment(
                 ctx.kp,
-                SegmentInput {
-                    util: util as f32,
-                    coolant_c,
-                    job_active: active,
-                    caps_active: ctx.cap_level_w.is_finite(),
-                },
+                SegmentInput { util: util as f32, coolant_c, job_active: active, caps_active: ctx.cap_level_w.is_finite() },
                 b.gpus.slices(base + seg.lo..base + seg.hi),
             );
             rs.gpu_w += s.power_w;

@@ -93,15 +93,7 @@ pub struct Accumulators {
 
 impl Accumulators {
     /// Adds one step; returns |ramp| of the net draw (MW/s).
-    pub fn add_step(
-        &mut self,
-        v: &StepValues,
-        tot: &RackStep,
-        dt: f64,
-        cdu_pump_w: f64,
-        po: &PlantOut,
-        sup: &SupplyStep,
-    ) -> f64 {
+    pub fn add_step(&mut self, v: &StepValues, tot: &RackStep, dt: f64, cdu_pump_w: f64, po: &PlantOut, sup: &SupplyStep) -> f64 {
         let mw = 1e6 * dt;
         self.steps += 1;
         self.time_s += dt;
@@ -111,11 +103,7 @@ impl Accumulators {
         self.cooling_j += v.cooling_power_mw * mw;
         self.loss_j += v.electrical_loss_mw * mw;
         self.peak_facility_w = self.peak_facility_w.max(v.facility_power_mw * 1e6);
-        self.gpu_temp_max_c = if self.steps == 1 {
-            v.gpu_temp_max_c
-        } else {
-            self.gpu_temp_max_c.max(v.gpu_temp_max_c)
-        };
+        self.gpu_temp_max_c = if self.steps == 1 { v.gpu_temp_max_c } else { self.gpu_temp_max_c.max(v.gpu_temp_max_c) };
         self.throttled_gpu_s += tot.throttled * dt;
         self.offline_gpu_s += tot.offline * dt;
         self.compute += tot.compute * dt;
@@ -143,22 +131,12 @@ impl Accumulators {
         if po.fan_speed_frac >= 0.999 {
             self.fans_full_s += dt;
         }
-        self.fws_supply_max_c = if self.steps == 1 {
-            v.fws_supply_c
-        } else {
-            self.fws_supply_max_c.max(v.fws_supply_c)
-        };
-        self.tcs_supply_max_c = if self.steps == 1 {
-            v.tcs_supply_c
-        } else {
-            self.tcs_supply_max_c.max(v.tcs_supply_c)
-        };
+        self.fws_supply_max_c = if self.steps == 1 { v.fws_supply_c } else { self.fws_supply_max_c.max(v.fws_supply_c) };
+        self.tcs_supply_max_c = if self.steps == 1 { v.tcs_supply_c } else { self.tcs_supply_max_c.max(v.tcs_supply_c) };
         if let Some(s) = self.swing.as_mut() {
             s.push(sup.net_draw_mw, v.facility_power_mw);
         }
-        let ramp = self
-            .prev_net_mw
-            .map_or(0.0, |p| (sup.net_draw_mw - p).abs() / dt);
+        let ramp = self.prev_net_mw.map_or(0.0, |p| (sup.net_draw_mw - p).abs() / dt);
         self.prev_net_mw = Some(sup.net_draw_mw);
         ramp
     }
@@ -169,6 +147,8 @@ impl Accumulators {
 pub struct RunOptions {
     /// Worker threads (None = all cores).
     pub threads: Option<usize>,
+    /// Plots and report page in this format (None = no plots).
+    pub plots: Option<crate::plot::ImageFormat>,
 }
 
 /// What a finished run returns.
@@ -186,37 +166,28 @@ pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
     if let Some(n) = threads {
         b = b.num_threads(n.max(1));
     }
-    b.build()
-        .map_err(|e| FjordError::Other(format!("cannot start worker threads: {e}")))
+    b.build().map_err(|e| FjordError::Other(format!("cannot start worker threads: {e}")))
 }
 
 /// Runs `sc` into the run folder `dest`, calling `progress(steps_done, steps_total)`
 /// now and then. The folder appears only when the run is complete.
-pub fn run(
-    sc: Scenario,
-    dest: &Path,
-    opts: &RunOptions,
-    progress: &(dyn Fn(u64, u64) + Sync),
-) -> Result<RunResult> {
+pub fn run(sc: Scenario, dest: &Path, opts: &RunOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<RunResult> {
+    if rayon::current_thread_index().is_some() && opts.threads.is_none() {
+        // Already inside a pool (a sweep): share it.
+        return run_in_pool(sc, dest, opts, progress);
+    }
     let pool = thread_pool(opts.threads)?;
-    pool.install(|| run_in_pool(sc, dest, progress))
+    pool.install(|| run_in_pool(sc, dest, opts, progress))
 }
 
-fn run_in_pool(
-    sc: Scenario,
-    dest: &Path,
-    progress: &(dyn Fn(u64, u64) + Sync),
-) -> Result<RunResult> {
+fn run_in_pool(sc: Scenario, dest: &Path, opts: &RunOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<RunResult> {
     let mut engine = Engine::new(sc)?;
     let folder = RunFolder::create(dest)?;
     let ts_path = folder.file("timeseries.csv");
     let file = std::fs::File::create(&ts_path).map_err(|e| FjordError::io(&ts_path, e))?;
-    let mut rec = Recorder::new(BufWriter::new(file), engine.sc.start_unix_s)
-        .map_err(|e| FjordError::io(&ts_path, e))?;
+    let mut rec = Recorder::new(BufWriter::new(file), engine.sc.start_unix_s).map_err(|e| FjordError::io(&ts_path, e))?;
     let total = engine.sc.steps();
-    let per_window = (engine.sc.record_every_s / engine.sc.step_s)
-        .round()
-        .max(1.0) as u64;
+    let per_window = (engine.sc.record_every_s / engine.sc.step_s).round().max(1.0) as u64;
     let stored0 = engine.stored_heat_j();
     let qs = [0.05, 0.25, 0.5, 0.75, 0.95];
     let t_start = std::time::Instant::now();
@@ -249,16 +220,17 @@ fn run_in_pool(
     folder.write("summary.json", &summary.to_json())?;
     folder.write("summary.md", &summary_md(&engine, &summary))?;
     folder.write("racks.csv", &racks_csv(&engine))?;
-    folder.write(
-        "scenario.resolved.toml",
-        &crate::scenario::resolved_toml(&engine.sc),
-    )?;
+    folder.write("scenario.resolved.toml", &crate::scenario::resolved_toml(&engine.sc))?;
     if let Some(s) = &engine.acc.swing {
         let mut t = String::from("ramp_mw_per_s,count\n");
         for (c, n) in s.histogram() {
             t.push_str(&format!("{},{n}\n", fmt_num(c)));
         }
         folder.write("ramps.csv", &t)?;
+    }
+    if let Some(fmt) = opts.plots {
+        let plots = crate::plot::plot_run(&folder.tmp, fmt).map_err(crate::plot_error)?;
+        crate::plot::write_report(&folder.tmp, &plots).map_err(crate::plot_error)?;
     }
     let dir = folder.commit()?;
     Ok(RunResult { dir, summary })
@@ -272,48 +244,17 @@ pub fn summarise(e: &Engine, stored_change_j: f64, wall_s: f64) -> Summary {
     s.text("scenario_name", &e.sc.name);
     s.num("it_energy_mwh", a.it_j * mwh);
     s.num("facility_energy_mwh", a.facility_j * mwh);
-    s.num(
-        "pue",
-        if a.it_j > 0.0 {
-            a.facility_j / a.it_j
-        } else {
-            0.0
-        },
-    );
+    s.num("pue", if a.it_j > 0.0 { a.facility_j / a.it_j } else { 0.0 });
     s.num("peak_facility_power_mw", a.peak_facility_w * 1e-6);
     let sw = a.swing.as_ref().map(|m| m.summary());
-    s.num(
-        "max_ramp_mw_per_s",
-        sw.as_ref().map_or(0.0, |x| x.net_draw.max_ramp_mw_per_s),
-    );
-    s.num(
-        "max_ramp_mw_per_min",
-        sw.as_ref().map_or(0.0, |x| x.net_draw.max_ramp_mw_per_min),
-    );
-    s.num(
-        "max_facility_ramp_mw_per_s",
-        sw.as_ref().map_or(0.0, |x| x.facility.max_ramp_mw_per_s),
-    );
-    s.num(
-        "max_facility_ramp_mw_per_min",
-        sw.as_ref().map_or(0.0, |x| x.facility.max_ramp_mw_per_min),
-    );
-    s.num(
-        "max_minute_swing_mw",
-        sw.as_ref().map_or(0.0, |x| x.net_draw.max_minute_swing_mw),
-    );
-    s.num(
-        "mean_minute_swing_mw",
-        sw.as_ref().map_or(0.0, |x| x.net_draw.mean_minute_swing_mw),
-    );
-    s.num(
-        "ramp_p50_mw_per_s",
-        sw.as_ref().map_or(0.0, |x| x.ramp_p50_mw_per_s),
-    );
-    s.num(
-        "ramp_p99_mw_per_s",
-        sw.as_ref().map_or(0.0, |x| x.ramp_p99_mw_per_s),
-    );
+    s.num("max_ramp_mw_per_s", sw.as_ref().map_or(0.0, |x| x.net_draw.max_ramp_mw_per_s));
+    s.num("max_ramp_mw_per_min", sw.as_ref().map_or(0.0, |x| x.net_draw.max_ramp_mw_per_min));
+    s.num("max_facility_ramp_mw_per_s", sw.as_ref().map_or(0.0, |x| x.facility.max_ramp_mw_per_s));
+    s.num("max_facility_ramp_mw_per_min", sw.as_ref().map_or(0.0, |x| x.facility.max_ramp_mw_per_min));
+    s.num("max_minute_swing_mw", sw.as_ref().map_or(0.0, |x| x.net_draw.max_minute_swing_mw));
+    s.num("mean_minute_swing_mw", sw.as_ref().map_or(0.0, |x| x.net_draw.mean_minute_swing_mw));
+    s.num("ramp_p50_mw_per_s", sw.as_ref().map_or(0.0, |x| x.ramp_p50_mw_per_s));
+    s.num("ramp_p99_mw_per_s", sw.as_ref().map_or(0.0, |x| x.ramp_p99_mw_per_s));
     match sw.as_ref().and_then(|x| x.band) {
         Some(b) => {
             s.num("swing_band_share_frac", b.share_frac);
@@ -324,28 +265,10 @@ pub fn summarise(e: &Engine, stored_change_j: f64, wall_s: f64) -> Summary {
     s.num("gpu_temp_max_c", a.gpu_temp_max_c);
     s.num("throttled_gpu_hours", a.throttled_gpu_s / 3600.0);
     s.num("offline_gpu_hours", a.offline_gpu_s / 3600.0);
-    s.num(
-        "compute_delivered_frac",
-        if a.demand > 0.0 {
-            a.compute / a.demand
-        } else {
-            1.0
-        },
-    );
+    s.num("compute_delivered_frac", if a.demand > 0.0 { a.compute / a.demand } else { 1.0 });
     let supplied = a.hydro_j + a.wind_j + a.solar_j + a.gas_j + a.grid_import_j;
-    let renewable = if e.supply.modelled() {
-        a.hydro_j + a.wind_j + a.solar_j
-    } else {
-        0.0
-    };
-    s.num(
-        "renewable_frac",
-        if supplied > 0.0 {
-            renewable / supplied
-        } else {
-            0.0
-        },
-    );
+    let renewable = if e.supply.modelled() { a.hydro_j + a.wind_j + a.solar_j } else { 0.0 };
+    s.num("renewable_frac", if supplied > 0.0 { renewable / supplied } else { 0.0 });
     s.num("grid_import_mwh", a.grid_import_j * mwh);
     s.num("grid_export_mwh", a.grid_export_j * mwh);
     s.num("hydro_mwh", a.hydro_j * mwh);
@@ -366,22 +289,8 @@ pub fn summarise(e: &Engine, stored_change_j: f64, wall_s: f64) -> Summary {
     s.num("supply_balance_max_error_mw", a.supply_balance_max_mw);
     s.num("cooling_energy_mwh", a.cooling_j * mwh);
     s.num("electrical_loss_mwh", a.loss_j * mwh);
-    s.num(
-        "ppue_cooling",
-        if a.it_j > 0.0 {
-            (a.it_j + a.cooling_j) / a.it_j
-        } else {
-            0.0
-        },
-    );
-    s.num(
-        "ere",
-        if a.it_j > 0.0 {
-            (a.facility_j - a.heat_reused_j) / a.it_j
-        } else {
-            0.0
-        },
-    );
+    s.num("ppue_cooling", if a.it_j > 0.0 { (a.it_j + a.cooling_j) / a.it_j } else { 0.0 });
+    s.num("ere", if a.it_j > 0.0 { (a.facility_j - a.heat_reused_j) / a.it_j } else { 0.0 });
     s.num("chiller_hours", a.chiller_s / 3600.0);
     s.num("chiller_energy_mwh", a.chiller_j * mwh);
     s.num("heat_pump_energy_mwh", a.heat_pump_j * mwh);
@@ -393,10 +302,7 @@ pub fn summarise(e: &Engine, stored_change_j: f64, wall_s: f64) -> Summary {
     s.num("heat_in_mwh", a.heat_in_j * mwh);
     s.num("heat_out_mwh", a.heat_out_j * mwh);
     s.num("heat_stored_change_mwh", stored_change_j * mwh);
-    s.int(
-        "job_failures",
-        e.jobs.iter().map(|j| j.failures as u64).sum(),
-    );
+    s.int("job_failures", e.jobs.iter().map(|j| j.failures as u64).sum());
     s.num("throttle_c", e.sc.gpu.throttle_c);
     s.num("shutdown_c", e.sc.gpu.shutdown_c);
     s.int("gpus", e.gpus());
@@ -404,14 +310,7 @@ pub fn summarise(e: &Engine, stored_change_j: f64, wall_s: f64) -> Summary {
     s.int("steps", a.steps);
     s.num("step_s", e.sc.step_s);
     s.num("wall_s", wall_s);
-    s.num(
-        "gpu_steps_per_s",
-        if wall_s > 0.0 {
-            e.gpus() as f64 * a.steps as f64 / wall_s
-        } else {
-            0.0
-        },
-    );
+    s.num("gpu_steps_per_s", if wall_s > 0.0 { e.gpus() as f64 * a.steps as f64 / wall_s } else { 0.0 });
     s
 }
 
@@ -459,10 +358,7 @@ fn summary_md(e: &Engine, s: &Summary) -> String {
     for (label, key, unit) in rows {
         t.push_str(&format!("| {label} | {} {unit} |\n", fmt_sig(g(key))));
     }
-    t.push_str(&format!(
-        "\nJob failures: {}. Full metrics in `summary.json`.\n",
-        s.get("job_failures").and_then(|v| v.as_u64()).unwrap_or(0)
-    ));
+    t.push_str(&format!("\nJob failures: {}. Full metrics in `summary.json`.\n", s.get("job_failures").and_then(|v| v.as_u64()).unwrap_or(0)));
     t
 }
 
@@ -483,16 +379,10 @@ pub fn fmt_sig(v: f64) -> String {
 }
 
 fn racks_csv(e: &Engine) -> String {
-    let mut t = String::from(
-        "rack,cdu,job,gpu_temp_mean_c,gpu_temp_max_c,energy_mwh,throttled_gpu_s,offline_gpu_s\n",
-    );
+    let mut t = String::from("rack,cdu,job,gpu_temp_mean_c,gpu_temp_max_c,energy_mwh,throttled_gpu_s,offline_gpu_s\n");
     let dur = e.acc.time_s.max(1e-9);
     for (r, a) in e.rack_accs().iter().enumerate() {
-        let job = e.segments[r]
-            .iter()
-            .find_map(|s| s.job)
-            .map(|j| e.jobs[j].job.name.clone())
-            .unwrap_or_else(|| "idle".into());
+        let job = e.segments[r].iter().find_map(|s| s.job).map(|j| e.jobs[j].job.name.clone()).unwrap_or_else(|| "idle".into());
         t.push_str(&format!(
             "{r},{},{job},{},{},{},{},{}\n",
             e.cdu_of_rack[r],
@@ -508,7 +398,7 @@ fn racks_csv(e: &Engine) -> String {
 
 /// Convenience for tests and sweeps: run quietly.
 pub fn run_quiet(sc: Scenario, dest: &Path, threads: Option<usize>) -> Result<RunResult> {
-    run(sc, dest, &RunOptions { threads }, &|_, _| {})
+    run(sc, dest, &RunOptions { threads, plots: None }, &|_, _| {})
 }
 
 /// Unused-field guard for `Scenario` re-export.

@@ -93,18 +93,8 @@ fn split_days(unix_s: f64) -> (i64, f64) {
 }
 
 /// Unix seconds of a UTC civil date and time of day (no validation of ranges).
-pub fn unix_from_civil(
-    year: i64,
-    month: u32,
-    day: u32,
-    hour: u32,
-    minute: u32,
-    second: f64,
-) -> f64 {
-    days_from_civil(year, month, day) as f64 * SECONDS_PER_DAY
-        + f64::from(hour) * 3600.0
-        + f64::from(minute) * 60.0
-        + second
+pub fn unix_from_civil(year: i64, month: u32, day: u32, hour: u32, minute: u32, second: f64) -> f64 {
+    days_from_civil(year, month, day) as f64 * SECONDS_PER_DAY + f64::from(hour) * 3600.0 + f64::from(minute) * 60.0 + second
 }
 
 /// UTC civil time of `unix_s`: `(year, month 1–12, day 1–31, hour 0–23, minute 0–59,
@@ -140,11 +130,7 @@ pub fn format_utc(unix_s: f64) -> String {
     let sod = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
     let (hh, mm, ss) = (sod / 3600, (sod % 3600) / 60, sod % 60);
-    let date = if (0..=9999).contains(&y) {
-        format!("{y:04}-{m:02}-{d:02}")
-    } else {
-        format!("{y:+}-{m:02}-{d:02}")
-    };
+    let date = if (0..=9999).contains(&y) { format!("{y:04}-{m:02}-{d:02}") } else { format!("{y:+}-{m:02}-{d:02}") };
     if ms == 0 {
         format!("{date}T{hh:02}:{mm:02}:{ss:02}Z")
     } else {
@@ -160,8 +146,7 @@ fn parse_digits(s: &str, len: usize, what: &str, input: &str) -> Result<u32, Str
              YYYY-MM-DD[THH:MM:SS[.fff]][Z|+HH:MM|-HH:MM])"
         ));
     }
-    s.parse::<u32>()
-        .map_err(|e| format!("invalid {what} {s:?} in time {input:?}: {e}"))
+    s.parse::<u32>().map_err(|e| format!("invalid {what} {s:?} in time {input:?}: {e}"))
 }
 
 /// Parse an RFC 3339-style time into unix seconds.
@@ -185,16 +170,12 @@ pub fn parse_utc(s: &str) -> Result<f64, String> {
         return Err(format!("invalid time {input:?}: non-ASCII characters"));
     }
     if s.len() < 10 {
-        return Err(format!(
-            "invalid time {input:?}: expected YYYY-MM-DD[THH:MM:SS][Z|+HH:MM]"
-        ));
+        return Err(format!("invalid time {input:?}: expected YYYY-MM-DD[THH:MM:SS][Z|+HH:MM]"));
     }
     let (date, rest) = s.split_at(10);
     let db = date.as_bytes();
     if db[4] != b'-' || db[7] != b'-' {
-        return Err(format!(
-            "invalid date {date:?} in time {input:?}: expected YYYY-MM-DD"
-        ));
+        return Err(format!("invalid date {date:?} in time {input:?}: expected YYYY-MM-DD"));
     }
     let year = i64::from(parse_digits(&date[0..4], 4, "year", input)?);
     let month = parse_digits(&date[5..7], 2, "month", input)?;
@@ -204,19 +185,14 @@ pub fn parse_utc(s: &str) -> Result<f64, String> {
     }
     let dim = days_in_month(year, month);
     if day < 1 || day > dim {
-        return Err(format!(
-            "day {day} out of range 1-{dim} for {year:04}-{month:02} in time {input:?}"
-        ));
+        return Err(format!("day {day} out of range 1-{dim} for {year:04}-{month:02} in time {input:?}"));
     }
     let mut seconds_of_day = 0.0;
     let mut offset_s = 0.0;
     if !rest.is_empty() {
         let rb = rest.as_bytes();
         if !matches!(rb[0], b'T' | b't' | b' ') {
-            return Err(format!(
-                "invalid time {input:?}: expected 'T' after the date, found {:?}",
-                rb[0] as char
-            ));
+            return Err(format!("invalid time {input:?}: expected 'T' after the date, found {:?}", rb[0] as char));
         }
         let rest = &rest[1..];
         // Split off the zone designator.
@@ -226,9 +202,7 @@ pub fn parse_utc(s: &str) -> Result<f64, String> {
         };
         let parts: Vec<&str> = clock.split(':').collect();
         if parts.len() < 2 || parts.len() > 3 {
-            return Err(format!(
-                "invalid clock time {clock:?} in time {input:?}: expected HH:MM[:SS[.fff]]"
-            ));
+            return Err(format!("invalid clock time {clock:?} in time {input:?}: expected HH:MM[:SS[.fff]]"));
         }
         let hour = parse_digits(parts[0], 2, "hour", input)?;
         let minute = parse_digits(parts[1], 2, "minute", input)?;
@@ -242,13 +216,9 @@ pub fn parse_utc(s: &str) -> Result<f64, String> {
                 let whole = f64::from(parse_digits(whole, 2, "second", input)?);
                 let frac_val = if sec.contains('.') {
                     if frac.is_empty() || !frac.bytes().all(|b| b.is_ascii_digit()) {
-                        return Err(format!(
-                            "invalid fractional seconds {sec:?} in time {input:?}"
-                        ));
+                        return Err(format!("invalid fractional seconds {sec:?} in time {input:?}"));
                     }
-                    format!("0.{frac}")
-                        .parse::<f64>()
-                        .map_err(|e| format!("invalid fractional seconds {sec:?}: {e}"))?
+                    format!("0.{frac}").parse::<f64>().map_err(|e| format!("invalid fractional seconds {sec:?}: {e}"))?
                 } else {
                     0.0
                 };
@@ -259,14 +229,10 @@ pub fn parse_utc(s: &str) -> Result<f64, String> {
             return Err(format!("hour {hour} out of range 0-23 in time {input:?}"));
         }
         if minute > 59 {
-            return Err(format!(
-                "minute {minute} out of range 0-59 in time {input:?}"
-            ));
+            return Err(format!("minute {minute} out of range 0-59 in time {input:?}"));
         }
         if second >= 61.0 {
-            return Err(format!(
-                "second {second} out of range 0-60 in time {input:?}"
-            ));
+            return Err(format!("second {second} out of range 0-60 in time {input:?}"));
         }
         seconds_of_day = f64::from(hour) * 3600.0 + f64::from(minute) * 60.0 + second;
         if !zone.is_empty() {
@@ -276,28 +242,18 @@ pub fn parse_utc(s: &str) -> Result<f64, String> {
                 let sign = match zone.as_bytes()[0] {
                     b'-' => -1.0,
                     b'+' => 1.0,
-                    _ => {
-                        return Err(format!(
-                            "invalid UTC offset {zone:?} in time {input:?}: expected Z or +HH:MM"
-                        ))
-                    }
+                    _ => return Err(format!("invalid UTC offset {zone:?} in time {input:?}: expected Z or +HH:MM")),
                 };
                 let body = &zone[1..];
                 let (oh, om) = match body.split_once(':') {
                     Some((h, m)) => (h, m),
                     None if body.len() == 4 => body.split_at(2),
-                    None => {
-                        return Err(format!(
-                            "invalid UTC offset {zone:?} in time {input:?}: expected +HH:MM"
-                        ))
-                    }
+                    None => return Err(format!("invalid UTC offset {zone:?} in time {input:?}: expected +HH:MM")),
                 };
                 let oh = parse_digits(oh, 2, "offset hours", input)?;
                 let om = parse_digits(om, 2, "offset minutes", input)?;
                 if oh > 23 || om > 59 {
-                    return Err(format!(
-                        "UTC offset {zone:?} out of range in time {input:?}"
-                    ));
+                    return Err(format!("UTC offset {zone:?} out of range in time {input:?}"));
                 }
                 offset_s = sign * (f64::from(oh) * 3600.0 + f64::from(om) * 60.0);
             }
@@ -316,10 +272,7 @@ mod tests {
         // 2026-01-15 = 20468 days after the epoch.
         assert_eq!(parse_utc("2026-01-15T00:00:00Z"), Ok(20_468.0 * 86_400.0));
         assert_eq!(parse_utc("2026-01-15"), parse_utc("2026-01-15T00:00:00Z"));
-        assert_eq!(
-            parse_utc("2026-01-15T00:00:00"),
-            parse_utc("2026-01-15T00:00:00Z")
-        );
+        assert_eq!(parse_utc("2026-01-15T00:00:00"), parse_utc("2026-01-15T00:00:00Z"));
         // 2000-03-01 after a leap day: 11017 days.
         assert_eq!(parse_utc("2000-03-01"), Ok(11_017.0 * 86_400.0));
         assert_eq!(parse_utc("1969-12-31T23:59:59Z"), Ok(-1.0));
@@ -361,20 +314,10 @@ mod tests {
 
     #[test]
     fn format_round_trip() {
-        assert_eq!(
-            format_utc(20_468.0 * 86_400.0 + 10.0),
-            "2026-01-15T00:00:10Z"
-        );
-        assert_eq!(
-            format_utc(20_468.0 * 86_400.0 + 0.1),
-            "2026-01-15T00:00:00.100Z"
-        );
+        assert_eq!(format_utc(20_468.0 * 86_400.0 + 10.0), "2026-01-15T00:00:10Z");
+        assert_eq!(format_utc(20_468.0 * 86_400.0 + 0.1), "2026-01-15T00:00:00.100Z");
         assert_eq!(format_utc(-1.0), "1969-12-31T23:59:59Z");
-        for s in [
-            "2024-02-29T23:59:59Z",
-            "2100-03-01T00:00:00Z",
-            "1900-02-28T12:34:56Z",
-        ] {
+        for s in ["2024-02-29T23:59:59Z", "2100-03-01T00:00:00Z", "1900-02-28T12:34:56Z"] {
             assert_eq!(format_utc(parse_utc(s).unwrap()), s);
         }
         // Non-finite input must not panic.

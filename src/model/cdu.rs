@@ -63,14 +63,7 @@ impl CduDesign {
         let eps = (design_heat_w / (c_min * (approach_k + rise))).min(0.999);
         let ua_w_k = counterflow_ntu(eps, c_min / c_max) * c_min;
         let pump_design_w = tcs_flow_kg_s / density * head_pa / pump_eff;
-        CduDesign {
-            c_j_k: density * cp * volume_m3,
-            tcs_flow_kg_s,
-            fws_flow_kg_s,
-            cp_j_kg_k: cp,
-            ua_w_k,
-            pump_design_w,
-        }
+        CduDesign { c_j_k: density * cp * volume_m3, tcs_flow_kg_s, fws_flow_kg_s, cp_j_kg_k: cp, ua_w_k, pump_design_w }
     }
 }
 
@@ -112,27 +105,13 @@ pub struct CduStep {
 /// Advances one CDU by `dt_s`. `flow_frac` is the TCS pump speed (0 = failed);
 /// `q_liquid_w` the rack heat into the loop; `t_fws_c` the facility supply temperature.
 #[allow(clippy::too_many_arguments)]
-pub fn step(
-    d: &CduDesign,
-    t_c: f64,
-    setpoint_c: f64,
-    tau_s: f64,
-    q_liquid_w: f64,
-    flow_frac: f64,
-    t_fws_c: f64,
-    dt_s: f64,
-) -> CduStep {
+pub fn step(d: &CduDesign, t_c: f64, setpoint_c: f64, tau_s: f64, q_liquid_w: f64, flow_frac: f64, t_fws_c: f64, dt_s: f64) -> CduStep {
     let pump_w = d.pump_design_w * flow_frac.powi(3);
     let q_in = q_liquid_w + pump_w;
     let none = t_c + q_in * dt_s / d.c_j_k;
     let m = d.tcs_flow_kg_s * flow_frac;
     if m <= 0.0 {
-        return CduStep {
-            supply_c: none,
-            return_c: none,
-            q_hx_w: 0.0,
-            pump_w,
-        };
+        return CduStep { supply_c: none, return_c: none, q_hx_w: 0.0, pump_w };
     }
     let c_tcs = m * d.cp_j_kg_k;
     let c_fws = d.fws_flow_kg_s * d.cp_j_kg_k;
@@ -146,12 +125,7 @@ pub fn step(
     let lo = full.min(none);
     let t_new = ctl.clamp(lo, none);
     let q_hx_w = q_in - d.c_j_k * (t_new - t_c) / dt_s;
-    CduStep {
-        supply_c: t_new,
-        return_c: t_new + q_in / c_tcs,
-        q_hx_w,
-        pump_w,
-    }
+    CduStep { supply_c: t_new, return_c: t_new + q_in / c_tcs, q_hx_w, pump_w }
 }
 
 #[cfg(test)]

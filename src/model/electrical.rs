@@ -11,14 +11,7 @@
 //! * facility = IT/η_d + (cooling + base)/η_m; PUE = facility/IT.
 
 /// The PSU curve's points (load fraction, efficiency) before scaling; peak 0.96.
-const CURVE: [(f64, f64); 6] = [
-    (0.0, 0.80),
-    (0.1, 0.90),
-    (0.2, 0.94),
-    (0.5, 0.96),
-    (0.7, 0.955),
-    (1.0, 0.91),
-];
+const CURVE: [(f64, f64); 6] = [(0.0, 0.80), (0.1, 0.90), (0.2, 0.94), (0.5, 0.96), (0.7, 0.955), (1.0, 0.91)];
 
 /// PSU efficiency at load fraction `x` for a curve whose peak is `peak_eff`.
 pub fn psu_efficiency(x: f64, peak_eff: f64) -> f64 {
@@ -56,19 +49,10 @@ pub struct FacilityPower {
 }
 
 /// Facility power from IT, cooling and base loads.
-pub fn facility(
-    it_w: f64,
-    cooling_w: f64,
-    base_w: f64,
-    dist_eff: f64,
-    mech_eff: f64,
-) -> FacilityPower {
+pub fn facility(it_w: f64, cooling_w: f64, base_w: f64, dist_eff: f64, mech_eff: f64) -> FacilityPower {
     let it_in = it_w / dist_eff;
     let mech_in = (cooling_w + base_w) / mech_eff;
-    FacilityPower {
-        electrical_loss_w: it_in - it_w + mech_in - cooling_w - base_w,
-        facility_w: it_in + mech_in,
-    }
+    FacilityPower { electrical_loss_w: it_in - it_w + mech_in - cooling_w - base_w, facility_w: it_in + mech_in }
 }
 
 #[cfg(test)]

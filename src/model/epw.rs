@@ -83,51 +83,15 @@ struct Column {
 
 /// The columns read from every record, in storage order.
 const COLUMNS: [Column; 9] = [
-    Column {
-        index: 6,
-        name: "dry-bulb temperature",
-        valid: |v| v > -70.0 && v < 99.9,
-    },
-    Column {
-        index: 7,
-        name: "dew-point temperature",
-        valid: |v| v > -70.0 && v < 99.9,
-    },
-    Column {
-        index: 8,
-        name: "relative humidity",
-        valid: |v| (0.0..=110.0).contains(&v),
-    },
-    Column {
-        index: 9,
-        name: "station pressure",
-        valid: |v| (31_000.0..=120_000.0).contains(&v),
-    },
-    Column {
-        index: 13,
-        name: "global horizontal irradiance",
-        valid: |v| (0.0..9999.0).contains(&v),
-    },
-    Column {
-        index: 14,
-        name: "direct normal irradiance",
-        valid: |v| (0.0..9999.0).contains(&v),
-    },
-    Column {
-        index: 15,
-        name: "diffuse horizontal irradiance",
-        valid: |v| (0.0..9999.0).contains(&v),
-    },
-    Column {
-        index: 20,
-        name: "wind direction",
-        valid: |v| (0.0..=360.0).contains(&v),
-    },
-    Column {
-        index: 21,
-        name: "wind speed",
-        valid: |v| (0.0..=40.0).contains(&v),
-    },
+    Column { index: 6, name: "dry-bulb temperature", valid: |v| v > -70.0 && v < 99.9 },
+    Column { index: 7, name: "dew-point temperature", valid: |v| v > -70.0 && v < 99.9 },
+    Column { index: 8, name: "relative humidity", valid: |v| (0.0..=110.0).contains(&v) },
+    Column { index: 9, name: "station pressure", valid: |v| (31_000.0..=120_000.0).contains(&v) },
+    Column { index: 13, name: "global horizontal irradiance", valid: |v| (0.0..9999.0).contains(&v) },
+    Column { index: 14, name: "direct normal irradiance", valid: |v| (0.0..9999.0).contains(&v) },
+    Column { index: 15, name: "diffuse horizontal irradiance", valid: |v| (0.0..9999.0).contains(&v) },
+    Column { index: 20, name: "wind direction", valid: |v| (0.0..=360.0).contains(&v) },
+    Column { index: 21, name: "wind speed", valid: |v| (0.0..=40.0).contains(&v) },
 ];
 const C_DRY: usize = 0;
 const C_DEW: usize = 1;
@@ -157,21 +121,14 @@ impl EpwWeather {
     /// Read and parse the EPW file at `path`.
     pub fn from_path(path: &Path) -> Result<EpwWeather, EpwError> {
         let label = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| EpwError {
-            path: label.clone(),
-            line: 0,
-            message: format!("cannot read EPW file: {e}"),
-        })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| EpwError { path: label.clone(), line: 0, message: format!("cannot read EPW file: {e}") })?;
         EpwWeather::from_str(&text, &label)
     }
 
     /// Parse EPW text; `path_for_errors` labels error messages.
     pub fn from_str(text: &str, path_for_errors: &str) -> Result<EpwWeather, EpwError> {
-        let err = |line: usize, message: String| EpwError {
-            path: path_for_errors.to_string(),
-            line,
-            message,
-        };
+        let err = |line: usize, message: String| EpwError { path: path_for_errors.to_string(), line, message };
         let lines: Vec<&str> = text.lines().collect();
         if lines.len() < EPW_HEADER_LINES {
             return Err(err(
@@ -188,13 +145,7 @@ impl EpwWeather {
         let loc_line = lines[0].trim_start_matches('\u{feff}');
         let loc: Vec<&str> = loc_line.split(',').map(str::trim).collect();
         if !loc[0].eq_ignore_ascii_case("LOCATION") {
-            return Err(err(
-                1,
-                format!(
-                    "first line must be the LOCATION header, found {:?}",
-                    truncate(loc_line, 40)
-                ),
-            ));
+            return Err(err(1, format!("first line must be the LOCATION header, found {:?}", truncate(loc_line, 40))));
         }
         if loc.len() < 10 {
             return Err(err(
@@ -207,13 +158,9 @@ impl EpwWeather {
             ));
         }
         let loc_num = |i: usize, what: &str, lo: f64, hi: f64| -> Result<f64, EpwError> {
-            let v = parse_f64(loc[i])
-                .ok_or_else(|| err(1, format!("LOCATION {what} {:?} is not a number", loc[i])))?;
+            let v = parse_f64(loc[i]).ok_or_else(|| err(1, format!("LOCATION {what} {:?} is not a number", loc[i])))?;
             if !(lo..=hi).contains(&v) {
-                return Err(err(
-                    1,
-                    format!("LOCATION {what} {v} out of range {lo} to {hi}"),
-                ));
+                return Err(err(1, format!("LOCATION {what} {v} out of range {lo} to {hi}")));
             }
             Ok(v)
         };
@@ -246,12 +193,7 @@ impl EpwWeather {
                 ));
             }
             let int_field = |idx: usize, what: &str, lo: u32, hi: u32| -> Result<u32, EpwError> {
-                let v: i64 = fields[idx].parse().map_err(|_| {
-                    err(
-                        ln,
-                        format!("{what} (field {idx}) is not an integer: {:?}", fields[idx]),
-                    )
-                })?;
+                let v: i64 = fields[idx].parse().map_err(|_| err(ln, format!("{what} (field {idx}) is not an integer: {:?}", fields[idx])))?;
                 if v < i64::from(lo) || v > i64::from(hi) {
                     return Err(err(ln, format!("{what} {v} out of range {lo}-{hi}")));
                 }
@@ -288,15 +230,7 @@ impl EpwWeather {
             expected = next_hour(month, day, hour, leap);
             for (c, col) in COLUMNS.iter().enumerate() {
                 let s = fields[col.index];
-                let v = parse_f64(s).ok_or_else(|| {
-                    err(
-                        ln,
-                        format!(
-                            "{} (field {}) is not a number: {:?}",
-                            col.name, col.index, s
-                        ),
-                    )
-                })?;
+                let v = parse_f64(s).ok_or_else(|| err(ln, format!("{} (field {}) is not a number: {:?}", col.name, col.index, s)))?;
                 columns[c].push(if (col.valid)(v) { v } else { f64::NAN });
             }
         }
@@ -314,25 +248,10 @@ impl EpwWeather {
         for (c, col) in COLUMNS.iter().enumerate() {
             let circular = c == C_WDIR;
             if !fill_missing(&mut columns[c], circular) {
-                return Err(err(
-                    0,
-                    format!(
-                        "{} (field {}) has no valid value in any hour",
-                        col.name, col.index
-                    ),
-                ));
+                return Err(err(0, format!("{} (field {}) has no valid value in any hour", col.name, col.index)));
             }
         }
-        Ok(EpwWeather {
-            path: path_for_errors.to_string(),
-            city,
-            latitude_deg,
-            longitude_deg,
-            utc_offset_h,
-            elevation_m,
-            leap,
-            columns,
-        })
+        Ok(EpwWeather { path: path_for_errors.to_string(), city, latitude_deg, longitude_deg, utc_offset_h, elevation_m, leap, columns })
     }
 
     /// The path (label) the file was read from.
@@ -399,15 +318,8 @@ impl EpwWeather {
     pub fn hour_of_year(&self, unix_s: f64) -> f64 {
         let local = unix_s + self.utc_offset_h * 3600.0;
         let (_, month, day, hour, minute, second) = civil_from_unix(local);
-        let day = if !self.leap && month == 2 && day == 29 {
-            28
-        } else {
-            day
-        };
-        ordinal_day(month, day, self.leap) as f64 * 24.0
-            + f64::from(hour)
-            + f64::from(minute) / 60.0
-            + second / 3600.0
+        let day = if !self.leap && month == 2 && day == 29 { 28 } else { day };
+        ordinal_day(month, day, self.leap) as f64 * 24.0 + f64::from(hour) + f64::from(minute) / 60.0 + second / 3600.0
     }
 
     /// Linear interpolation of column `c` at hour-of-year `tau`, record `k` anchored at
@@ -447,11 +359,7 @@ impl EpwWeather {
 
 impl WeatherSource for EpwWeather {
     fn sample(&self, unix_s: f64) -> WeatherSample {
-        let t = if unix_s.is_nan() {
-            0.0
-        } else {
-            unix_s.clamp(-1.0e13, 1.0e13)
-        };
+        let t = if unix_s.is_nan() { 0.0 } else { unix_s.clamp(-1.0e13, 1.0e13) };
         let tau = self.hour_of_year(t);
         let point = |c: usize| self.interp(c, tau, 1.0);
         let mean = |c: usize| self.interp(c, tau, 0.5).max(0.0);
@@ -524,11 +432,7 @@ fn fill_missing(col: &mut [f64], circular: bool) -> bool {
             continue;
         }
         let (va, vb) = (col[a % n], col[b % n]);
-        let delta = if circular {
-            (vb - va + 540.0).rem_euclid(360.0) - 180.0
-        } else {
-            vb - va
-        };
+        let delta = if circular { (vb - va + 540.0).rem_euclid(360.0) - 180.0 } else { vb - va };
         for j in a + 1..b {
             let f = (j - a) as f64 / (b - a) as f64;
             let v = va + f * delta;
@@ -727,10 +631,7 @@ mod tests {
         let e = expect_err(&lines);
         assert_eq!(e.line, EPW_HEADER_LINES + 42);
         assert!(e.message.contains("too few fields: found 8"), "{e}");
-        assert_eq!(
-            e.to_string(),
-            format!("fixture.epw:{}: {}", e.line, e.message)
-        );
+        assert_eq!(e.to_string(), format!("fixture.epw:{}: {}", e.line, e.message));
     }
 
     #[test]
@@ -739,11 +640,7 @@ mod tests {
         record_field(&mut lines, 5000, 9, "abc");
         let e = expect_err(&lines);
         assert_eq!(e.line, EPW_HEADER_LINES + 5001);
-        assert!(
-            e.message
-                .contains("station pressure (field 9) is not a number"),
-            "{e}"
-        );
+        assert!(e.message.contains("station pressure (field 9) is not a number"), "{e}");
         let mut lines = fixture(8760);
         record_field(&mut lines, 7, 6, "nan");
         assert_eq!(expect_err(&lines).line, EPW_HEADER_LINES + 8);
@@ -751,20 +648,12 @@ mod tests {
         record_field(&mut lines, 3, 3, "4.5");
         let e = expect_err(&lines);
         assert_eq!(e.line, EPW_HEADER_LINES + 4);
-        assert!(
-            e.message.contains("hour (field 3) is not an integer"),
-            "{e}"
-        );
+        assert!(e.message.contains("hour (field 3) is not an integer"), "{e}");
     }
 
     #[test]
     fn error_month_day_hour_out_of_range() {
-        for (field, value, what) in [
-            (1, "13", "month 13"),
-            (2, "32", "day 32"),
-            (3, "25", "hour 25"),
-            (3, "0", "hour 0"),
-        ] {
+        for (field, value, what) in [(1, "13", "month 13"), (2, "32", "day 32"), (3, "25", "hour 25"), (3, "0", "hour 0")] {
             let mut lines = fixture(8760);
             record_field(&mut lines, 2000, field, value);
             let e = expect_err(&lines);
@@ -815,13 +704,9 @@ mod tests {
         lines[0] = "LOCATION,Narvik,NOR,NOR,src,010250,north,17.43,1.0,30.0".to_string();
         let e = expect_err(&lines);
         assert_eq!(e.line, 1);
-        assert!(
-            e.message.contains("latitude \"north\" is not a number"),
-            "{e}"
-        );
+        assert!(e.message.contains("latitude \"north\" is not a number"), "{e}");
         let mut lines = fixture(8760);
-        lines[0] =
-            "LOCATION,Narvik,NOR,NOR,src,010250,68.44,17.43,1.0,30.0".replace(",1.0,", ",25,");
+        lines[0] = "LOCATION,Narvik,NOR,NOR,src,010250,68.44,17.43,1.0,30.0".replace(",1.0,", ",25,");
         let e = expect_err(&lines);
         assert!(e.message.contains("time zone 25 out of range"), "{e}");
         let mut lines = fixture(8760);
@@ -837,9 +722,7 @@ mod tests {
         assert_eq!(e.line, EPW_HEADER_LINES + 8759);
         assert!(e.message.contains("found 8759 hourly records"), "{e}");
         let header_only = fixture(8760)[..EPW_HEADER_LINES].to_vec();
-        assert!(expect_err(&header_only)
-            .message
-            .contains("found 0 hourly records"));
+        assert!(expect_err(&header_only).message.contains("found 0 hourly records"));
     }
 
     #[test]
@@ -850,11 +733,7 @@ mod tests {
         }
         let e = expect_err(&lines);
         assert_eq!(e.line, 0);
-        assert!(
-            e.message
-                .contains("wind speed (field 21) has no valid value"),
-            "{e}"
-        );
+        assert!(e.message.contains("wind speed (field 21) has no valid value"), "{e}");
     }
 
     #[test]
@@ -869,9 +748,7 @@ mod tests {
         let missing = dir.join("nope.epw");
         let e = EpwWeather::from_path(&missing).expect_err("missing file");
         assert_eq!(e.line, 0);
-        assert!(e
-            .to_string()
-            .starts_with(&format!("{}:0: cannot read", missing.display())));
+        assert!(e.to_string().starts_with(&format!("{}:0: cannot read", missing.display())));
         let _ = std::fs::remove_file(&p);
         let _ = std::fs::remove_dir(&dir);
     }

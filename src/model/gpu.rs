@@ -100,11 +100,7 @@ impl KernelParams {
             dt_s: dt_s as f32,
             throttle_c: g.throttle_c as f32,
             release_c: (g.throttle_c - g.throttle_hysteresis_k) as f32,
-            leak_mult_at_throttle: leak_mult(
-                g.leakage_frac,
-                g.leakage_per_k,
-                g.throttle_c - g.leakage_ref_c,
-            ) as f32,
+            leak_mult_at_throttle: leak_mult(g.leakage_frac, g.leakage_per_k, g.throttle_c - g.leakage_ref_c) as f32,
             min_clock: g.min_clock_frac as f32,
             shutdown_c: g.shutdown_c as f32,
             restart_c: g.restart_c as f32,
@@ -124,8 +120,7 @@ pub fn leak_mult(leak_frac: f64, per_k: f64, dt_k: f64) -> f64 {
 #[inline(always)]
 pub fn fast_exp(x: f32) -> f32 {
     let y = x.clamp(-6.0, 6.0) * (1.0 / 32.0);
-    let mut p =
-        1.0 + y * (1.0 + y * (0.5 + y * (1.0 / 6.0 + y * (1.0 / 24.0 + y * (1.0 / 120.0)))));
+    let mut p = 1.0 + y * (1.0 + y * (0.5 + y * (1.0 / 6.0 + y * (1.0 / 24.0 + y * (1.0 / 120.0)))));
     p *= p;
     p *= p;
     p *= p;
@@ -237,23 +232,11 @@ fn gpu_update<const CAPS: bool, const SMOOTH: bool>(
 ) -> (f32, f32, f32, f32, f32) {
     let lm = p.one_minus_leak + p.leak * fast_exp(p.leak_per_k * (t - p.leak_ref_c));
     let s_th = (k.p_therm_l * inv_f - p.idle_w) * k.denom_inv;
-    let release = if t < p.release_c && s_th >= 1.0 {
-        0.0
-    } else {
-        was_thr
-    };
+    let release = if t < p.release_c && s_th >= 1.0 { 0.0 } else { was_thr };
     let thr = if t > p.throttle_c { 1.0 } else { release };
-    let s1 = if thr > 0.5 {
-        s_th.max(p.min_clock).min(1.0)
-    } else {
-        1.0
-    };
+    let s1 = if thr > 0.5 { s_th.max(p.min_clock).min(1.0) } else { 1.0 };
     let fl = f * lm;
-    let s = if CAPS {
-        s1.min(((cap / fl - p.idle_w) * k.denom_inv).max(p.min_clock))
-    } else {
-        s1
-    };
+    let s = if CAPS { s1.min(((cap / fl - p.idle_w) * k.denom_inv).max(p.min_clock)) } else { s1 };
     let on_hold = if t < p.restart_c { 1.0 } else { on_prev };
     let on = if t > p.shutdown_c { 0.0 } else { on_hold };
     let work_w = p.span_w * k.u * s;
@@ -263,11 +246,7 @@ fn gpu_update<const CAPS: bool, const SMOOTH: bool>(
         let ramped = floored.min(prev + p.up_w).max(prev - p.down_w).max(0.0);
         let pw = ramped.min(cap.max(p.idle_w * fl)) * on;
         // A ramp-limited rise delays work in proportion.
-        let ratio = if pw < demand_w {
-            ((pw / fl - p.idle_w) / (work_w + 1e-6)).clamp(0.0, 1.0)
-        } else {
-            1.0
-        };
+        let ratio = if pw < demand_w { ((pw / fl - p.idle_w) / (work_w + 1e-6)).clamp(0.0, 1.0) } else { 1.0 };
         (pw, ratio)
     } else {
         (demand_w * on, 1.0)
@@ -292,11 +271,7 @@ fn segment_impl(p: &KernelParams, inp: SegmentInput, st: SegmentSlices<'_>) -> S
 }
 
 #[inline(always)]
-fn segment_lanes<const CAPS: bool, const SMOOTH: bool>(
-    p: &KernelParams,
-    inp: SegmentInput,
-    st: SegmentSlices<'_>,
-) -> SegmentSums {
+fn segment_lanes<const CAPS: bool, const SMOOTH: bool>(p: &KernelParams, inp: SegmentInput, st: SegmentSlices<'_>) -> SegmentSums {
     let n = st.temp.len();
     let p_therm = (p.throttle_c - inp.coolant_c) / p.r_k_per_w;
     let k = SegConst {
@@ -328,8 +303,7 @@ fn segment_lanes<const CAPS: bool, const SMOOTH: bool>(
         let mut o_on = [0f32; LANES];
         let mut o_p = [0f32; LANES];
         for l in 0..LANES {
-            let (tn, thr, onn, pn, cmp) =
-                gpu_update::<CAPS, SMOOTH>(p, k, t[l], f[l], fi[l], th[l], on[l], cap[l], pw[l]);
+            let (tn, thr, onn, pn, cmp) = gpu_update::<CAPS, SMOOTH>(p, k, t[l], f[l], fi[l], th[l], on[l], cap[l], pw[l]);
             o_t[l] = tn;
             o_th[l] = thr;
             o_on[l] = onn;
@@ -349,17 +323,8 @@ fn segment_lanes<const CAPS: bool, const SMOOTH: bool>(
     }
     for (l, j) in (chunks * LANES..n).enumerate() {
         let t = st.temp[j];
-        let (tn, thr, onn, pn, cmp) = gpu_update::<CAPS, SMOOTH>(
-            p,
-            k,
-            t,
-            st.factor[j],
-            st.inv_factor[j],
-            st.throttled[j],
-            st.online[j],
-            st.cap[j],
-            st.power[j],
-        );
+        let (tn, thr, onn, pn, cmp) =
+            gpu_update::<CAPS, SMOOTH>(p, k, t, st.factor[j], st.inv_factor[j], st.throttled[j], st.online[j], st.cap[j], st.power[j]);
         st.temp[j] = tn;
         st.throttled[j] = thr;
         st.online[j] = onn;
@@ -372,10 +337,7 @@ fn segment_lanes<const CAPS: bool, const SMOOTH: bool>(
         acc_off[l] += 1.0 - onn;
         acc_cmp[l] += cmp;
     }
-    let mut out = SegmentSums {
-        temp_max_c: f32::MIN,
-        ..Default::default()
-    };
+    let mut out = SegmentSums { temp_max_c: f32::MIN, ..Default::default() };
     for l in 0..LANES {
         out.power_w += f64::from(acc_p[l]);
         out.dtemp_k += f64::from(acc_dt[l]);
@@ -461,11 +423,7 @@ pub fn step_segment(p: &KernelParams, inp: SegmentInput, st: SegmentSlices<'_>) 
 }
 
 /// Portable path only (for tests that compare the two paths bit for bit).
-pub fn step_segment_portable(
-    p: &KernelParams,
-    inp: SegmentInput,
-    st: SegmentSlices<'_>,
-) -> SegmentSums {
+pub fn step_segment_portable(p: &KernelParams, inp: SegmentInput, st: SegmentSlices<'_>) -> SegmentSums {
     segment_portable(p, inp, st)
 }
 
@@ -509,12 +467,7 @@ mod tests {
         let g = params();
         let kp = KernelParams::new(&g, 1.0);
         let mut st = GpuState::new(72, 40.0, |_| 1.0);
-        let inp = SegmentInput {
-            util: 0.8,
-            coolant_c: 35.0,
-            job_active: true,
-            caps_active: true,
-        };
+        let inp = SegmentInput { util: 0.8, coolant_c: 35.0, job_active: true, caps_active: true };
         for _ in 0..2000 {
             step_segment(&kp, inp, st.slices(0..72));
         }
@@ -524,11 +477,7 @@ mod tests {
             let p = leak_mult(0.15, 0.03, t - 60.0) * (170.0 + 1030.0 * 0.8);
             t = 35.0 + 0.035 * p;
         }
-        assert!(
-            (f64::from(st.temp_c[5]) - t).abs() < 0.01,
-            "{} vs {t}",
-            st.temp_c[5]
-        );
+        assert!((f64::from(st.temp_c[5]) - t).abs() < 0.01, "{} vs {t}", st.temp_c[5]);
     }
 
     #[test]
@@ -542,24 +491,12 @@ mod tests {
         let mut st = GpuState::new(8, 35.0, |_| 1.0);
         let n = (tau / dt).round() as usize;
         for _ in 0..n {
-            step_segment(
-                &kp,
-                SegmentInput {
-                    util: 1.0,
-                    coolant_c: 35.0,
-                    job_active: true,
-                    caps_active: true,
-                },
-                st.slices(0..8),
-            );
+            step_segment(&kp, SegmentInput { util: 1.0, coolant_c: 35.0, job_active: true, caps_active: true }, st.slices(0..8));
         }
         let rise = f64::from(st.temp_c[0]) - 35.0;
         let full = 1200.0 * 0.035;
         let frac = rise / full;
-        assert!(
-            (frac - (1.0 - (-1.0f64).exp())).abs() < 2e-3,
-            "after one tau: {frac}"
-        );
+        assert!((frac - (1.0 - (-1.0f64).exp())).abs() < 2e-3, "after one tau: {frac}");
     }
 
     #[test]
@@ -567,12 +504,7 @@ mod tests {
         let g = params();
         let kp = KernelParams::new(&g, 1.0);
         let mut st = GpuState::new(72, 40.0, |i| 1.0 + 0.01 * (i as f32 - 36.0) / 36.0);
-        let inp = SegmentInput {
-            util: 1.0,
-            coolant_c: 60.0,
-            job_active: true,
-            caps_active: true,
-        };
+        let inp = SegmentInput { util: 1.0, coolant_c: 60.0, job_active: true, caps_active: true };
         let mut sums = SegmentSums::default();
         for _ in 0..600 {
             sums = step_segment(&kp, inp, st.slices(0..72));
@@ -581,21 +513,10 @@ mod tests {
         assert!(tmax < 87.5 && tmax > 86.0, "max {tmax}");
         assert_eq!(sums.offline, 0.0);
         assert_eq!(sums.throttled, 72.0);
-        assert!(
-            sums.compute / sums.demand < 0.9,
-            "compute delivered {}",
-            sums.compute / sums.demand
-        );
+        assert!(sums.compute / sums.demand < 0.9, "compute delivered {}", sums.compute / sums.demand);
         // Cool coolant again: throttling releases.
         for _ in 0..600 {
-            sums = step_segment(
-                &kp,
-                SegmentInput {
-                    coolant_c: 30.0,
-                    ..inp
-                },
-                st.slices(0..72),
-            );
+            sums = step_segment(&kp, SegmentInput { coolant_c: 30.0, ..inp }, st.slices(0..72));
         }
         assert_eq!(sums.throttled, 0.0);
         assert!((sums.compute / sums.demand - 1.0).abs() < 1e-6);
@@ -610,16 +531,7 @@ mod tests {
         let mut seen_off = false;
         for _ in 0..300 {
             let before = st.temp_c.clone();
-            let s = step_segment(
-                &kp,
-                SegmentInput {
-                    util: 1.0,
-                    coolant_c: 95.0,
-                    job_active: true,
-                    caps_active: true,
-                },
-                st.slices(0..8),
-            );
+            let s = step_segment(&kp, SegmentInput { util: 1.0, coolant_c: 95.0, job_active: true, caps_active: true }, st.slices(0..8));
             seen_off |= s.offline == 8.0;
             // A GPU that was above shutdown_c at the start of a step is off during it.
             for (t, on) in before.iter().zip(&st.online) {
@@ -628,16 +540,7 @@ mod tests {
         }
         assert!(seen_off);
         for _ in 0..300 {
-            step_segment(
-                &kp,
-                SegmentInput {
-                    util: 1.0,
-                    coolant_c: 30.0,
-                    job_active: true,
-                    caps_active: true,
-                },
-                st.slices(0..8),
-            );
+            step_segment(&kp, SegmentInput { util: 1.0, coolant_c: 30.0, job_active: true, caps_active: true }, st.slices(0..8));
         }
         assert!(st.online.iter().all(|&o| o == 1.0));
     }
@@ -648,16 +551,7 @@ mod tests {
         let kp = KernelParams::new(&g, 1.0);
         let mut st = GpuState::new(16, 50.0, |_| 1.0);
         st.cap_w.iter_mut().for_each(|c| *c = 800.0);
-        let s = step_segment(
-            &kp,
-            SegmentInput {
-                util: 1.0,
-                coolant_c: 30.0,
-                job_active: true,
-                caps_active: true,
-            },
-            st.slices(0..16),
-        );
+        let s = step_segment(&kp, SegmentInput { util: 1.0, coolant_c: 30.0, job_active: true, caps_active: true }, st.slices(0..16));
         assert!(s.power_w / 16.0 <= 800.0 + 1e-3, "{}", s.power_w / 16.0);
         assert!(s.compute < s.demand * 0.8);
     }
@@ -669,12 +563,7 @@ mod tests {
         let mut a = GpuState::new(77, 40.0, |i| 1.0 + 0.001 * i as f32);
         let mut b = a.clone();
         for k in 0..50 {
-            let inp = SegmentInput {
-                util: (k % 3) as f32 * 0.4,
-                coolant_c: 50.0 + k as f32 * 0.5,
-                job_active: true,
-                caps_active: true,
-            };
+            let inp = SegmentInput { util: (k % 3) as f32 * 0.4, coolant_c: 50.0 + k as f32 * 0.5, job_active: true, caps_active: true };
             let sa = step_segment(&kp, inp, a.slices(0..77));
             let sb = step_segment_portable(&kp, inp, b.slices(0..77));
             assert_eq!(sa, sb);
@@ -694,16 +583,7 @@ mod tests {
         let mut first = true;
         for k in 0..200 {
             let util = if (k / 10) % 2 == 0 { 1.0 } else { 0.0 };
-            let s = step_segment(
-                &kp,
-                SegmentInput {
-                    util,
-                    coolant_c: 30.0,
-                    job_active: true,
-                    caps_active: true,
-                },
-                st.slices(0..8),
-            );
+            let s = step_segment(&kp, SegmentInput { util, coolant_c: 30.0, job_active: true, caps_active: true }, st.slices(0..8));
             let per = s.power_w / 8.0;
             if !first {
                 assert!((per - prev).abs() <= 60.0 + 1e-3, "ramp {}", per - prev);

@@ -55,20 +55,16 @@ pub fn declination_and_equation_of_time(unix_s: f64) -> (f64, f64) {
     let m_deg = 357.529_11 + t * (35_999.050_29 - 0.000_153_7 * t);
     let e = 0.016_708_634 - t * (0.000_042_037 + 0.000_000_126_7 * t);
     let m = m_deg.to_radians();
-    let c_deg = m.sin() * (1.914_602 - t * (0.004_817 + 0.000_014 * t))
-        + (2.0 * m).sin() * (0.019_993 - 0.000_101 * t)
-        + (3.0 * m).sin() * 0.000_289;
+    let c_deg = m.sin() * (1.914_602 - t * (0.004_817 + 0.000_014 * t)) + (2.0 * m).sin() * (0.019_993 - 0.000_101 * t) + (3.0 * m).sin() * 0.000_289;
     let true_long_deg = l0_deg + c_deg;
     let omega = (125.04 - 1_934.136 * t).to_radians();
     let lambda = (true_long_deg - 0.005_69 - 0.004_78 * omega.sin()).to_radians();
-    let eps0_deg =
-        23.0 + (26.0 + (21.448 - t * (46.815 + t * (0.000_59 - t * 0.001_813))) / 60.0) / 60.0;
+    let eps0_deg = 23.0 + (26.0 + (21.448 - t * (46.815 + t * (0.000_59 - t * 0.001_813))) / 60.0) / 60.0;
     let eps = (eps0_deg + 0.002_56 * omega.cos()).to_radians();
     let decl = (eps.sin() * lambda.sin()).clamp(-1.0, 1.0).asin();
     let y = (eps / 2.0).tan().powi(2);
     let l0 = l0_deg.to_radians();
-    let eot_rad = y * (2.0 * l0).sin() - 2.0 * e * m.sin()
-        + 4.0 * e * y * m.sin() * (2.0 * l0).cos()
+    let eot_rad = y * (2.0 * l0).sin() - 2.0 * e * m.sin() + 4.0 * e * y * m.sin() * (2.0 * l0).cos()
         - 0.5 * y * y * (4.0 * l0).sin()
         - 1.25 * e * e * (2.0 * m).sin();
     (decl.to_degrees(), 4.0 * eot_rad.to_degrees())
@@ -79,10 +75,7 @@ pub fn declination_and_equation_of_time(unix_s: f64) -> (f64, f64) {
 /// far below the horizon (elevation −90°, azimuth 0°) rather than NaN.
 pub fn sun_position(latitude_deg: f64, longitude_deg: f64, unix_s: f64) -> SunPosition {
     if !(latitude_deg.is_finite() && longitude_deg.is_finite() && unix_s.is_finite()) {
-        return SunPosition {
-            elevation_deg: -90.0,
-            azimuth_deg: 0.0,
-        };
+        return SunPosition { elevation_deg: -90.0, azimuth_deg: 0.0 };
     }
     let (decl_deg, eot_min) = declination_and_equation_of_time(unix_s);
     let minutes_utc = (unix_s / 60.0).rem_euclid(1_440.0);
@@ -90,17 +83,13 @@ pub fn sun_position(latitude_deg: f64, longitude_deg: f64, unix_s: f64) -> SunPo
     let hour_angle = (tst_min / 4.0 - 180.0).to_radians();
     let phi = latitude_deg.clamp(-90.0, 90.0).to_radians();
     let delta = decl_deg.to_radians();
-    let sin_h =
-        (phi.sin() * delta.sin() + phi.cos() * delta.cos() * hour_angle.cos()).clamp(-1.0, 1.0);
+    let sin_h = (phi.sin() * delta.sin() + phi.cos() * delta.cos() * hour_angle.cos()).clamp(-1.0, 1.0);
     let az = (-hour_angle.sin()).atan2(delta.tan() * phi.cos() - phi.sin() * hour_angle.cos());
     let mut azimuth_deg = az.to_degrees().rem_euclid(360.0);
     if azimuth_deg >= 360.0 {
         azimuth_deg = 0.0;
     }
-    SunPosition {
-        elevation_deg: sin_h.asin().to_degrees(),
-        azimuth_deg,
-    }
+    SunPosition { elevation_deg: sin_h.asin().to_degrees(), azimuth_deg }
 }
 
 /// Kasten & Young (1989) relative optical air mass for a solar elevation in degrees
@@ -158,28 +147,18 @@ mod tests {
     /// Maximum elevation over a UTC day sampled each minute, and its azimuth.
     fn day_max(lat: f64, lon: f64, day: &str) -> SunPosition {
         let t0 = t(day);
-        (0..1440)
-            .map(|m| sun_position(lat, lon, t0 + 60.0 * f64::from(m)))
-            .fold(
-                SunPosition {
-                    elevation_deg: -1e9,
-                    azimuth_deg: 0.0,
-                },
-                |a, b| {
-                    if b.elevation_deg > a.elevation_deg {
-                        b
-                    } else {
-                        a
-                    }
-                },
-            )
+        (0..1440).map(|m| sun_position(lat, lon, t0 + 60.0 * f64::from(m))).fold(SunPosition { elevation_deg: -1e9, azimuth_deg: 0.0 }, |a, b| {
+            if b.elevation_deg > a.elevation_deg {
+                b
+            } else {
+                a
+            }
+        })
     }
 
     fn day_min_elev(lat: f64, lon: f64, day: &str) -> f64 {
         let t0 = t(day);
-        (0..1440)
-            .map(|m| sun_position(lat, lon, t0 + 60.0 * f64::from(m)).elevation_deg)
-            .fold(f64::INFINITY, f64::min)
+        (0..1440).map(|m| sun_position(lat, lon, t0 + 60.0 * f64::from(m)).elevation_deg).fold(f64::INFINITY, f64::min)
     }
 
     #[test]

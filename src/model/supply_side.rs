@@ -122,22 +122,15 @@ impl SupplySide {
         if let Some(v) = gr.carbon_g_per_kwh {
             p.grid.carbon_g_per_kwh = v;
         }
-        let series =
-            |file: &Option<String>, key: &str| -> Result<Option<supply::grid::HourlySeries>> {
-                let Some(f) = file else { return Ok(None) };
-                let path = std::path::PathBuf::from(f);
-                let text = std::fs::read_to_string(&path).map_err(|e| {
-                    FjordError::bad(
-                        &path.display().to_string(),
-                        None,
-                        key,
-                        format!("cannot read: {e}"),
-                    )
-                })?;
-                supply::grid::parse_hourly_csv(&text, &path.display().to_string())
-                    .map(Some)
-                    .map_err(|e| FjordError::bad(&e.path, Some(e.line), key, e.message))
-            };
+        let series = |file: &Option<String>, key: &str| -> Result<Option<supply::grid::HourlySeries>> {
+            let Some(f) = file else { return Ok(None) };
+            let path = std::path::PathBuf::from(f);
+            let text =
+                std::fs::read_to_string(&path).map_err(|e| FjordError::bad(&path.display().to_string(), None, key, format!("cannot read: {e}")))?;
+            supply::grid::parse_hourly_csv(&text, &path.display().to_string())
+                .map(Some)
+                .map_err(|e| FjordError::bad(&e.path, Some(e.line), key, e.message))
+        };
         p.grid.carbon_series = series(&gr.carbon_file, "supply.grid.carbon_file")?;
         p.grid.price_series = series(&gr.price_file, "supply.grid.price_file")?;
         p.battery.energy_mwh = ba.energy_mwh.unwrap_or(0.0);
@@ -155,37 +148,17 @@ impl SupplySide {
             p.battery.initial_soc_frac = v;
         }
         p.battery.max_grid_ramp_mw_per_s = ba.max_grid_ramp_mw_per_s.filter(|v| *v > 0.0);
-        p.on_shortfall = if b.on_shortfall.as_deref() == Some("unserved") {
-            Shortfall::Unserved
-        } else {
-            Shortfall::CapGpus
-        };
+        p.on_shortfall = if b.on_shortfall.as_deref() == Some("unserved") { Shortfall::Unserved } else { Shortfall::CapGpus };
         out.params = Some(p);
         Ok(out)
     }
 
-    fn input(
-        &self,
-        t_s: f64,
-        dt_s: f64,
-        w: &WeatherSample,
-        hydro_avail: f64,
-        demand_mw: f64,
-    ) -> DispatchInput {
+    fn input(&self, t_s: f64, dt_s: f64, w: &WeatherSample, hydro_avail: f64, demand_mw: f64) -> DispatchInput {
         let p = self.params.as_ref().expect("supply present");
         let unix = self.start_unix_s + t_s;
         let sun = super::sun::sun_position(self.latitude_deg, self.longitude_deg, unix);
         let az = if self.latitude_deg >= 0.0 { 180.0 } else { 0.0 };
-        let poa = supply::solar::plane_of_array_w_m2(
-            w.ghi_w_m2,
-            w.dni_w_m2,
-            w.dhi_w_m2,
-            sun.elevation_deg,
-            sun.azimuth_deg,
-            self.tilt_deg,
-            az,
-            0.2,
-        );
+        let poa = supply::solar::plane_of_array_w_m2(w.ghi_w_m2, w.dni_w_m2, w.dhi_w_m2, sun.elevation_deg, sun.azimuth_deg, self.tilt_deg, az, 0.2);
         DispatchInput {
             demand_mw,
             wind_avail_mw: p.wind.available_mw(w.wind_speed_m_s),
@@ -199,14 +172,7 @@ impl SupplySide {
 
     /// With `on_shortfall = "cap_gpus"`, the most the supply can deliver this step (W),
     /// which the engine turns into GPU caps; `None` otherwise.
-    pub fn limit_w(
-        &mut self,
-        t_s: f64,
-        dt_s: f64,
-        w: &WeatherSample,
-        hydro_avail: f64,
-        prev_facility_w: f64,
-    ) -> Option<f64> {
+    pub fn limit_w(&mut self, t_s: f64, dt_s: f64, w: &WeatherSample, hydro_avail: f64, prev_facility_w: f64) -> Option<f64> {
         let p = self.params.as_ref()?;
         if p.on_shortfall != Shortfall::CapGpus {
             return None;
@@ -218,26 +184,13 @@ impl SupplySide {
     }
 
     /// Dispatches the step against `facility_w`.
-    pub fn dispatch(
-        &mut self,
-        t_s: f64,
-        dt_s: f64,
-        w: &WeatherSample,
-        hydro_avail: f64,
-        facility_w: f64,
-    ) -> SupplyStep {
+    pub fn dispatch(&mut self, t_s: f64, dt_s: f64, w: &WeatherSample, hydro_avail: f64, facility_w: f64) -> SupplyStep {
         let mw = facility_w * 1e-6;
         let Some(p) = self.params.as_ref() else {
-            return SupplyStep {
-                grid_import_mw: mw,
-                net_draw_mw: mw,
-                ..Default::default()
-            };
+            return SupplyStep { grid_import_mw: mw, net_draw_mw: mw, ..Default::default() };
         };
         let inp = self.input(t_s, dt_s, w, hydro_avail, mw);
-        let st = self
-            .state
-            .get_or_insert_with(|| SupplyState::new(p, t_s, mw));
+        let st = self.state.get_or_insert_with(|| SupplyState::new(p, t_s, mw));
         let r = supply::dispatch::dispatch(p, st, &inp);
         SupplyStep {
             hydro_mw: r.hydro_mw,
@@ -268,10 +221,7 @@ pub fn capacity_w(sc: &Scenario) -> Option<f64> {
     let b = &sc.supply.as_ref()?.block;
     let mw = b.hydro.as_ref().and_then(|h| h.capacity_mw).unwrap_or(0.0)
         + b.gas.as_ref().and_then(|h| h.capacity_mw).unwrap_or(0.0)
-        + b.grid
-            .as_ref()
-            .and_then(|h| h.import_limit_mw)
-            .unwrap_or(0.0)
+        + b.grid.as_ref().and_then(|h| h.import_limit_mw).unwrap_or(0.0)
         + b.battery.as_ref().and_then(|h| h.power_mw).unwrap_or(0.0);
     Some(mw * 1e6)
 }

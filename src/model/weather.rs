@@ -84,14 +84,10 @@ pub trait WeatherSource: Send + Sync {
 }
 
 /// Days per month of a non-leap year.
-const MONTH_DAYS: [f64; 12] = [
-    31.0, 28.0, 31.0, 30.0, 31.0, 30.0, 31.0, 31.0, 30.0, 31.0, 30.0, 31.0,
-];
+const MONTH_DAYS: [f64; 12] = [31.0, 28.0, 31.0, 30.0, 31.0, 30.0, 31.0, 31.0, 30.0, 31.0, 30.0, 31.0];
 
 /// Three-letter month names, for [`Climate::describe`].
-const MONTH_NAMES: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
+const MONTH_NAMES: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 /// Built-in reference-site climates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -105,40 +101,28 @@ pub enum Climate {
 /// Narvik mean daily maximum by month, °C. [S2/E] climatestotravel.com via REFERENCE
 /// §6.1; the reference flags the table as ±1.5 °C (annual mean 5.1 °C vs 3.8 °C cited
 /// elsewhere; December looks too mild) pending met.no 1991–2020 normals.
-const NARVIK_MAX_C: [f64; 12] = [
-    -2.2, 1.1, 2.8, 6.1, 12.2, 15.0, 17.8, 17.8, 13.9, 7.2, 2.8, 2.2,
-];
+const NARVIK_MAX_C: [f64; 12] = [-2.2, 1.1, 2.8, 6.1, 12.2, 15.0, 17.8, 17.8, 13.9, 7.2, 2.8, 2.2];
 /// Narvik mean daily minimum by month, °C. [S2/E] same source as [`NARVIK_MAX_C`].
-const NARVIK_MIN_C: [f64; 12] = [
-    -6.1, -3.9, -2.8, 0.0, 3.9, 7.8, 11.1, 10.0, 7.2, 2.2, 0.0, -2.8,
-];
+const NARVIK_MIN_C: [f64; 12] = [-6.1, -3.9, -2.8, 0.0, 3.9, 7.8, 11.1, 10.0, 7.2, 2.2, 0.0, -2.8];
 /// Narvik monthly mean 10 m wind, m/s. [E] Our estimate inside REFERENCE §6.2's
 /// 3–4 m/s for the sheltered town, windier in winter; no station statistics found.
 const NARVIK_WIND_M_S: [f64; 12] = [4.0, 3.9, 3.7, 3.4, 3.2, 3.0, 2.9, 3.0, 3.3, 3.7, 3.9, 4.0];
 /// Narvik monthly mean RH (at the daily mean temperature), fraction. [E] Our estimate
 /// for a maritime sub-arctic fjord site (~70–82 %, driest in May–June); not in REFERENCE.
-const NARVIK_RH_FRAC: [f64; 12] = [
-    0.80, 0.79, 0.77, 0.73, 0.70, 0.72, 0.76, 0.79, 0.81, 0.82, 0.81, 0.80,
-];
+const NARVIK_RH_FRAC: [f64; 12] = [0.80, 0.79, 0.77, 0.73, 0.70, 0.72, 0.76, 0.79, 0.81, 0.82, 0.81, 0.80];
 
 /// Abilene mean daily maximum by month, °C. [S2] NOAA 1991–2020 normals (Abilene
 /// Regional Airport) via REFERENCE §6.4, ±1 °C.
-const ABILENE_MAX_C: [f64; 12] = [
-    14.4, 16.7, 21.1, 26.1, 30.0, 33.3, 35.0, 35.0, 30.6, 25.0, 18.9, 14.4,
-];
+const ABILENE_MAX_C: [f64; 12] = [14.4, 16.7, 21.1, 26.1, 30.0, 33.3, 35.0, 35.0, 30.6, 25.0, 18.9, 14.4];
 /// Abilene mean daily minimum by month, °C. [S2] same source as [`ABILENE_MAX_C`].
-const ABILENE_MIN_C: [f64; 12] = [
-    1.1, 3.3, 7.2, 11.7, 16.7, 21.1, 22.8, 22.2, 18.3, 12.2, 6.1, 1.7,
-];
+const ABILENE_MIN_C: [f64; 12] = [1.1, 3.3, 7.2, 11.7, 16.7, 21.1, 22.8, 22.2, 18.3, 12.2, 6.1, 1.7];
 /// Abilene monthly mean 10 m wind, m/s. [E] Our estimate inside REFERENCE §6.4's
 /// 4–6 m/s (windiest in spring, ~6 m/s in May; calmest in August–September).
 const ABILENE_WIND_M_S: [f64; 12] = [5.2, 5.5, 6.0, 6.1, 5.9, 5.8, 5.1, 4.6, 4.6, 4.9, 5.1, 5.1];
 /// Abilene monthly mean RH (at the daily mean temperature), fraction. [E] Our estimate
 /// for a semi-arid site; July gives dew point ≈ 17 °C and an afternoon wet bulb ≈ 23 °C,
 /// consistent with REFERENCE §6.4's 21–24 °C summer wet bulb.
-const ABILENE_RH_FRAC: [f64; 12] = [
-    0.58, 0.57, 0.53, 0.52, 0.58, 0.57, 0.50, 0.52, 0.60, 0.60, 0.59, 0.59,
-];
+const ABILENE_RH_FRAC: [f64; 12] = [0.58, 0.57, 0.53, 0.52, 0.58, 0.57, 0.50, 0.52, 0.60, 0.60, 0.59, 0.59];
 
 impl Climate {
     /// Names accepted by [`Climate::from_name`] (lower case), in declaration order.
@@ -273,9 +257,7 @@ impl Climate {
                 "[S2/E] climatestotravel.com via REFERENCE §6.1 (±1.5 °C; annual mean 5.1 °C \
                  vs 3.8 °C cited by weatherbase/met.no — verify against met.no normals)"
             }
-            Climate::Abilene => {
-                "[S2] NOAA 1991–2020 normals (Abilene Regional Airport) via REFERENCE §6.4 (±1 °C)"
-            }
+            Climate::Abilene => "[S2] NOAA 1991–2020 normals (Abilene Regional Airport) via REFERENCE §6.4 (±1 °C)",
         }
     }
 
@@ -285,12 +267,7 @@ impl Climate {
         let mut row = |q: String, v: String, s: &str| rows.push((q, v, s.to_string()));
         row(
             "site".to_string(),
-            format!(
-                "{} ({:.2}° N, {:.2}° E)",
-                self.name(),
-                self.latitude_deg(),
-                self.longitude_deg()
-            ),
+            format!("{} ({:.2}° N, {:.2}° E)", self.name(), self.latitude_deg(), self.longitude_deg()),
             "[S] REFERENCE §1 / task brief",
         );
         row(
@@ -298,76 +275,30 @@ impl Climate {
             format!("{:+.0} h", self.utc_offset_h()),
             "[S] time-zone rules (CET / CST), no daylight saving",
         );
-        row(
-            "elevation".to_string(),
-            format!("{:.0} m", self.elevation_m()),
-            "[E] estimate (Abilene: airport elevation, recalled)",
-        );
+        row("elevation".to_string(), format!("{:.0} m", self.elevation_m()), "[E] estimate (Abilene: airport elevation, recalled)");
         let (mx, mn) = (self.mean_daily_max_c(), self.mean_daily_min_c());
         for m in 0..12 {
-            row(
-                format!("{} mean daily max / min", MONTH_NAMES[m]),
-                format!("{:.1} / {:.1} °C", mx[m], mn[m]),
-                self.temperature_source(),
-            );
+            row(format!("{} mean daily max / min", MONTH_NAMES[m]), format!("{:.1} / {:.1} °C", mx[m], mn[m]), self.temperature_source());
         }
         let annual: f64 = self.mean_temperature_c().iter().sum::<f64>() / 12.0;
-        row(
-            "annual mean temperature (of table)".to_string(),
-            format!("{annual:.1} °C"),
-            "[D] mean of (max+min)/2 over months",
-        );
-        let list = |a: [f64; 12], scale: f64, dp: usize| {
-            a.iter()
-                .map(|v| format!("{:.*}", dp, v * scale))
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
+        row("annual mean temperature (of table)".to_string(), format!("{annual:.1} °C"), "[D] mean of (max+min)/2 over months");
+        let list = |a: [f64; 12], scale: f64, dp: usize| a.iter().map(|v| format!("{:.*}", dp, v * scale)).collect::<Vec<_>>().join(" ");
         let (wind_src, rh_src) = match self {
-            Climate::Narvik => (
-                "[E] estimate within REFERENCE §6.2 (3–4 m/s, sheltered town)",
-                "[E] estimate (maritime sub-arctic); not in REFERENCE",
-            ),
+            Climate::Narvik => {
+                ("[E] estimate within REFERENCE §6.2 (3–4 m/s, sheltered town)", "[E] estimate (maritime sub-arctic); not in REFERENCE")
+            }
             Climate::Abilene => (
                 "[E] estimate within REFERENCE §6.4 (4–6 m/s, May ~6 m/s)",
                 "[E] estimate (semi-arid; consistent with §6.4 summer wet bulb 21–24 °C)",
             ),
         };
-        row(
-            "monthly mean 10 m wind Jan..Dec".to_string(),
-            format!("{} m/s", list(self.mean_wind_speed_m_s(), 1.0, 1)),
-            wind_src,
-        );
-        row(
-            "monthly mean RH Jan..Dec (at daily mean T)".to_string(),
-            format!("{} %", list(self.mean_rel_humidity_frac(), 100.0, 0)),
-            rh_src,
-        );
-        row(
-            "typical cloud fraction".to_string(),
-            format!("{:.2}", self.mean_cloud_frac()),
-            "[E] estimate",
-        );
-        row(
-            "day-to-day temperature anomaly σ".to_string(),
-            format!("{:.1} K", self.temperature_anomaly_sd_k()),
-            "[E] estimate",
-        );
-        row(
-            "pressure anomaly σ".to_string(),
-            format!("{:.0} Pa", self.pressure_anomaly_sd_pa()),
-            "[E] estimate",
-        );
-        row(
-            "daily cycle".to_string(),
-            "min 06:00, max 15:00 local solar time".to_string(),
-            "[E] textbook diurnal cycle",
-        );
-        row(
-            "clear-sky irradiance".to_string(),
-            "Haurwitz GHI, Meinel DNI; cloud: Kasten–Czeplak".to_string(),
-            "[S] published models (see sun.rs)",
-        );
+        row("monthly mean 10 m wind Jan..Dec".to_string(), format!("{} m/s", list(self.mean_wind_speed_m_s(), 1.0, 1)), wind_src);
+        row("monthly mean RH Jan..Dec (at daily mean T)".to_string(), format!("{} %", list(self.mean_rel_humidity_frac(), 100.0, 0)), rh_src);
+        row("typical cloud fraction".to_string(), format!("{:.2}", self.mean_cloud_frac()), "[E] estimate");
+        row("day-to-day temperature anomaly σ".to_string(), format!("{:.1} K", self.temperature_anomaly_sd_k()), "[E] estimate");
+        row("pressure anomaly σ".to_string(), format!("{:.0} Pa", self.pressure_anomaly_sd_pa()), "[E] estimate");
+        row("daily cycle".to_string(), "min 06:00, max 15:00 local solar time".to_string(), "[E] textbook diurnal cycle");
+        row("clear-sky irradiance".to_string(), "Haurwitz GHI, Meinel DNI; cloud: Kasten–Czeplak".to_string(), "[S] published models (see sun.rs)");
         rows
     }
 }
@@ -391,8 +322,7 @@ pub fn dew_point_c(temp_c: f64, rel_humidity_frac: f64) -> f64 {
 /// Relative humidity (fraction, clamped to [0, 1]) of air at `temp_c` with dew point
 /// `dew_point_c`: `e_s(T_d)/e_s(T)`.
 pub fn rel_humidity_frac(temp_c: f64, dew_point_c: f64) -> f64 {
-    (saturation_vapour_pressure_pa(dew_point_c) / saturation_vapour_pressure_pa(temp_c))
-        .clamp(0.0, 1.0)
+    (saturation_vapour_pressure_pa(dew_point_c) / saturation_vapour_pressure_pa(temp_c)).clamp(0.0, 1.0)
 }
 
 /// Standard-atmosphere pressure at `elevation_m`, Pa:
@@ -503,10 +433,7 @@ fn periodic_spline(x_nodes: &[f64; 12], u: &[f64; 12], x: f64) -> f64 {
     let m_i = (u[j] - u[prev]) / (gap(prev, i) + h);
     let m_j = (u[next] - u[i]) / (h + gap(j, next));
     let (s2, s3) = (s * s, s * s * s);
-    (2.0 * s3 - 3.0 * s2 + 1.0) * u[i]
-        + (s3 - 2.0 * s2 + s) * h * m_i
-        + (-2.0 * s3 + 3.0 * s2) * u[j]
-        + (s3 - s2) * h * m_j
+    (2.0 * s3 - 3.0 * s2 + 1.0) * u[i] + (s3 - 2.0 * s2 + s) * h * m_i + (-2.0 * s3 + 3.0 * s2) * u[j] + (s3 - s2) * h * m_j
 }
 
 /// Monthly averages of the spline through `u` (midpoint rule, 24 points per day).
@@ -580,16 +507,8 @@ impl SyntheticWeather {
     /// A non-finite coordinate falls back to the climate's site value; latitude is
     /// clamped to [−90, 90] and longitude wrapped to [−180, 180).
     pub fn new(climate: Climate, seed: u64, latitude_deg: f64, longitude_deg: f64) -> Self {
-        let lat = if latitude_deg.is_finite() {
-            latitude_deg.clamp(-90.0, 90.0)
-        } else {
-            climate.latitude_deg()
-        };
-        let lon = if longitude_deg.is_finite() {
-            (longitude_deg + 180.0).rem_euclid(360.0) - 180.0
-        } else {
-            climate.longitude_deg()
-        };
+        let lat = if latitude_deg.is_finite() { latitude_deg.clamp(-90.0, 90.0) } else { climate.latitude_deg() };
+        let lon = if longitude_deg.is_finite() { (longitude_deg + 180.0).rem_euclid(360.0) - 180.0 } else { climate.longitude_deg() };
         let x_nodes = mid_month_days();
         SyntheticWeather {
             climate,
@@ -607,12 +526,7 @@ impl SyntheticWeather {
 
     /// Generator at the climate's own reference-site coordinates.
     pub fn at_site(climate: Climate, seed: u64) -> Self {
-        Self::new(
-            climate,
-            seed,
-            climate.latitude_deg(),
-            climate.longitude_deg(),
-        )
+        Self::new(climate, seed, climate.latitude_deg(), climate.longitude_deg())
     }
 
     /// The climate this generator follows.
@@ -648,11 +562,7 @@ impl WeatherSource for SyntheticWeather {
     fn sample(&self, unix_s: f64) -> WeatherSample {
         let c = self.climate;
         // Keep the time in a range where day indices stay exact; NaN → epoch.
-        let t = if unix_s.is_nan() {
-            0.0
-        } else {
-            unix_s.clamp(-1.0e13, 1.0e13)
-        };
+        let t = if unix_s.is_nan() { 0.0 } else { unix_s.clamp(-1.0e13, 1.0e13) };
         let solar_s = t + self.longitude_deg * 240.0;
         let solar_days = solar_s / SECONDS_PER_DAY;
         let hour = (solar_days - solar_days.floor()) * 24.0;
@@ -738,16 +648,8 @@ mod tests {
     fn describe_lists_every_month_and_flags_estimates() {
         for c in CLIMATES {
             let rows = c.describe();
-            assert!(
-                rows.iter()
-                    .filter(|r| r.0.contains("mean daily max"))
-                    .count()
-                    == 12
-            );
-            let wind = rows
-                .iter()
-                .find(|r| r.0.contains("wind"))
-                .expect("wind row");
+            assert!(rows.iter().filter(|r| r.0.contains("mean daily max")).count() == 12);
+            let wind = rows.iter().find(|r| r.0.contains("wind")).expect("wind row");
             assert!(wind.2.starts_with("[E]"));
             assert!(rows.iter().all(|r| r.2.starts_with('[')));
         }
@@ -771,10 +673,7 @@ mod tests {
         assert!((diurnal_shape(6.0) + 1.0).abs() < 1e-12);
         assert!((diurnal_shape(15.0) - 1.0).abs() < 1e-12);
         let n = 24_000;
-        let mean: f64 = (0..n)
-            .map(|k| diurnal_shape((k as f64 + 0.5) * 24.0 / n as f64))
-            .sum::<f64>()
-            / n as f64;
+        let mean: f64 = (0..n).map(|k| diurnal_shape((k as f64 + 0.5) * 24.0 / n as f64)).sum::<f64>() / n as f64;
         assert!(mean.abs() < 1e-6);
         // Continuous at the wrap (midnight) and at the turning points.
         for h in [0.0, 6.0, 15.0, 24.0] {
@@ -785,17 +684,10 @@ mod tests {
     #[test]
     fn anomaly_has_unit_variance_and_persistence() {
         let n = 20_000;
-        let z: Vec<f64> = (0..n)
-            .map(|d| smooth_anomaly(42, STREAM_TEMP, d as f64 + 0.5, 0.7, 12))
-            .collect();
+        let z: Vec<f64> = (0..n).map(|d| smooth_anomaly(42, STREAM_TEMP, d as f64 + 0.5, 0.7, 12)).collect();
         let mean = z.iter().sum::<f64>() / n as f64;
         let var = z.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64;
-        let lag1 = z
-            .windows(2)
-            .map(|w| (w[0] - mean) * (w[1] - mean))
-            .sum::<f64>()
-            / (n - 1) as f64
-            / var;
+        let lag1 = z.windows(2).map(|w| (w[0] - mean) * (w[1] - mean)).sum::<f64>() / (n - 1) as f64 / var;
         assert!(mean.abs() < 0.1, "mean {mean}");
         assert!((var - 1.0).abs() < 0.1, "var {var}");
         assert!((lag1 - 0.7).abs() < 0.05, "lag-1 correlation {lag1}");
@@ -832,45 +724,20 @@ mod tests {
                 n_days[m] += 1.0;
             }
         }
-        std::array::from_fn(|m| {
-            [
-                sum[m][0] / n_hours[m],
-                sum[m][1] / n_days[m],
-                sum[m][2] / n_days[m],
-            ]
-        })
+        std::array::from_fn(|m| [sum[m][0] / n_hours[m], sum[m][1] / n_days[m], sum[m][2] / n_days[m]])
     }
 
     #[test]
     fn monthly_means_and_extremes_match_tables() {
         for c in CLIMATES {
             let stats = monthly_stats(c);
-            let (mx, mn, mean) = (
-                c.mean_daily_max_c(),
-                c.mean_daily_min_c(),
-                c.mean_temperature_c(),
-            );
+            let (mx, mn, mean) = (c.mean_daily_max_c(), c.mean_daily_min_c(), c.mean_temperature_c());
             for m in 0..12 {
                 let [avg, hi, lo] = stats[m];
-                assert!(
-                    (avg - mean[m]).abs() < 0.5,
-                    "{c:?} {}: mean {avg:.2} vs table {:.2}",
-                    MONTH_NAMES[m],
-                    mean[m]
-                );
+                assert!((avg - mean[m]).abs() < 0.5, "{c:?} {}: mean {avg:.2} vs table {:.2}", MONTH_NAMES[m], mean[m]);
                 // Daily extremes from hourly samples (observed deviations ≤ 0.31 K).
-                assert!(
-                    (hi - mx[m]).abs() < 0.6,
-                    "{c:?} {}: daily max {hi:.2} vs {:.2}",
-                    MONTH_NAMES[m],
-                    mx[m]
-                );
-                assert!(
-                    (lo - mn[m]).abs() < 0.6,
-                    "{c:?} {}: daily min {lo:.2} vs {:.2}",
-                    MONTH_NAMES[m],
-                    mn[m]
-                );
+                assert!((hi - mx[m]).abs() < 0.6, "{c:?} {}: daily max {hi:.2} vs {:.2}", MONTH_NAMES[m], mx[m]);
+                assert!((lo - mn[m]).abs() < 0.6, "{c:?} {}: daily min {lo:.2} vs {:.2}", MONTH_NAMES[m], mn[m]);
             }
         }
     }
@@ -905,13 +772,7 @@ mod tests {
             .map(|k| {
                 let w = std::sync::Arc::clone(&shared);
                 let ts = times.clone();
-                std::thread::spawn(move || {
-                    ts.iter()
-                        .skip(k)
-                        .step_by(4)
-                        .map(|&tt| bits(&w, tt))
-                        .collect::<Vec<_>>()
-                })
+                std::thread::spawn(move || ts.iter().skip(k).step_by(4).map(|&tt| bits(&w, tt)).collect::<Vec<_>>())
             })
             .collect();
         for (k, h) in handles.into_iter().enumerate() {
@@ -919,14 +780,8 @@ mod tests {
             let want: Vec<_> = forward.iter().skip(k).step_by(4).cloned().collect();
             assert_eq!(got, want);
         }
-        let differing = times
-            .iter()
-            .filter(|&&tt| a.sample(tt).dry_bulb_c != other.sample(tt).dry_bulb_c)
-            .count();
-        assert!(
-            differing > 490,
-            "seeds 7 and 8 differ at only {differing} times"
-        );
+        let differing = times.iter().filter(|&&tt| a.sample(tt).dry_bulb_c != other.sample(tt).dry_bulb_c).count();
+        assert!(differing > 490, "seeds 7 and 8 differ at only {differing} times");
     }
 
     #[test]
@@ -942,8 +797,7 @@ mod tests {
                     assert!(jump < 0.01, "{c:?} {year}-{month}: 2 s jump {jump}");
                     // Hour-to-hour change across the boundary no larger than the largest
                     // hourly change of the surrounding two days.
-                    let step =
-                        (w.sample(b + 1800.0).dry_bulb_c - w.sample(b - 1800.0).dry_bulb_c).abs();
+                    let step = (w.sample(b + 1800.0).dry_bulb_c - w.sample(b - 1800.0).dry_bulb_c).abs();
                     let max_step = (-24..24)
                         .map(|h| {
                             let tt = b + f64::from(h) * 3600.0;
@@ -1019,22 +873,11 @@ mod tests {
             let annual_kwh_m2_day = ghi_sum_total / 365.0 / 1000.0;
             // Published long-term GHI: Abilene ≈ 5.0–5.6 kWh/m²/day (NREL NSRDB, recalled),
             // northern Norway ≈ 1.8–2.3 kWh/m²/day (PVGIS, recalled) [E].
-            let (lo, hi) = if c == Climate::Narvik {
-                (1.5, 2.6)
-            } else {
-                (4.6, 6.0)
-            };
-            assert!(
-                (lo..hi).contains(&annual_kwh_m2_day),
-                "{c:?} annual GHI {annual_kwh_m2_day:.2} kWh/m²/day"
-            );
+            let (lo, hi) = if c == Climate::Narvik { (1.5, 2.6) } else { (4.6, 6.0) };
+            assert!((lo..hi).contains(&annual_kwh_m2_day), "{c:?} annual GHI {annual_kwh_m2_day:.2} kWh/m²/day");
             if c == Climate::Narvik {
                 // Polar night: almost no sun in December.
-                assert!(
-                    ghi_sum_dec / 31.0 < 100.0,
-                    "Narvik Dec {} Wh/m²/day",
-                    ghi_sum_dec / 31.0
-                );
+                assert!(ghi_sum_dec / 31.0 < 100.0, "Narvik Dec {} Wh/m²/day", ghi_sum_dec / 31.0);
             }
         }
     }

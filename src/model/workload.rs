@@ -80,10 +80,7 @@ impl JobRuntime {
         let gpus_in_last_rack = job.gpus as usize - (racks - 1) * gpus_per_rack;
         let mut down = Vec::new();
         let mut failures = 0;
-        if let JobKind::Training {
-            mtbf_s, restart_s, ..
-        } = job.kind
-        {
+        if let JobKind::Training { mtbf_s, restart_s, .. } = job.kind {
             if mtbf_s > 0.0 {
                 let mut t = job.start_s;
                 let mut k = 0u64;
@@ -127,27 +124,9 @@ impl JobRuntime {
                 }
             }
         }
-        let jitter = if let JobKind::Training { phase_jitter_s, .. } = job.kind {
-            phase_jitter_s
-        } else {
-            0.0
-        };
-        let phases = (0..racks)
-            .map(|r| jitter * normal(seed, Stream::RackPhase, (first_rack + r) as u64, 0))
-            .collect();
-        JobRuntime {
-            job,
-            index,
-            first_rack,
-            racks,
-            gpus_in_last_rack,
-            down: merged,
-            failures,
-            seed,
-            unix_offset: start_unix_s,
-            prefix,
-            phases,
-        }
+        let jitter = if let JobKind::Training { phase_jitter_s, .. } = job.kind { phase_jitter_s } else { 0.0 };
+        let phases = (0..racks).map(|r| jitter * normal(seed, Stream::RackPhase, (first_rack + r) as u64, 0)).collect();
+        JobRuntime { job, index, first_rack, racks, gpus_in_last_rack, down: merged, failures, seed, unix_offset: start_unix_s, prefix, phases }
     }
 
     /// Job-level shares for the step [t0, t1) (s since scenario start).
@@ -168,67 +147,33 @@ impl JobRuntime {
         let mut ckpt = 0.0;
         let mut base = 0.0;
         match &self.job.kind {
-            JobKind::Training {
-                checkpoint_every_s,
-                checkpoint_s,
-                ..
-            } if *checkpoint_every_s > 0.0 && *checkpoint_s > 0.0 => {
+            JobKind::Training { checkpoint_every_s, checkpoint_s, .. } if *checkpoint_every_s > 0.0 && *checkpoint_s > 0.0 => {
                 let c = |t: f64| ckpt_cumulative(t - start, *checkpoint_every_s, *checkpoint_s);
                 // Checkpoint time not already counted as down (approximation: proportional).
                 ckpt = ((c(t1) - c(t0)) / dt).max(0.0) * (1.0 - idle);
             }
-            JobKind::Inference {
-                mean_util,
-                diurnal_amplitude,
-                peak_hour_utc,
-                noise,
-            } => {
+            JobKind::Inference { mean_util, diurnal_amplitude, peak_hour_utc, noise } => {
                 let w = std::f64::consts::TAU / 86400.0;
                 let day_s = |t: f64| t - peak_hour_utc * 3600.0;
                 // Exact mean of cos over the step (time as unix seconds for the daily cycle).
                 let (a, b) = (day_s(self.abs(t0)), day_s(self.abs(t1)));
-                let mean_cos = if (b - a) * w > 1e-6 {
-                    ((w * b).sin() - (w * a).sin()) / (w * (b - a))
-                } else {
-                    (w * a).cos()
-                };
+                let mean_cos = if (b - a) * w > 1e-6 { ((w * b).sin() - (w * a).sin()) / (w * (b - a)) } else { (w * a).cos() };
                 let n = 0.5f64.sqrt() * noise * self.noise_at(u64::MAX, 0.5 * (t0 + t1));
                 base = mean_util * (1.0 + diurnal_amplitude * mean_cos) + n;
             }
             JobKind::Constant { util } => base = *util,
             JobKind::Trace { times_s, utils } => {
-                base = (trace_integral(times_s, utils, &self.prefix, t1)
-                    - trace_integral(times_s, utils, &self.prefix, t0))
-                    / dt;
+                base = (trace_integral(times_s, utils, &self.prefix, t1) - trace_integral(times_s, utils, &self.prefix, t0)) / dt;
             }
             _ => {}
         }
-        JobStep {
-            idle_frac: idle,
-            ckpt_frac: ckpt,
-            run_frac: (1.0 - idle - ckpt).max(0.0),
-            base_util: base,
-        }
+        JobStep { idle_frac: idle, ckpt_frac: ckpt, run_frac: (1.0 - idle - ckpt).max(0.0), base_util: base }
     }
 
     /// The mean utilisation of rack `rack_in_job` (0-based within the job) over [t0, t1).
-    pub fn rack_util(
-        &self,
-        js: &JobStep,
-        rack_in_job: usize,
-        rack_id: usize,
-        t0: f64,
-        t1: f64,
-    ) -> f64 {
+    pub fn rack_util(&self, js: &JobStep, rack_in_job: usize, rack_id: usize, t0: f64, t1: f64) -> f64 {
         let u = match &self.job.kind {
-            JobKind::Training {
-                iteration_s,
-                compute_frac,
-                compute_util,
-                comm_util,
-                checkpoint_util,
-                ..
-            } => {
+            JobKind::Training { iteration_s, compute_frac, compute_util, comm_util, checkpoint_util, .. } => {
                 let phase = self.phases.get(rack_in_job).copied().unwrap_or(0.0);
                 let p = *iteration_s;
                 let w = |t: f64| {
@@ -237,8 +182,7 @@ impl JobRuntime {
                     k * compute_frac * p + (tau - k * p).min(compute_frac * p)
                 };
                 let cf = ((w(t1) - w(t0)) / (t1 - t0)).clamp(0.0, 1.0);
-                js.ckpt_frac * checkpoint_util
-                    + js.run_frac * (comm_util + (compute_util - comm_util) * cf)
+                js.ckpt_frac * checkpoint_util + js.run_frac * (comm_util + (compute_util - comm_util) * cf)
             }
             JobKind::Inference { noise, .. } => {
                 let n = 0.5f64.sqrt() * noise * self.noise_at(rack_id as u64, 0.5 * (t0 + t1));
@@ -259,12 +203,7 @@ impl JobRuntime {
         let f = t / 60.0 - m;
         let key = entity ^ ((self.index as u64) << 40);
         let a = normal(self.seed, Stream::InferenceNoise, key, m.max(0.0) as u64);
-        let b = normal(
-            self.seed,
-            Stream::InferenceNoise,
-            key,
-            m.max(0.0) as u64 + 1,
-        );
+        let b = normal(self.seed, Stream::InferenceNoise, key, m.max(0.0) as u64 + 1);
         a + (b - a) * f
     }
 }
@@ -351,11 +290,7 @@ mod tests {
     #[test]
     fn failures_drop_to_idle_then_restart() {
         let j = JobRuntime::new(training(3600.0), 0, 0, 72, 7, 0.0, 86400.0, &[]);
-        assert!(
-            j.failures > 5 && j.failures < 60,
-            "{} failures in a day with 1 h mtbf",
-            j.failures
-        );
+        assert!(j.failures > 5 && j.failures < 60, "{} failures in a day with 1 h mtbf", j.failures);
         let (a, b) = j.down[0];
         assert!((b - a - 600.0).abs() < 1e-9);
         let js = j.job_step(a + 1.0, a + 2.0);
@@ -366,15 +301,8 @@ mod tests {
 
     #[test]
     fn trace_mean_is_exact() {
-        let job = Job {
-            name: "tr".into(),
-            gpus: 8,
-            start_s: 0.0,
-            kind: JobKind::Trace {
-                times_s: vec![0.0, 10.0, 15.0],
-                utils: vec![0.5, 1.0, 0.0],
-            },
-        };
+        let job =
+            Job { name: "tr".into(), gpus: 8, start_s: 0.0, kind: JobKind::Trace { times_s: vec![0.0, 10.0, 15.0], utils: vec![0.5, 1.0, 0.0] } };
         let j = JobRuntime::new(job, 0, 0, 8, 1, 0.0, 100.0, &[]);
         let js = j.job_step(5.0, 15.0);
         assert!((js.base_util - 0.75).abs() < 1e-12);
@@ -388,12 +316,7 @@ mod tests {
             name: "inf".into(),
             gpus: 72,
             start_s: 0.0,
-            kind: JobKind::Inference {
-                mean_util: 0.5,
-                diurnal_amplitude: 0.3,
-                peak_hour_utc: 14.0,
-                noise: 0.0,
-            },
+            kind: JobKind::Inference { mean_util: 0.5, diurnal_amplitude: 0.3, peak_hour_utc: 14.0, noise: 0.0 },
         };
         let j = JobRuntime::new(job, 0, 0, 72, 1, 0.0, 86400.0, &[]);
         let at = |h: f64| j.job_step(h * 3600.0, h * 3600.0 + 60.0).base_util;

@@ -100,13 +100,7 @@ impl<W: Write> Recorder<W> {
             header.push_str(n);
         }
         writeln!(out, "{header}")?;
-        Ok(Recorder {
-            out,
-            sums: vec![0.0; StepValues::NAMES.len()],
-            n: 0,
-            window_start_s: 0.0,
-            start_unix_s,
-        })
+        Ok(Recorder { out, sums: vec![0.0; StepValues::NAMES.len()], n: 0, window_start_s: 0.0, start_unix_s })
     }
 
     /// Adds one step that began at `t_s`.
@@ -131,17 +125,8 @@ impl<W: Write> Recorder<W> {
             return Ok(());
         }
         let n = self.n as f64;
-        let mut row = format!(
-            "{},{}",
-            fmt_num(self.window_start_s),
-            crate::model::calendar::format_utc(self.start_unix_s + self.window_start_s)
-        );
-        let idx = |name: &str| {
-            StepValues::NAMES
-                .iter()
-                .position(|c| *c == name)
-                .unwrap_or(0)
-        };
+        let mut row = format!("{},{}", fmt_num(self.window_start_s), crate::model::calendar::format_utc(self.start_unix_s + self.window_start_s));
+        let idx = |name: &str| StepValues::NAMES.iter().position(|c| *c == name).unwrap_or(0);
         let (i_fac, i_it, i_pue) = (idx("facility_power_mw"), idx("it_power_mw"), idx("pue"));
         for (i, agg) in StepValues::AGGS.iter().enumerate() {
             let mut v = match agg {
@@ -150,11 +135,7 @@ impl<W: Write> Recorder<W> {
             };
             if i == i_pue {
                 let it = self.sums[i_it] / n;
-                v = if it > 0.0 {
-                    self.sums[i_fac] / n / it
-                } else {
-                    0.0
-                };
+                v = if it > 0.0 { self.sums[i_fac] / n / it } else { 0.0 };
             }
             row.push(',');
             row.push_str(&fmt_num(v));
@@ -188,11 +169,7 @@ pub fn fmt_num(v: f64) -> String {
         };
     }
     let s = format!("{v:.6}");
-    let s = if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    };
+    let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s };
     if s == "-0" {
         "0".into()
     } else {

@@ -17,25 +17,15 @@ pub struct RunFolder {
 impl RunFolder {
     /// Creates the temporary folder beside `dest`.
     pub fn create(dest: &Path) -> Result<Self> {
-        let parent = dest
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
+        let parent = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         std::fs::create_dir_all(parent).map_err(|e| FjordError::io(parent, e))?;
-        let name = dest
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_else(|| "run".into());
+        let name = dest.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "run".into());
         let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
         if tmp.exists() {
             std::fs::remove_dir_all(&tmp).map_err(|e| FjordError::io(&tmp, e))?;
         }
         std::fs::create_dir_all(&tmp).map_err(|e| FjordError::io(&tmp, e))?;
-        Ok(RunFolder {
-            dest: dest.to_path_buf(),
-            tmp,
-            done: false,
-        })
+        Ok(RunFolder { dest: dest.to_path_buf(), tmp, done: false })
     }
 
     /// Path of `file` inside the temporary folder.

@@ -13,9 +13,7 @@ pub struct Summary {
 impl Summary {
     /// Adds a number (non-finite values become null).
     pub fn num(&mut self, key: &str, v: f64) {
-        let val = serde_json::Number::from_f64(round_sig(v))
-            .map(Value::Number)
-            .unwrap_or(Value::Null);
+        let val = serde_json::Number::from_f64(round_sig(v)).map(Value::Number).unwrap_or(Value::Null);
         self.entries.push((key.to_string(), val));
     }
     /// Adds an integer.

@@ -68,9 +68,7 @@ fn normalise(path: &str) -> Vec<String> {
 
 fn split(path: &str) -> Vec<String> {
     // `workload.jobs[1].gpus` -> ["workload", "jobs[1]", "gpus"]
-    path.split('.')
-        .map(|s| s.trim().trim_matches('"').to_string())
-        .collect()
+    path.split('.').map(|s| s.trim().trim_matches('"').to_string()).collect()
 }
 
 fn strip_comment(line: &str) -> &str {

@@ -19,82 +19,38 @@ use std::path::Path;
 
 /// Loads, overrides, validates and resolves a scenario file.
 pub fn load(path: &Path, sets: &[String]) -> Result<Scenario> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        FjordError::bad(
-            &path.display().to_string(),
-            None,
-            "",
-            format!("cannot read scenario file: {e}"),
-        )
-    })?;
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().to_string())
-        .unwrap_or_else(|| "scenario".into());
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| FjordError::bad(&path.display().to_string(), None, "", format!("cannot read scenario file: {e}")))?;
+    let stem = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "scenario".into());
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     load_str(&text, &path.display().to_string(), &stem, &base, sets)
 }
 
 /// Like [`load`], from text. `file` names the source in messages; `base_dir` resolves
 /// relative paths (weather and trace files).
-pub fn load_str(
-    text: &str,
-    file: &str,
-    stem: &str,
-    base_dir: &Path,
-    sets: &[String],
-) -> Result<Scenario> {
+pub fn load_str(text: &str, file: &str, stem: &str, base_dir: &Path, sets: &[String]) -> Result<Scenario> {
     // 1. Syntax and the typed mirror, straight from the text so errors carry lines.
     let mut raw: RawScenario = toml::from_str(text).map_err(|e| toml_error(text, file, &e))?;
     // 2. Overrides, applied to the parsed table, then the typed mirror again.
     if !sets.is_empty() {
-        let mut table: toml::Table =
-            toml::from_str(text).map_err(|e| toml_error(text, file, &e))?;
+        let mut table: toml::Table = toml::from_str(text).map_err(|e| toml_error(text, file, &e))?;
         for set in sets {
             apply_set(&mut table, set)?;
         }
         let merged = toml::to_string(&table).map_err(|e| FjordError::Other(e.to_string()))?;
         raw = toml::from_str(&merged).map_err(|e| {
             let (key, msg) = describe_toml_error(&merged, &e);
-            FjordError::BadInput {
-                location: Location {
-                    file: "--set".into(),
-                    line: None,
-                    column: None,
-                },
-                key,
-                message: msg,
-            }
+            FjordError::BadInput { location: Location { file: "--set".into(), line: None, column: None }, key, message: msg }
         })?;
     }
     // 3. Defaults, ranges, consistency.
     let err = |(key, message): (String, String)| -> FjordError {
-        let from_set = sets.iter().any(|s| {
-            s.split('=')
-                .next()
-                .is_some_and(|k| key.starts_with(k.trim()) || k.trim().starts_with(&key))
-        });
+        let from_set = sets.iter().any(|s| s.split('=').next().is_some_and(|k| key.starts_with(k.trim()) || k.trim().starts_with(&key)));
         if from_set {
-            FjordError::BadInput {
-                location: Location {
-                    file: "--set".into(),
-                    line: None,
-                    column: None,
-                },
-                key,
-                message,
-            }
+            FjordError::BadInput { location: Location { file: "--set".into(), line: None, column: None }, key, message }
         } else {
             let line = locate::locate(text, &key);
-            FjordError::BadInput {
-                location: Location {
-                    file: file.into(),
-                    line,
-                    column: None,
-                },
-                key,
-                message,
-            }
+            FjordError::BadInput { location: Location { file: file.into(), line, column: None }, key, message }
         }
     };
     resolve::fill_defaults(&mut raw, stem).map_err(err)?;
@@ -103,47 +59,23 @@ pub fn load_str(
 
 /// Turns a toml error into a bad-input error with line, column, key and a hint.
 fn toml_error(text: &str, file: &str, e: &toml::de::Error) -> FjordError {
-    let (line, column) = e
-        .span()
-        .map(|s| locate::line_col(text, s.start))
-        .map_or((None, None), |(l, c)| (Some(l), Some(c)));
+    let (line, column) = e.span().map(|s| locate::line_col(text, s.start)).map_or((None, None), |(l, c)| (Some(l), Some(c)));
     let (key, message) = describe_toml_error(text, e);
-    FjordError::BadInput {
-        location: Location {
-            file: file.into(),
-            line,
-            column,
-        },
-        key,
-        message,
-    }
+    FjordError::BadInput { location: Location { file: file.into(), line, column }, key, message }
 }
 
 /// (dotted key, message with a nearest-key hint) for a toml error.
 fn describe_toml_error(text: &str, e: &toml::de::Error) -> (String, String) {
     let msg = e.message().trim().to_string();
-    let span_text = e
-        .span()
-        .map(|s| text.get(s.clone()).unwrap_or("").trim().to_string())
-        .unwrap_or_default();
+    let span_text = e.span().map(|s| text.get(s.clone()).unwrap_or("").trim().to_string()).unwrap_or_default();
     let line = e.span().map(|s| locate::line_col(text, s.start).0);
     let table = line.map(|l| locate::table_at(text, l)).unwrap_or_default();
-    let key_name = span_text
-        .split('=')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .trim_matches('"')
-        .to_string();
+    let key_name = span_text.split('=').next().unwrap_or("").trim().trim_matches('"').to_string();
     let key = if msg.starts_with("unknown field") {
         // `unknown field `x`, expected one of `a`, `b``
         let unknown = msg.split('`').nth(1).unwrap_or("").to_string();
         join(&table, &unknown)
-    } else if !key_name.is_empty()
-        && !key_name.starts_with('[')
-        && !key_name.contains(' ')
-        && !key_name.contains('{')
-    {
+    } else if !key_name.is_empty() && !key_name.starts_with('[') && !key_name.contains(' ') && !key_name.contains('{') {
         join(&table, &key_name)
     } else {
         table.clone()
@@ -172,12 +104,9 @@ fn join(table: &str, key: &str) -> String {
 /// Applies one `KEY=VALUE` override to a parsed table. The value is read as TOML (number,
 /// bool, quoted string, inline table) and otherwise taken as a plain string.
 pub fn apply_set(table: &mut toml::Table, set: &str) -> Result<()> {
-    let bad =
-        |msg: String| FjordError::bad("--set", None, set.split('=').next().unwrap_or(""), msg);
+    let bad = |msg: String| FjordError::bad("--set", None, set.split('=').next().unwrap_or(""), msg);
     let Some((key, value)) = set.split_once('=') else {
-        return Err(bad(format!(
-            "expected KEY=VALUE (e.g. cooling.tcs_supply_setpoint_c=35), found \"{set}\""
-        )));
+        return Err(bad(format!("expected KEY=VALUE (e.g. cooling.tcs_supply_setpoint_c=35), found \"{set}\"")));
     };
     let key = key.trim();
     let value = value.trim();
@@ -193,10 +122,7 @@ pub fn apply_set(table: &mut toml::Table, set: &str) -> Result<()> {
     for (i, p) in parts.iter().enumerate() {
         let (name, index) = match p.split_once('[') {
             Some((n, rest)) => {
-                let idx: usize = rest
-                    .trim_end_matches(']')
-                    .parse()
-                    .map_err(|_| bad(format!("bad index in `{p}`")))?;
+                let idx: usize = rest.trim_end_matches(']').parse().map_err(|_| bad(format!("bad index in `{p}`")))?;
                 (n, Some(idx))
             }
             None => (*p, None),
@@ -204,35 +130,22 @@ pub fn apply_set(table: &mut toml::Table, set: &str) -> Result<()> {
         let last = i == parts.len() - 1;
         match index {
             Some(idx) => {
-                let arr = cur
-                    .get_mut(name)
-                    .and_then(|v| v.as_array_mut())
-                    .ok_or_else(|| bad(format!("`{name}` is not an array in the scenario")))?;
+                let arr = cur.get_mut(name).and_then(|v| v.as_array_mut()).ok_or_else(|| bad(format!("`{name}` is not an array in the scenario")))?;
                 let len = arr.len();
-                let item = arr.get_mut(idx).ok_or_else(|| {
-                    bad(format!(
-                        "index {idx} is out of range: `{name}` has {len} entries"
-                    ))
-                })?;
+                let item = arr.get_mut(idx).ok_or_else(|| bad(format!("index {idx} is out of range: `{name}` has {len} entries")))?;
                 if last {
                     *item = parsed.clone();
                     return Ok(());
                 }
-                cur = item
-                    .as_table_mut()
-                    .ok_or_else(|| bad(format!("`{p}` is not a table")))?;
+                cur = item.as_table_mut().ok_or_else(|| bad(format!("`{p}` is not a table")))?;
             }
             None if last => {
                 cur.insert(name.to_string(), parsed.clone());
                 return Ok(());
             }
             None => {
-                let entry = cur
-                    .entry(name.to_string())
-                    .or_insert_with(|| toml::Value::Table(Default::default()));
-                cur = entry
-                    .as_table_mut()
-                    .ok_or_else(|| bad(format!("`{name}` is a value, not a table")))?;
+                let entry = cur.entry(name.to_string()).or_insert_with(|| toml::Value::Table(Default::default()));
+                cur = entry.as_table_mut().ok_or_else(|| bad(format!("`{name}` is a value, not a table")))?;
             }
         }
     }
@@ -242,5 +155,8 @@ pub fn apply_set(table: &mut toml::Table, set: &str) -> Result<()> {
 /// Serialises the filled mirror as `scenario.resolved.toml`.
 pub fn resolved_toml(sc: &Scenario) -> String {
     let body = toml::to_string_pretty(&sc.filled).unwrap_or_default();
-    format!("# Resolved by fjord {}: every default and --set filled in.\n# `fjord run` on this file reproduces the run.\n\n{body}", env!("CARGO_PKG_VERSION"))
+    format!(
+        "# Resolved by fjord {}: every default and --set filled in.\n# `fjord run` on this file reproduces the run.\n\n{body}",
+        env!("CARGO_PKG_VERSION")
+    )
 }

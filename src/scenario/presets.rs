@@ -35,8 +35,7 @@ pub struct GpuPreset {
 }
 
 const HOPPER_LIMITS: &str = "[S] nvidia-smi -q captures of H100 SXM (REFERENCE §2.4)";
-const BLACKWELL_LIMITS: &str =
-    "[E] assumed equal to Hopper; NVIDIA publishes margins only (REFERENCE §2.4)";
+const BLACKWELL_LIMITS: &str = "[E] assumed equal to Hopper; NVIDIA publishes margins only (REFERENCE §2.4)";
 const LEAK: &str = "[E] 15 % at 60 °C, doubling every ~23 K (REFERENCE §2.7)";
 const CTH: &str = "[E] package + lid + cold-plate base ~120-200 J/K, tau 2-5 s (REFERENCE §2.6)";
 

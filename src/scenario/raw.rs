@@ -80,9 +80,7 @@ pub struct RawScenario {
 
 impl RawScenario {
     /// Top-level tables.
-    pub const KEYS: &'static [&'static str] = &[
-        "scenario", "site", "cluster", "gpu", "workload", "cooling", "power", "supply", "events",
-    ];
+    pub const KEYS: &'static [&'static str] = &["scenario", "site", "cluster", "gpu", "workload", "cooling", "power", "supply", "events"];
 }
 
 block!(

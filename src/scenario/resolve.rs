@@ -281,14 +281,7 @@ pub enum EventKind {
 }
 
 /// Event kind names.
-pub const EVENT_KINDS: &[&str] = &[
-    "cdu_pump_failure",
-    "dry_cooler_outage",
-    "hydro_outage",
-    "job_failure",
-    "heat_wave",
-    "power_cap",
-];
+pub const EVENT_KINDS: &[&str] = &["cdu_pump_failure", "dry_cooler_outage", "hydro_outage", "job_failure", "heat_wave", "power_cap"];
 
 /// Supply settings (resolved mirror of `[supply]`).
 #[derive(Debug, Clone, PartialEq)]
@@ -357,8 +350,7 @@ impl Scenario {
     }
     /// Design IT power of one rack at TDP (W, at the PSU input).
     pub fn rack_design_w(&self) -> f64 {
-        (f64::from(self.gpus_per_rack) * self.gpu.tdp_w + self.rack_overhead_w)
-            / self.power.psu_efficiency_frac
+        (f64::from(self.gpus_per_rack) * self.gpu.tdp_w + self.rack_overhead_w) / self.power.psu_efficiency_frac
     }
     /// Design IT capacity (W).
     pub fn it_capacity_w(&self) -> f64 {
@@ -385,37 +377,21 @@ fn dur_s(d: &Option<Dur>, key: &str) -> R<f64> {
 
 /// Known coolants: (name, density kg/m³, c_p J/(kg·K), source).
 pub const COOLANTS: &[(&str, f64, f64, &str)] = &[
-    (
-        "pg25",
-        1019.2,
-        3940.0,
-        "[S] Airedale DeltaChill glycol tables, 30 °C (REFERENCE §3.1)",
-    ),
-    (
-        "water",
-        995.6,
-        4180.0,
-        "[S] Airedale DeltaChill tables, 30 °C (REFERENCE §3.1)",
-    ),
+    ("pg25", 1019.2, 3940.0, "[S] Airedale DeltaChill glycol tables, 30 °C (REFERENCE §3.1)"),
+    ("water", 995.6, 4180.0, "[S] Airedale DeltaChill tables, 30 °C (REFERENCE §3.1)"),
 ];
 
 /// Writes every default into `raw`, in place. Idempotent.
 pub fn fill_defaults(raw: &mut RawScenario, file_stem: &str) -> R<()> {
     let s = &mut raw.scenario;
     s.name.get_or_insert_with(|| file_stem.to_string());
-    s.start
-        .get_or_insert_with(|| "2026-01-15T00:00:00Z".to_string());
+    s.start.get_or_insert_with(|| "2026-01-15T00:00:00Z".to_string());
     s.duration.get_or_insert_with(|| Dur::Text("24h".into()));
     s.step.get_or_insert_with(|| Dur::Text("1s".into()));
-    s.record_every
-        .get_or_insert_with(|| Dur::Text("10s".into()));
+    s.record_every.get_or_insert_with(|| Dur::Text("10s".into()));
     get!(s.seed, 1);
     // Canonical duration strings.
-    for (d, key) in [
-        (&mut s.duration, "scenario.duration"),
-        (&mut s.step, "scenario.step"),
-        (&mut s.record_every, "scenario.record_every"),
-    ] {
+    for (d, key) in [(&mut s.duration, "scenario.duration"), (&mut s.step, "scenario.step"), (&mut s.record_every, "scenario.record_every")] {
         let secs = dur_s(d, key)?;
         *d = Some(Dur::Text(format_duration(secs)));
     }
@@ -432,16 +408,8 @@ pub fn fill_defaults(raw: &mut RawScenario, file_stem: &str) -> R<()> {
     let gname = c.gpu.get_or_insert_with(|| "gb300".to_string()).clone();
     let preset = gpu_preset(&gname).ok_or_else(|| {
         let names = gpu_names();
-        let hint = crate::error::nearest(&gname, &names)
-            .map(|n| format!(" (did you mean `{n}`?)"))
-            .unwrap_or_default();
-        (
-            "cluster.gpu".to_string(),
-            format!(
-                "unknown GPU preset \"{gname}\"{hint}; expected one of {}",
-                names.join(", ")
-            ),
-        )
+        let hint = crate::error::nearest(&gname, &names).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
+        ("cluster.gpu".to_string(), format!("unknown GPU preset \"{gname}\"{hint}; expected one of {}", names.join(", ")))
     })?;
     get!(c.racks, 1389);
     get!(c.gpus_per_rack, preset.gpus_per_rack);
@@ -471,10 +439,7 @@ pub fn fill_defaults(raw: &mut RawScenario, file_stem: &str) -> R<()> {
         let kind = j.kind.get_or_insert_with(|| "training".to_string()).clone();
         let key = |k: &str| format!("workload.jobs[{i}].{k}");
         if j.gpus.is_none() {
-            return Err((
-                key("gpus"),
-                "missing: expected the number of GPUs the job takes".into(),
-            ));
+            return Err((key("gpus"), "missing: expected the number of GPUs the job takes".into()));
         }
         if j.start.is_none() {
             j.start = Some(Dur::Text("0s".into()));
@@ -488,8 +453,7 @@ pub fn fill_defaults(raw: &mut RawScenario, file_stem: &str) -> R<()> {
                 get!(j.compute_frac, 0.75);
                 get!(j.compute_utilization_frac, 0.965);
                 get!(j.comm_utilization_frac, 0.2);
-                j.checkpoint_every
-                    .get_or_insert_with(|| Dur::Text("30m".into()));
+                j.checkpoint_every.get_or_insert_with(|| Dur::Text("30m".into()));
                 get!(j.checkpoint_s, 60.0);
                 get!(j.checkpoint_utilization_frac, 0.0);
                 if j.mtbf.is_none() {
@@ -499,10 +463,7 @@ pub fn fill_defaults(raw: &mut RawScenario, file_stem: &str) -> R<()> {
                 }
                 get!(j.restart_s, 600.0);
                 get!(j.phase_jitter_s, 0.03);
-                for (d, k) in [
-                    (&mut j.checkpoint_every, "checkpoint_every"),
-                    (&mut j.mtbf, "mtbf"),
-                ] {
+                for (d, k) in [(&mut j.checkpoint_every, "checkpoint_every"), (&mut j.mtbf, "mtbf")] {
                     let secs = dur_s(d, &key(k))?;
                     *d = Some(Dur::from_s(secs));
                 }
@@ -522,17 +483,9 @@ pub fn fill_defaults(raw: &mut RawScenario, file_stem: &str) -> R<()> {
             "inference" => {
                 get!(j.mean_utilization_frac, 0.55);
                 get!(j.diurnal_amplitude_frac, 0.25);
-                get!(
-                    j.peak_hour_utc,
-                    ((14.0 - lon / 15.0).rem_euclid(24.0) * 10.0).round() / 10.0
-                );
+                get!(j.peak_hour_utc, ((14.0 - lon / 15.0).rem_euclid(24.0) * 10.0).round() / 10.0);
                 get!(j.noise_frac, 0.05);
-                &[
-                    "mean_utilization_frac",
-                    "diurnal_amplitude_frac",
-                    "peak_hour_utc",
-                    "noise_frac",
-                ]
+                &["mean_utilization_frac", "diurnal_amplitude_frac", "peak_hour_utc", "noise_frac"]
             }
             "constant" => {
                 get!(j.utilization_frac, 0.8);
@@ -546,9 +499,7 @@ pub fn fill_defaults(raw: &mut RawScenario, file_stem: &str) -> R<()> {
             }
             other => {
                 let kinds = ["training", "inference", "constant", "trace"];
-                let hint = crate::error::nearest(other, &kinds)
-                    .map(|n| format!(" (did you mean `{n}`?)"))
-                    .unwrap_or_default();
+                let hint = crate::error::nearest(other, &kinds).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
                 return Err((key("kind"), format!("unknown job kind \"{other}\"{hint}; expected one of training, inference, constant, trace")));
             }
         };
@@ -556,13 +507,7 @@ pub fn fill_defaults(raw: &mut RawScenario, file_stem: &str) -> R<()> {
         let present = job_keys_present(j);
         for k in present {
             if !["name", "kind", "gpus", "start"].contains(&k) && !allowed.contains(&k) {
-                return Err((
-                    key(k),
-                    format!(
-                        "not a key of a `{kind}` job; its keys are name, kind, gpus, start, {}",
-                        allowed.join(", ")
-                    ),
-                ));
+                return Err((key(k), format!("not a key of a `{kind}` job; its keys are name, kind, gpus, start, {}", allowed.join(", "))));
             }
         }
     }
@@ -572,16 +517,8 @@ pub fn fill_defaults(raw: &mut RawScenario, file_stem: &str) -> R<()> {
     let coolant = co.coolant.get_or_insert_with(|| "pg25".to_string()).clone();
     if !COOLANTS.iter().any(|c| c.0 == coolant) {
         let names: Vec<&str> = COOLANTS.iter().map(|c| c.0).collect();
-        let hint = crate::error::nearest(&coolant, &names)
-            .map(|n| format!(" (did you mean `{n}`?)"))
-            .unwrap_or_default();
-        return Err((
-            "cooling.coolant".into(),
-            format!(
-                "unknown coolant \"{coolant}\"{hint}; expected one of {}",
-                names.join(", ")
-            ),
-        ));
+        let hint = crate::error::nearest(&coolant, &names).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
+        return Err(("cooling.coolant".into(), format!("unknown coolant \"{coolant}\"{hint}; expected one of {}", names.join(", "))));
     }
     get!(co.liquid_capture_frac, 0.85);
     let tcs = get!(co.tcs_supply_setpoint_c, 35.0);
@@ -589,35 +526,27 @@ pub fn fill_defaults(raw: &mut RawScenario, file_stem: &str) -> R<()> {
     let cdus = get!(co.cdus, racks.div_ceil(20).max(1));
     get!(co.flow_lpm_per_kw, 1.5);
     let racks_per_cdu = f64::from(racks) / f64::from(cdus.max(1));
-    get!(
-        co.tcs_volume_m3,
-        (0.08 * racks_per_cdu * 1000.0).round() / 1000.0
-    );
+    get!(co.tcs_volume_m3, (0.08 * racks_per_cdu * 1000.0).round() / 1000.0);
     get!(co.cdu_approach_k, 3.0);
     get!(co.cdu_control_tau_s, 30.0);
     get!(co.tcs_pump_head_kpa, 200.0);
     get!(co.pump_efficiency_frac, 0.65);
-    get!(
-        co.fws_volume_m3,
-        (2.0 * racks as f64 * 0.14).round().max(1.0)
-    );
+    get!(co.fws_volume_m3, (2.0 * racks as f64 * 0.14).round().max(1.0));
     get!(co.fws_design_dt_k, 10.0);
-    get!(co.fws_pump_head_kpa, 250.0);
+    get!(co.fws_pump_head_kpa, 150.0);
     get!(co.fws_min_flow_frac, 0.3);
-    get!(co.air_side_fan_w_per_w, 0.03);
+    get!(co.air_side_fan_w_per_w, 0.046);
     let hr = co.heat_rejection.get_or_insert_with(Default::default);
-    let kind = hr
-        .kind
-        .get_or_insert_with(|| "dry_coolers".to_string())
-        .clone();
+    let kind = hr.kind.get_or_insert_with(|| "dry_coolers".to_string()).clone();
+    let fws_set = co.fws_supply_setpoint_c.unwrap_or(30.0);
+    get!(hr.units, 0);
+    get!(hr.ua_air_exponent, 0.7);
+    get!(hr.min_fan_speed_frac, 0.1);
+    let approach = get!(hr.design_approach_k, 10.0);
+    get!(hr.design_ambient_c, fws_set - approach);
     if kind != "ideal" && kind != "dry_coolers" {
-        let hint = crate::error::nearest(&kind, &["ideal", "dry_coolers"])
-            .map(|n| format!(" (did you mean `{n}`?)"))
-            .unwrap_or_default();
-        return Err((
-            "cooling.heat_rejection.kind".into(),
-            format!("unknown heat rejection \"{kind}\"{hint}; expected ideal or dry_coolers"),
-        ));
+        let hint = crate::error::nearest(&kind, &["ideal", "dry_coolers"]).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
+        return Err(("cooling.heat_rejection.kind".into(), format!("unknown heat rejection \"{kind}\"{hint}; expected ideal or dry_coolers")));
     }
     Ok(())
 }
@@ -637,20 +566,14 @@ fn job_keys_present(j: &JobBlock) -> Vec<&'static str> {
 
 fn range(key: &str, v: f64, lo: f64, hi: f64, what: &str) -> R<f64> {
     if !v.is_finite() || v < lo || v > hi {
-        return Err((
-            key.to_string(),
-            format!("expected {what} in [{lo}, {hi}], found {v}"),
-        ));
+        return Err((key.to_string(), format!("expected {what} in [{lo}, {hi}], found {v}")));
     }
     Ok(v)
 }
 
 fn pos(key: &str, v: f64, what: &str) -> R<f64> {
     if !v.is_finite() || v <= 0.0 {
-        return Err((
-            key.to_string(),
-            format!("expected a positive {what}, found {v}"),
-        ));
+        return Err((key.to_string(), format!("expected a positive {what}, found {v}")));
     }
     Ok(v)
 }
@@ -659,114 +582,52 @@ fn pos(key: &str, v: f64, what: &str) -> R<f64> {
 pub fn build(raw: &RawScenario, base_dir: &std::path::Path) -> R<Scenario> {
     let s = &raw.scenario;
     let start_text = s.start.clone().unwrap_or_default();
-    let start_unix_s = crate::model::calendar::parse_utc(&start_text).map_err(|m| {
-        (
-            "scenario.start".to_string(),
-            format!("expected an RFC 3339 UTC time like \"2026-01-15T00:00:00Z\": {m}"),
-        )
-    })?;
-    let duration_s = pos(
-        "scenario.duration",
-        dur_s(&s.duration, "scenario.duration")?,
-        "duration",
-    )?;
+    let start_unix_s = crate::model::calendar::parse_utc(&start_text)
+        .map_err(|m| ("scenario.start".to_string(), format!("expected an RFC 3339 UTC time like \"2026-01-15T00:00:00Z\": {m}")))?;
+    let duration_s = pos("scenario.duration", dur_s(&s.duration, "scenario.duration")?, "duration")?;
     let step_s = pos("scenario.step", dur_s(&s.step, "scenario.step")?, "step")?;
-    let record_every_s = pos(
-        "scenario.record_every",
-        dur_s(&s.record_every, "scenario.record_every")?,
-        "recording window",
-    )?;
+    let record_every_s = pos("scenario.record_every", dur_s(&s.record_every, "scenario.record_every")?, "recording window")?;
     if step_s > 3600.0 {
-        return Err((
-            "scenario.step".into(),
-            format!(
-                "expected a step of at most 1h, found {}",
-                format_duration(step_s)
-            ),
-        ));
+        return Err(("scenario.step".into(), format!("expected a step of at most 1h, found {}", format_duration(step_s))));
     }
     if step_s < 0.001 {
-        return Err((
-            "scenario.step".into(),
-            "expected a step of at least 1ms".into(),
-        ));
+        return Err(("scenario.step".into(), "expected a step of at least 1ms".into()));
     }
     let ratio = record_every_s / step_s;
     if ratio < 1.0 - 1e-9 || (ratio - ratio.round()).abs() > 1e-6 {
         return Err((
             "scenario.record_every".into(),
-            format!(
-                "expected a whole multiple of scenario.step ({}), found {}",
-                format_duration(step_s),
-                format_duration(record_every_s)
-            ),
+            format!("expected a whole multiple of scenario.step ({}), found {}", format_duration(step_s), format_duration(record_every_s)),
         ));
     }
     let steps_f = duration_s / step_s;
     if (steps_f - steps_f.round()).abs() > 1e-6 {
-        return Err((
-            "scenario.duration".into(),
-            format!(
-                "expected a whole multiple of scenario.step ({})",
-                format_duration(step_s)
-            ),
-        ));
+        return Err(("scenario.duration".into(), format!("expected a whole multiple of scenario.step ({})", format_duration(step_s))));
     }
     if steps_f > 1.0e9 {
-        return Err((
-            "scenario.duration".into(),
-            format!("{steps_f:.3e} steps is more than the 1e9 supported; use a longer step"),
-        ));
+        return Err(("scenario.duration".into(), format!("{steps_f:.3e} steps is more than the 1e9 supported; use a longer step")));
     }
 
     let site = &raw.site;
-    let latitude_deg = range(
-        "site.latitude_deg",
-        site.latitude_deg.unwrap_or(0.0),
-        -90.0,
-        90.0,
-        "a latitude",
-    )?;
-    let longitude_deg = range(
-        "site.longitude_deg",
-        site.longitude_deg.unwrap_or(0.0),
-        -180.0,
-        180.0,
-        "a longitude",
-    )?;
+    let latitude_deg = range("site.latitude_deg", site.latitude_deg.unwrap_or(0.0), -90.0, 90.0, "a latitude")?;
+    let longitude_deg = range("site.longitude_deg", site.longitude_deg.unwrap_or(0.0), -180.0, 180.0, "a longitude")?;
     let weather = match (&site.weather_file, &site.climate) {
-        (Some(_), Some(_)) => {
-            return Err((
-                "site.weather_file".into(),
-                "give either site.climate or site.weather_file, not both".into(),
-            ))
-        }
+        (Some(_), Some(_)) => return Err(("site.weather_file".into(), "give either site.climate or site.weather_file, not both".into())),
         (Some(f), None) => WeatherSpec::File(base_dir.join(f)),
         (None, Some(c)) => {
             if crate::model::weather::Climate::from_name(c).is_none() {
                 let names = crate::model::weather::Climate::NAMES;
-                let hint = crate::error::nearest(c, names)
-                    .map(|n| format!(" (did you mean `{n}`?)"))
-                    .unwrap_or_default();
+                let hint = crate::error::nearest(c, names).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
                 return Err((
                     "site.climate".into(),
-                    format!(
-                        "unknown climate \"{c}\"{hint}; expected one of {}, or site.weather_file",
-                        names.join(", ")
-                    ),
+                    format!("unknown climate \"{c}\"{hint}; expected one of {}, or site.weather_file", names.join(", ")),
                 ));
             }
             WeatherSpec::Climate(c.clone())
         }
         (None, None) => WeatherSpec::Climate("narvik".into()),
     };
-    let heat_wave_k = range(
-        "site.heat_wave_k",
-        site.heat_wave_k.unwrap_or(0.0),
-        -30.0,
-        30.0,
-        "an offset (K)",
-    )?;
+    let heat_wave_k = range("site.heat_wave_k", site.heat_wave_k.unwrap_or(0.0), -30.0, 30.0, "an offset (K)")?;
 
     let c = &raw.cluster;
     let racks = c.racks.unwrap_or(0);
@@ -775,31 +636,22 @@ pub fn build(raw: &RawScenario, base_dir: &std::path::Path) -> R<Scenario> {
     }
     let gpus_per_rack = c.gpus_per_rack.unwrap_or(0);
     if gpus_per_rack == 0 || gpus_per_rack > 1024 {
-        return Err((
-            "cluster.gpus_per_rack".into(),
-            format!("expected 1 to 1024 GPUs per rack, found {gpus_per_rack}"),
-        ));
+        return Err(("cluster.gpus_per_rack".into(), format!("expected 1 to 1024 GPUs per rack, found {gpus_per_rack}")));
     }
     let gpus_total = u64::from(racks) * u64::from(gpus_per_rack);
     // Memory guard: ~40 bytes of state per GPU plus per-rack tables; refuse what cannot fit.
     let max_gpus: u64 = 50_000_000;
     if gpus_total > max_gpus {
-        return Err(("cluster.racks".into(), format!("{gpus_total} GPUs would need ~{:.1} GB of state; at most {max_gpus} GPUs are supported on one machine", gpus_total as f64 * 48.0 / 1e9)));
+        return Err((
+            "cluster.racks".into(),
+            format!(
+                "{gpus_total} GPUs would need ~{:.1} GB of state; at most {max_gpus} GPUs are supported on one machine",
+                gpus_total as f64 * 48.0 / 1e9
+            ),
+        ));
     }
-    let rack_overhead_w = range(
-        "cluster.rack_overhead_kw",
-        c.rack_overhead_kw.unwrap_or(0.0),
-        0.0,
-        10_000.0,
-        "a power (kW)",
-    )? * 1e3;
-    let power_variation_frac = range(
-        "cluster.power_variation_frac",
-        c.power_variation_frac.unwrap_or(0.0),
-        0.0,
-        0.3,
-        "a fraction",
-    )?;
+    let rack_overhead_w = range("cluster.rack_overhead_kw", c.rack_overhead_kw.unwrap_or(0.0), 0.0, 10_000.0, "a power (kW)")? * 1e3;
+    let power_variation_frac = range("cluster.power_variation_frac", c.power_variation_frac.unwrap_or(0.0), 0.0, 0.3, "a fraction")?;
 
     let g = &raw.gpu;
     let gv = |k: &str, v: Option<f64>| -> f64 {
@@ -808,118 +660,26 @@ pub fn build(raw: &RawScenario, base_dir: &std::path::Path) -> R<Scenario> {
     };
     let gpu = GpuParams {
         tdp_w: pos("gpu.tdp_w", gv("tdp_w", g.tdp_w), "power (W)")?,
-        idle_w: range(
-            "gpu.idle_w",
-            gv("idle_w", g.idle_w),
-            0.0,
-            g.tdp_w.unwrap_or(0.0),
-            "an idle power (W) no larger than gpu.tdp_w",
-        )?,
-        leakage_frac: range(
-            "gpu.leakage_frac",
-            gv("", g.leakage_frac),
-            0.0,
-            0.9,
-            "a fraction",
-        )?,
-        leakage_per_k: range(
-            "gpu.leakage_per_k",
-            gv("", g.leakage_per_k),
-            0.0,
-            0.2,
-            "a rate (1/K)",
-        )?,
-        leakage_ref_c: range(
-            "gpu.leakage_ref_c",
-            gv("", g.leakage_ref_c),
-            -20.0,
-            150.0,
-            "a temperature (°C)",
-        )?,
-        r_th_k_per_w: pos(
-            "gpu.r_th_k_per_w",
-            gv("", g.r_th_k_per_w),
-            "thermal resistance (K/W)",
-        )?,
-        c_th_j_per_k: pos(
-            "gpu.c_th_j_per_k",
-            gv("", g.c_th_j_per_k),
-            "heat capacity (J/K)",
-        )?,
-        throttle_c: range(
-            "gpu.throttle_c",
-            gv("", g.throttle_c),
-            0.0,
-            200.0,
-            "a temperature (°C)",
-        )?,
-        throttle_hysteresis_k: range(
-            "gpu.throttle_hysteresis_k",
-            gv("", g.throttle_hysteresis_k),
-            0.0,
-            30.0,
-            "a temperature difference (K)",
-        )?,
-        min_clock_frac: range(
-            "gpu.min_clock_frac",
-            gv("", g.min_clock_frac),
-            0.05,
-            1.0,
-            "a fraction",
-        )?,
-        shutdown_c: range(
-            "gpu.shutdown_c",
-            gv("", g.shutdown_c),
-            0.0,
-            250.0,
-            "a temperature (°C)",
-        )?,
-        restart_c: range(
-            "gpu.restart_c",
-            gv("", g.restart_c),
-            -20.0,
-            250.0,
-            "a temperature (°C)",
-        )?,
-        power_floor_frac: range(
-            "gpu.power_floor_frac",
-            gv("", g.power_floor_frac),
-            0.0,
-            1.0,
-            "a fraction of TDP",
-        )?,
-        ramp_up_w_per_s: range(
-            "gpu.ramp_up_w_per_s",
-            gv("", g.ramp_up_w_per_s),
-            0.0,
-            1e9,
-            "a ramp (W/s, 0 = unlimited)",
-        )?,
-        ramp_down_w_per_s: range(
-            "gpu.ramp_down_w_per_s",
-            gv("", g.ramp_down_w_per_s),
-            0.0,
-            1e9,
-            "a ramp (W/s, 0 = unlimited)",
-        )?,
+        idle_w: range("gpu.idle_w", gv("idle_w", g.idle_w), 0.0, g.tdp_w.unwrap_or(0.0), "an idle power (W) no larger than gpu.tdp_w")?,
+        leakage_frac: range("gpu.leakage_frac", gv("", g.leakage_frac), 0.0, 0.9, "a fraction")?,
+        leakage_per_k: range("gpu.leakage_per_k", gv("", g.leakage_per_k), 0.0, 0.2, "a rate (1/K)")?,
+        leakage_ref_c: range("gpu.leakage_ref_c", gv("", g.leakage_ref_c), -20.0, 150.0, "a temperature (°C)")?,
+        r_th_k_per_w: pos("gpu.r_th_k_per_w", gv("", g.r_th_k_per_w), "thermal resistance (K/W)")?,
+        c_th_j_per_k: pos("gpu.c_th_j_per_k", gv("", g.c_th_j_per_k), "heat capacity (J/K)")?,
+        throttle_c: range("gpu.throttle_c", gv("", g.throttle_c), 0.0, 200.0, "a temperature (°C)")?,
+        throttle_hysteresis_k: range("gpu.throttle_hysteresis_k", gv("", g.throttle_hysteresis_k), 0.0, 30.0, "a temperature difference (K)")?,
+        min_clock_frac: range("gpu.min_clock_frac", gv("", g.min_clock_frac), 0.05, 1.0, "a fraction")?,
+        shutdown_c: range("gpu.shutdown_c", gv("", g.shutdown_c), 0.0, 250.0, "a temperature (°C)")?,
+        restart_c: range("gpu.restart_c", gv("", g.restart_c), -20.0, 250.0, "a temperature (°C)")?,
+        power_floor_frac: range("gpu.power_floor_frac", gv("", g.power_floor_frac), 0.0, 1.0, "a fraction of TDP")?,
+        ramp_up_w_per_s: range("gpu.ramp_up_w_per_s", gv("", g.ramp_up_w_per_s), 0.0, 1e9, "a ramp (W/s, 0 = unlimited)")?,
+        ramp_down_w_per_s: range("gpu.ramp_down_w_per_s", gv("", g.ramp_down_w_per_s), 0.0, 1e9, "a ramp (W/s, 0 = unlimited)")?,
     };
     if gpu.shutdown_c <= gpu.throttle_c {
-        return Err((
-            "gpu.shutdown_c".into(),
-            format!(
-                "expected above gpu.throttle_c ({}), found {}",
-                gpu.throttle_c, gpu.shutdown_c
-            ),
-        ));
+        return Err(("gpu.shutdown_c".into(), format!("expected above gpu.throttle_c ({}), found {}", gpu.throttle_c, gpu.shutdown_c)));
     }
     if gpu.restart_c >= gpu.shutdown_c {
-        return Err((
-            "gpu.restart_c".into(),
-            format!(
-                "expected below gpu.shutdown_c ({}), found {}",
-                gpu.shutdown_c, gpu.restart_c
-            ),
-        ));
+        return Err(("gpu.restart_c".into(), format!("expected below gpu.shutdown_c ({}), found {}", gpu.shutdown_c, gpu.restart_c)));
     }
 
     let mut jobs = Vec::new();
@@ -941,28 +701,14 @@ pub fn build(raw: &RawScenario, base_dir: &std::path::Path) -> R<Scenario> {
             return Err((key("gpus"), format!("the jobs need {used} whole racks of {gpus_per_rack} GPUs but the cluster has {racks}")));
         }
         let start_s = dur_s(&j.start, &key("start"))?;
-        let f =
-            |k: &str, v: Option<f64>| range(&key(k), v.unwrap_or(f64::NAN), 0.0, 1.0, "a fraction");
+        let f = |k: &str, v: Option<f64>| range(&key(k), v.unwrap_or(f64::NAN), 0.0, 1.0, "a fraction");
         let kind = match j.kind.as_deref().unwrap_or("training") {
             "training" => {
-                let iteration_s = pos(
-                    &key("iteration_s"),
-                    j.iteration_s.unwrap_or(f64::NAN),
-                    "period (s)",
-                )?;
+                let iteration_s = pos(&key("iteration_s"), j.iteration_s.unwrap_or(f64::NAN), "period (s)")?;
                 let checkpoint_every_s = dur_s(&j.checkpoint_every, &key("checkpoint_every"))?;
-                let checkpoint_s = range(
-                    &key("checkpoint_s"),
-                    j.checkpoint_s.unwrap_or(f64::NAN),
-                    0.0,
-                    1e6,
-                    "a duration (s)",
-                )?;
+                let checkpoint_s = range(&key("checkpoint_s"), j.checkpoint_s.unwrap_or(f64::NAN), 0.0, 1e6, "a duration (s)")?;
                 if checkpoint_every_s > 0.0 && checkpoint_s >= checkpoint_every_s {
-                    return Err((
-                        key("checkpoint_s"),
-                        "expected shorter than checkpoint_every".into(),
-                    ));
+                    return Err((key("checkpoint_s"), "expected shorter than checkpoint_every".into()));
                 }
                 JobKind::Training {
                     iteration_s,
@@ -971,18 +717,9 @@ pub fn build(raw: &RawScenario, base_dir: &std::path::Path) -> R<Scenario> {
                     comm_util: f("comm_utilization_frac", j.comm_utilization_frac)?,
                     checkpoint_every_s,
                     checkpoint_s,
-                    checkpoint_util: f(
-                        "checkpoint_utilization_frac",
-                        j.checkpoint_utilization_frac,
-                    )?,
+                    checkpoint_util: f("checkpoint_utilization_frac", j.checkpoint_utilization_frac)?,
                     mtbf_s: dur_s(&j.mtbf, &key("mtbf"))?,
-                    restart_s: range(
-                        &key("restart_s"),
-                        j.restart_s.unwrap_or(f64::NAN),
-                        0.0,
-                        1e7,
-                        "a duration (s)",
-                    )?,
+                    restart_s: range(&key("restart_s"), j.restart_s.unwrap_or(f64::NAN), 0.0, 1e7, "a duration (s)")?,
                     phase_jitter_s: range(
                         &key("phase_jitter_s"),
                         j.phase_jitter_s.unwrap_or(f64::NAN),
@@ -995,24 +732,10 @@ pub fn build(raw: &RawScenario, base_dir: &std::path::Path) -> R<Scenario> {
             "inference" => JobKind::Inference {
                 mean_util: f("mean_utilization_frac", j.mean_utilization_frac)?,
                 diurnal_amplitude: f("diurnal_amplitude_frac", j.diurnal_amplitude_frac)?,
-                peak_hour_utc: range(
-                    &key("peak_hour_utc"),
-                    j.peak_hour_utc.unwrap_or(f64::NAN),
-                    0.0,
-                    24.0,
-                    "an hour",
-                )?,
-                noise: range(
-                    &key("noise_frac"),
-                    j.noise_frac.unwrap_or(f64::NAN),
-                    0.0,
-                    0.5,
-                    "a fraction",
-                )?,
+                peak_hour_utc: range(&key("peak_hour_utc"), j.peak_hour_utc.unwrap_or(f64::NAN), 0.0, 24.0, "an hour")?,
+                noise: range(&key("noise_frac"), j.noise_frac.unwrap_or(f64::NAN), 0.0, 0.5, "a fraction")?,
             },
-            "constant" => JobKind::Constant {
-                util: f("utilization_frac", j.utilization_frac)?,
-            },
+            "constant" => JobKind::Constant { util: f("utilization_frac", j.utilization_frac)? },
             "trace" => {
                 let file = j.file.clone().unwrap_or_default();
                 let path = base_dir.join(&file);
@@ -1021,43 +744,23 @@ pub fn build(raw: &RawScenario, base_dir: &std::path::Path) -> R<Scenario> {
             }
             _ => unreachable!("checked in fill_defaults"),
         };
-        jobs.push(Job {
-            name,
-            gpus,
-            start_s,
-            kind,
-        });
+        jobs.push(Job { name, gpus, start_s, kind });
     }
 
     let co = &raw.cooling;
     let coolant = co.coolant.clone().unwrap_or_default();
-    let (_, density_kg_m3, cp_j_kg_k, _) =
-        *COOLANTS.iter().find(|c| c.0 == coolant).expect("checked");
-    let tcs = range(
-        "cooling.tcs_supply_setpoint_c",
-        co.tcs_supply_setpoint_c.unwrap_or(f64::NAN),
-        5.0,
-        70.0,
-        "a temperature (°C)",
-    )?;
-    let fws = range(
-        "cooling.fws_supply_setpoint_c",
-        co.fws_supply_setpoint_c.unwrap_or(f64::NAN),
-        2.0,
-        70.0,
-        "a temperature (°C)",
-    )?;
+    let (_, density_kg_m3, cp_j_kg_k, _) = *COOLANTS.iter().find(|c| c.0 == coolant).expect("checked");
+    let tcs = range("cooling.tcs_supply_setpoint_c", co.tcs_supply_setpoint_c.unwrap_or(f64::NAN), 5.0, 70.0, "a temperature (°C)")?;
+    let fws = range("cooling.fws_supply_setpoint_c", co.fws_supply_setpoint_c.unwrap_or(f64::NAN), 2.0, 70.0, "a temperature (°C)")?;
     if fws >= tcs {
-        return Err(("cooling.fws_supply_setpoint_c".into(), format!("expected below cooling.tcs_supply_setpoint_c ({tcs} °C), found {fws} °C: the CDU needs a positive approach")));
+        return Err((
+            "cooling.fws_supply_setpoint_c".into(),
+            format!("expected below cooling.tcs_supply_setpoint_c ({tcs} °C), found {fws} °C: the CDU needs a positive approach"),
+        ));
     }
     let cdus = co.cdus.unwrap_or(0);
     if cdus == 0 || cdus > racks {
-        return Err((
-            "cooling.cdus".into(),
-            format!(
-                "expected 1 to {racks} CDUs (one serves a contiguous block of racks), found {cdus}"
-            ),
-        ));
+        return Err(("cooling.cdus".into(), format!("expected 1 to {racks} CDUs (one serves a contiguous block of racks), found {cdus}")));
     }
     let hr = co.heat_rejection.clone().unwrap_or_default();
     let rejection = Rejection {
@@ -1066,11 +769,20 @@ pub fn build(raw: &RawScenario, base_dir: &std::path::Path) -> R<Scenario> {
         ua_per_unit_w_k: hr.ua_per_unit_kw_per_k.unwrap_or(0.0) * 1e3,
         rated_fan_power_w: hr.rated_fan_power_kw.unwrap_or(0.0) * 1e3,
         rated_air_flow_kg_s: hr.rated_air_flow_kg_s.unwrap_or(0.0),
-        ua_air_exponent: hr.ua_air_exponent.unwrap_or(0.7),
-        min_fan_speed_frac: hr.min_fan_speed_frac.unwrap_or(0.1),
+        ua_air_exponent: range("cooling.heat_rejection.ua_air_exponent", hr.ua_air_exponent.unwrap_or(0.7), 0.0, 2.0, "an exponent")?,
+        min_fan_speed_frac: range("cooling.heat_rejection.min_fan_speed_frac", hr.min_fan_speed_frac.unwrap_or(0.1), 0.0, 1.0, "a fraction")?,
         design_ambient_c: hr.design_ambient_c.unwrap_or(25.0),
         design_approach_k: hr.design_approach_k.unwrap_or(10.0),
     };
+    if rejection.design_ambient_c >= fws {
+        return Err((
+            "cooling.heat_rejection.design_ambient_c".into(),
+            format!(
+                "expected below cooling.fws_supply_setpoint_c ({fws} °C): dry coolers cannot cool water below the air, found {}",
+                rejection.design_ambient_c
+            ),
+        ));
+    }
     let chiller = co.chiller.as_ref().map(|ch| ChillerSpec {
         capacity_w: ch.capacity_mw.unwrap_or(0.0) * 1e6,
         eta_ii_frac: ch.eta_ii_frac.unwrap_or(0.5),
@@ -1088,89 +800,21 @@ pub fn build(raw: &RawScenario, base_dir: &std::path::Path) -> R<Scenario> {
         coolant,
         density_kg_m3,
         cp_j_kg_k,
-        liquid_capture_frac: range(
-            "cooling.liquid_capture_frac",
-            co.liquid_capture_frac.unwrap_or(f64::NAN),
-            0.0,
-            1.0,
-            "a fraction",
-        )?,
+        liquid_capture_frac: range("cooling.liquid_capture_frac", co.liquid_capture_frac.unwrap_or(f64::NAN), 0.0, 1.0, "a fraction")?,
         tcs_supply_setpoint_c: tcs,
         fws_supply_setpoint_c: fws,
         cdus,
-        flow_lpm_per_kw: range(
-            "cooling.flow_lpm_per_kw",
-            co.flow_lpm_per_kw.unwrap_or(f64::NAN),
-            0.2,
-            10.0,
-            "a flow (L/min per kW)",
-        )?,
-        tcs_volume_m3: pos(
-            "cooling.tcs_volume_m3",
-            co.tcs_volume_m3.unwrap_or(f64::NAN),
-            "volume (m³)",
-        )?,
-        cdu_approach_k: range(
-            "cooling.cdu_approach_k",
-            co.cdu_approach_k.unwrap_or(f64::NAN),
-            0.5,
-            20.0,
-            "a temperature difference (K)",
-        )?,
-        cdu_control_tau_s: range(
-            "cooling.cdu_control_tau_s",
-            co.cdu_control_tau_s.unwrap_or(f64::NAN),
-            1.0,
-            3600.0,
-            "a time constant (s)",
-        )?,
-        tcs_pump_head_pa: range(
-            "cooling.tcs_pump_head_kpa",
-            co.tcs_pump_head_kpa.unwrap_or(f64::NAN),
-            0.0,
-            2000.0,
-            "a pressure (kPa)",
-        )? * 1e3,
-        pump_efficiency_frac: range(
-            "cooling.pump_efficiency_frac",
-            co.pump_efficiency_frac.unwrap_or(f64::NAN),
-            0.1,
-            1.0,
-            "a fraction",
-        )?,
-        fws_volume_m3: pos(
-            "cooling.fws_volume_m3",
-            co.fws_volume_m3.unwrap_or(f64::NAN),
-            "volume (m³)",
-        )?,
-        fws_design_dt_k: range(
-            "cooling.fws_design_dt_k",
-            co.fws_design_dt_k.unwrap_or(f64::NAN),
-            1.0,
-            40.0,
-            "a temperature difference (K)",
-        )?,
-        fws_pump_head_pa: range(
-            "cooling.fws_pump_head_kpa",
-            co.fws_pump_head_kpa.unwrap_or(f64::NAN),
-            0.0,
-            2000.0,
-            "a pressure (kPa)",
-        )? * 1e3,
-        fws_min_flow_frac: range(
-            "cooling.fws_min_flow_frac",
-            co.fws_min_flow_frac.unwrap_or(f64::NAN),
-            0.0,
-            1.0,
-            "a fraction",
-        )?,
-        air_side_fan_w_per_w: range(
-            "cooling.air_side_fan_w_per_w",
-            co.air_side_fan_w_per_w.unwrap_or(f64::NAN),
-            0.0,
-            0.5,
-            "a ratio (W/W)",
-        )?,
+        flow_lpm_per_kw: range("cooling.flow_lpm_per_kw", co.flow_lpm_per_kw.unwrap_or(f64::NAN), 0.2, 10.0, "a flow (L/min per kW)")?,
+        tcs_volume_m3: pos("cooling.tcs_volume_m3", co.tcs_volume_m3.unwrap_or(f64::NAN), "volume (m³)")?,
+        cdu_approach_k: range("cooling.cdu_approach_k", co.cdu_approach_k.unwrap_or(f64::NAN), 0.5, 20.0, "a temperature difference (K)")?,
+        cdu_control_tau_s: range("cooling.cdu_control_tau_s", co.cdu_control_tau_s.unwrap_or(f64::NAN), 1.0, 3600.0, "a time constant (s)")?,
+        tcs_pump_head_pa: range("cooling.tcs_pump_head_kpa", co.tcs_pump_head_kpa.unwrap_or(f64::NAN), 0.0, 2000.0, "a pressure (kPa)")? * 1e3,
+        pump_efficiency_frac: range("cooling.pump_efficiency_frac", co.pump_efficiency_frac.unwrap_or(f64::NAN), 0.1, 1.0, "a fraction")?,
+        fws_volume_m3: pos("cooling.fws_volume_m3", co.fws_volume_m3.unwrap_or(f64::NAN), "volume (m³)")?,
+        fws_design_dt_k: range("cooling.fws_design_dt_k", co.fws_design_dt_k.unwrap_or(f64::NAN), 1.0, 40.0, "a temperature difference (K)")?,
+        fws_pump_head_pa: range("cooling.fws_pump_head_kpa", co.fws_pump_head_kpa.unwrap_or(f64::NAN), 0.0, 2000.0, "a pressure (kPa)")? * 1e3,
+        fws_min_flow_frac: range("cooling.fws_min_flow_frac", co.fws_min_flow_frac.unwrap_or(f64::NAN), 0.0, 1.0, "a fraction")?,
+        air_side_fan_w_per_w: range("cooling.air_side_fan_w_per_w", co.air_side_fan_w_per_w.unwrap_or(f64::NAN), 0.0, 0.5, "a ratio (W/W)")?,
         rejection,
         chiller,
         heat_reuse,
@@ -1178,13 +822,7 @@ pub fn build(raw: &RawScenario, base_dir: &std::path::Path) -> R<Scenario> {
 
     let p = &raw.power;
     let power = PowerChain {
-        psu_efficiency_frac: range(
-            "power.psu_efficiency_frac",
-            p.psu_efficiency_frac.unwrap_or(0.96),
-            0.5,
-            1.0,
-            "a fraction",
-        )?,
+        psu_efficiency_frac: range("power.psu_efficiency_frac", p.psu_efficiency_frac.unwrap_or(0.96), 0.5, 1.0, "a fraction")?,
         psu_rated_w: 0.0,
         distribution_efficiency_frac: range(
             "power.distribution_efficiency_frac",
@@ -1193,20 +831,8 @@ pub fn build(raw: &RawScenario, base_dir: &std::path::Path) -> R<Scenario> {
             1.0,
             "a fraction",
         )?,
-        mechanical_efficiency_frac: range(
-            "power.mechanical_efficiency_frac",
-            p.mechanical_efficiency_frac.unwrap_or(0.99),
-            0.5,
-            1.0,
-            "a fraction",
-        )?,
-        facility_base_w: range(
-            "power.facility_base_kw",
-            p.facility_base_kw.unwrap_or(800.0),
-            0.0,
-            1e7,
-            "a power (kW)",
-        )? * 1e3,
+        mechanical_efficiency_frac: range("power.mechanical_efficiency_frac", p.mechanical_efficiency_frac.unwrap_or(0.99), 0.5, 1.0, "a fraction")?,
+        facility_base_w: range("power.facility_base_kw", p.facility_base_kw.unwrap_or(800.0), 0.0, 1e7, "a power (kW)")? * 1e3,
     };
 
     let mut events = Vec::new();
@@ -1214,12 +840,7 @@ pub fn build(raw: &RawScenario, base_dir: &std::path::Path) -> R<Scenario> {
         let key = |k: &str| format!("events[{i}].{k}");
         let at_s = match &e.at {
             Some(d) => d.seconds().map_err(|m| (key("at"), m))?,
-            None => {
-                return Err((
-                    key("at"),
-                    "missing: expected the event's start time, e.g. \"6h\"".into(),
-                ))
-            }
+            None => return Err((key("at"), "missing: expected the event's start time, e.g. \"6h\"".into())),
         };
         let duration_s = match &e.duration {
             Some(d) => d.seconds().map_err(|m| (key("duration"), m))?,
@@ -1230,10 +851,7 @@ pub fn build(raw: &RawScenario, base_dir: &std::path::Path) -> R<Scenario> {
             if present {
                 Ok(())
             } else {
-                Err((
-                    key(k),
-                    format!("missing: a `{kind_name}` event needs `{k}`"),
-                ))
+                Err((key(k), format!("missing: a `{kind_name}` event needs `{k}`")))
             }
         };
         let kind = match kind_name.as_str() {
@@ -1241,91 +859,42 @@ pub fn build(raw: &RawScenario, base_dir: &std::path::Path) -> R<Scenario> {
                 need("target", e.target.is_some())?;
                 let cdu = e.target.unwrap_or(0);
                 if cdu >= cdus {
-                    return Err((
-                        key("target"),
-                        format!("expected a CDU index 0 to {}, found {cdu}", cdus - 1),
-                    ));
+                    return Err((key("target"), format!("expected a CDU index 0 to {}, found {cdu}", cdus - 1)));
                 }
                 EventKind::CduPumpFailure { cdu }
             }
             "dry_cooler_outage" => {
                 need("units", e.units.is_some())?;
-                EventKind::DryCoolerOutage {
-                    units: e.units.unwrap_or(0),
-                }
+                EventKind::DryCoolerOutage { units: e.units.unwrap_or(0) }
             }
             "hydro_outage" => {
                 need("fraction", e.fraction.is_some())?;
-                EventKind::HydroOutage {
-                    fraction: range(
-                        &key("fraction"),
-                        e.fraction.unwrap_or(0.0),
-                        0.0,
-                        1.0,
-                        "a fraction",
-                    )?,
-                }
+                EventKind::HydroOutage { fraction: range(&key("fraction"), e.fraction.unwrap_or(0.0), 0.0, 1.0, "a fraction")? }
             }
             "job_failure" => {
                 need("job", e.job.is_some())?;
                 let name = e.job.clone().unwrap_or_default();
                 let Some(idx) = jobs.iter().position(|j: &Job| j.name == name) else {
                     let names: Vec<&str> = jobs.iter().map(|j| j.name.as_str()).collect();
-                    let hint = crate::error::nearest(&name, &names)
-                        .map(|n| format!(" (did you mean `{n}`?)"))
-                        .unwrap_or_default();
-                    return Err((
-                        key("job"),
-                        format!(
-                            "no job named \"{name}\"{hint}; jobs are {}",
-                            names.join(", ")
-                        ),
-                    ));
+                    let hint = crate::error::nearest(&name, &names).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
+                    return Err((key("job"), format!("no job named \"{name}\"{hint}; jobs are {}", names.join(", "))));
                 };
                 EventKind::JobFailure { job: idx }
             }
             "heat_wave" => {
                 need("offset_k", e.offset_k.is_some())?;
-                EventKind::HeatWave {
-                    offset_k: range(
-                        &key("offset_k"),
-                        e.offset_k.unwrap_or(0.0),
-                        -40.0,
-                        40.0,
-                        "an offset (K)",
-                    )?,
-                }
+                EventKind::HeatWave { offset_k: range(&key("offset_k"), e.offset_k.unwrap_or(0.0), -40.0, 40.0, "an offset (K)")? }
             }
             "power_cap" => {
                 need("cap_mw", e.cap_mw.is_some())?;
-                EventKind::PowerCap {
-                    cap_w: range(
-                        &key("cap_mw"),
-                        e.cap_mw.unwrap_or(0.0),
-                        0.0,
-                        1e5,
-                        "a power (MW)",
-                    )? * 1e6,
-                }
+                EventKind::PowerCap { cap_w: range(&key("cap_mw"), e.cap_mw.unwrap_or(0.0), 0.0, 1e5, "a power (MW)")? * 1e6 }
             }
             other => {
-                let hint = crate::error::nearest(other, EVENT_KINDS)
-                    .map(|n| format!(" (did you mean `{n}`?)"))
-                    .unwrap_or_default();
-                return Err((
-                    key("kind"),
-                    format!(
-                        "unknown event kind \"{other}\"{hint}; expected one of {}",
-                        EVENT_KINDS.join(", ")
-                    ),
-                ));
+                let hint = crate::error::nearest(other, EVENT_KINDS).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
+                return Err((key("kind"), format!("unknown event kind \"{other}\"{hint}; expected one of {}", EVENT_KINDS.join(", "))));
             }
         };
-        events.push(Event {
-            at_s,
-            duration_s,
-            kind,
-        });
+        events.push(Event { at_s, duration_s, kind });
     }
 
     let mut sc = Scenario {
@@ -1352,30 +921,20 @@ pub fn build(raw: &RawScenario, base_dir: &std::path::Path) -> R<Scenario> {
         events,
         filled: raw.clone(),
     };
-    let rated = raw
-        .power
-        .psu_rated_kw
-        .map(|kw| kw * 1e3)
-        .unwrap_or_else(|| 2.0 * sc.rack_design_w());
+    let rated = raw.power.psu_rated_kw.map(|kw| kw * 1e3).unwrap_or_else(|| 2.0 * sc.rack_design_w());
     sc.power.psu_rated_w = pos("power.psu_rated_kw", rated, "power (kW)")?;
     Ok(sc)
 }
 
 /// Reads a utilisation trace: CSV with header `time_s,utilization_frac`, ascending times.
 pub fn read_trace(path: &std::path::Path) -> Result<(Vec<f64>, Vec<f64>), String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read trace {}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read trace {}: {e}", path.display()))?;
     let mut times = vec![];
     let mut utils = vec![];
     let mut lines = text.lines().enumerate();
     match lines.next() {
         Some((_, h)) if h.trim().replace(' ', "") == "time_s,utilization_frac" => {}
-        _ => {
-            return Err(format!(
-                "{}:1: expected the header `time_s,utilization_frac`",
-                path.display()
-            ))
-        }
+        _ => return Err(format!("{}:1: expected the header `time_s,utilization_frac`", path.display())),
     }
     for (i, line) in lines {
         if line.trim().is_empty() {
@@ -1383,41 +942,15 @@ pub fn read_trace(path: &std::path::Path) -> Result<(Vec<f64>, Vec<f64>), String
         }
         let mut it = line.split(',');
         let (Some(a), Some(b), None) = (it.next(), it.next(), it.next()) else {
-            return Err(format!(
-                "{}:{}: expected two columns time_s,utilization_frac",
-                path.display(),
-                i + 1
-            ));
+            return Err(format!("{}:{}: expected two columns time_s,utilization_frac", path.display(), i + 1));
         };
-        let t: f64 = a.trim().parse().map_err(|_| {
-            format!(
-                "{}:{}: time_s \"{}\" is not a number",
-                path.display(),
-                i + 1,
-                a.trim()
-            )
-        })?;
-        let u: f64 = b.trim().parse().map_err(|_| {
-            format!(
-                "{}:{}: utilization_frac \"{}\" is not a number",
-                path.display(),
-                i + 1,
-                b.trim()
-            )
-        })?;
+        let t: f64 = a.trim().parse().map_err(|_| format!("{}:{}: time_s \"{}\" is not a number", path.display(), i + 1, a.trim()))?;
+        let u: f64 = b.trim().parse().map_err(|_| format!("{}:{}: utilization_frac \"{}\" is not a number", path.display(), i + 1, b.trim()))?;
         if !(0.0..=1.0).contains(&u) {
-            return Err(format!(
-                "{}:{}: utilization_frac {u} is outside [0, 1]",
-                path.display(),
-                i + 1
-            ));
+            return Err(format!("{}:{}: utilization_frac {u} is outside [0, 1]", path.display(), i + 1));
         }
         if !t.is_finite() || times.last().is_some_and(|&l| t <= l) || t < 0.0 {
-            return Err(format!(
-                "{}:{}: time_s must be non-negative and strictly ascending",
-                path.display(),
-                i + 1
-            ));
+            return Err(format!("{}:{}: time_s must be non-negative and strictly ascending", path.display(), i + 1));
         }
         times.push(t);
         utils.push(u);

@@ -83,11 +83,7 @@ pub struct BatteryState {
 impl BatteryParams {
     /// One-way efficiency `sqrt(η_rt)`; `η_rt` is clamped to [0.01, 1] (NaN → 0.9).
     pub fn one_way_efficiency_frac(&self) -> f64 {
-        let rte = if self.round_trip_efficiency_frac.is_nan() {
-            0.9
-        } else {
-            self.round_trip_efficiency_frac.clamp(0.01, 1.0)
-        };
+        let rte = if self.round_trip_efficiency_frac.is_nan() { 0.9 } else { self.round_trip_efficiency_frac.clamp(0.01, 1.0) };
         rte.sqrt()
     }
 
@@ -119,11 +115,7 @@ impl BatteryParams {
         let (lo, _) = self.soc_window();
         let avail = nonneg(state.soc_frac - lo) * nonneg(self.energy_mwh);
         let dt_h = step_s(dt_s) / SECONDS_PER_HOUR;
-        let energy_limit = if dt_h > 0.0 {
-            avail * self.one_way_efficiency_frac() / dt_h
-        } else {
-            super::UNLIMITED
-        };
+        let energy_limit = if dt_h > 0.0 { avail * self.one_way_efficiency_frac() / dt_h } else { super::UNLIMITED };
         nonneg(self.power_mw).min(energy_limit)
     }
 
@@ -135,11 +127,7 @@ impl BatteryParams {
         let (_, hi) = self.soc_window();
         let room = nonneg(hi - state.soc_frac) * nonneg(self.energy_mwh);
         let dt_h = step_s(dt_s) / SECONDS_PER_HOUR;
-        let energy_limit = if dt_h > 0.0 {
-            room / (self.one_way_efficiency_frac() * dt_h)
-        } else {
-            super::UNLIMITED
-        };
+        let energy_limit = if dt_h > 0.0 { room / (self.one_way_efficiency_frac() * dt_h) } else { super::UNLIMITED };
         nonneg(self.power_mw).min(energy_limit)
     }
 }
@@ -176,9 +164,7 @@ impl BatteryState {
     /// clamped to the step's limits; returns the power actually applied (MW).
     pub fn apply(&mut self, params: &BatteryParams, battery_mw: f64, dt_s: f64) -> f64 {
         let p = if battery_mw.is_nan() { 0.0 } else { battery_mw };
-        let p = p
-            .min(params.max_discharge_mw(self, dt_s))
-            .max(-params.max_charge_mw(self, dt_s));
+        let p = p.min(params.max_discharge_mw(self, dt_s)).max(-params.max_charge_mw(self, dt_s));
         let dt_h = step_s(dt_s) / SECONDS_PER_HOUR;
         let e = nonneg(params.energy_mwh);
         if e <= 0.0 || dt_h <= 0.0 || p == 0.0 {
@@ -209,11 +195,7 @@ mod tests {
     use super::*;
 
     fn bess() -> BatteryParams {
-        BatteryParams {
-            energy_mwh: 10.0,
-            power_mw: 20.0,
-            ..BatteryParams::default()
-        }
+        BatteryParams { energy_mwh: 10.0, power_mw: 20.0, ..BatteryParams::default() }
     }
 
     #[test]
@@ -229,10 +211,7 @@ mod tests {
         }
         let lhs = s.charged_mwh - s.discharged_mwh - s.loss_mwh;
         let rhs = (s.soc_frac - soc0) * p.energy_mwh;
-        assert!(
-            (lhs - rhs).abs() < 1e-9 * s.throughput_mwh,
-            "{lhs} vs {rhs}"
-        );
+        assert!((lhs - rhs).abs() < 1e-9 * s.throughput_mwh, "{lhs} vs {rhs}");
         assert!(s.equivalent_full_cycles() > 1.0);
     }
 
@@ -255,10 +234,7 @@ mod tests {
     #[test]
     fn limits_respect_power_and_energy() {
         let p = bess();
-        let s = BatteryState {
-            soc_frac: 0.06,
-            ..BatteryState::new(&p)
-        };
+        let s = BatteryState { soc_frac: 0.06, ..BatteryState::new(&p) };
         // 0.01 · 10 MWh · sqrt(0.9) over 1 h.
         assert!((p.max_discharge_mw(&s, 3600.0) - 0.1 * 0.9f64.sqrt()).abs() < 1e-12);
         assert_eq!(p.max_discharge_mw(&s, 1.0), 20.0);

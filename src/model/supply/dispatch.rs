@@ -136,13 +136,7 @@ impl SupplyState {
         let d = nonneg(initial_demand_mw);
         let hydro = HydroState::new(&params.hydro, t_s, d);
         let gas = GasState::new(&params.gas, d - hydro.output_mw);
-        Self {
-            hydro,
-            gas,
-            battery: BatteryState::new(&params.battery),
-            prev_net_draw_mw: None,
-            totals: SupplyTotals::default(),
-        }
+        Self { hydro, gas, battery: BatteryState::new(&params.battery), prev_net_draw_mw: None, totals: SupplyTotals::default() }
     }
 }
 
@@ -167,15 +161,7 @@ pub struct DispatchInput {
 
 impl Default for DispatchInput {
     fn default() -> Self {
-        Self {
-            demand_mw: 0.0,
-            wind_avail_mw: 0.0,
-            solar_avail_mw: 0.0,
-            dt_s: 1.0,
-            t_s: 0.0,
-            hydro_availability_frac: 1.0,
-            site_cap_mw: None,
-        }
+        Self { demand_mw: 0.0, wind_avail_mw: 0.0, solar_avail_mw: 0.0, dt_s: 1.0, t_s: 0.0, hydro_availability_frac: 1.0, site_cap_mw: None }
     }
 }
 
@@ -232,14 +218,7 @@ pub struct DispatchResult {
 impl DispatchResult {
     /// Residual of the power balance (MW): sources − sinks + unserved − demand; ~0.
     pub fn balance_error_mw(&self) -> f64 {
-        self.hydro_mw
-            + self.wind_mw
-            + self.solar_mw
-            + self.gas_mw
-            + self.grid_import_mw
-            + self.battery_mw
-            - self.grid_export_mw
-            - self.curtailed_mw
+        self.hydro_mw + self.wind_mw + self.solar_mw + self.gas_mw + self.grid_import_mw + self.battery_mw - self.grid_export_mw - self.curtailed_mw
             + self.unserved_mw
             - self.demand_mw
     }
@@ -275,12 +254,7 @@ fn limits(params: &SupplyParams, state: &SupplyState, input: &DispatchInput) -> 
         demand_mw,
         wind_mw: nonneg(input.wind_avail_mw),
         solar_mw: nonneg(input.solar_avail_mw),
-        hydro: params.hydro.band(
-            &state.hydro,
-            input.t_s,
-            dt_s,
-            frac_or(input.hydro_availability_frac, 1.0),
-        ),
+        hydro: params.hydro.band(&state.hydro, input.t_s, dt_s, frac_or(input.hydro_availability_frac, 1.0)),
         gas: params.gas.band(&state.gas, dt_s),
         max_discharge_mw: params.battery.max_discharge_mw(&state.battery, dt_s),
         max_charge_mw: params.battery.max_charge_mw(&state.battery, dt_s),
@@ -292,13 +266,7 @@ fn limits(params: &SupplyParams, state: &SupplyState, input: &DispatchInput) -> 
 
 impl Limits {
     fn available_mw(&self) -> f64 {
-        (self.wind_mw
-            + self.solar_mw
-            + self.hydro.hi_mw
-            + self.gas.hi_mw
-            + self.max_discharge_mw
-            + self.import_mw)
-            .min(self.cap_mw)
+        (self.wind_mw + self.solar_mw + self.hydro.hi_mw + self.gas.hi_mw + self.max_discharge_mw + self.import_mw).min(self.cap_mw)
     }
 }
 
@@ -306,21 +274,13 @@ impl Limits {
 /// available, hydro and gas at the top of their ramp bands, battery discharge within its
 /// power and state of charge, grid import at its limit; at most the site cap. The demand
 /// field of `input` is ignored. [`dispatch`] serves any demand up to this value in full.
-pub fn available_supply_mw(
-    params: &SupplyParams,
-    state: &SupplyState,
-    input: &DispatchInput,
-) -> f64 {
+pub fn available_supply_mw(params: &SupplyParams, state: &SupplyState, input: &DispatchInput) -> f64 {
     limits(params, state, input).available_mw()
 }
 
 /// Dispatches one step (see the module doc for the order and the smoothing mode), advances
 /// `state` (hydro, gas, battery, previous net draw, totals) and returns the step's flows.
-pub fn dispatch(
-    params: &SupplyParams,
-    state: &mut SupplyState,
-    input: &DispatchInput,
-) -> DispatchResult {
+pub fn dispatch(params: &SupplyParams, state: &mut SupplyState, input: &DispatchInput) -> DispatchResult {
     let lim = limits(params, state, input);
     let dt_s = lim.dt_s;
     let dt_h = dt_s / SECONDS_PER_HOUR;
@@ -335,8 +295,7 @@ pub fn dispatch(
         let n0 = lim.served_mw - renewables;
         let tau_h = nonneg(params.battery.soc_recovery_s).max(1.0) / SECONDS_PER_HOUR;
         let target = frac_or(params.battery.target_soc_frac, 0.5);
-        let drift = ((state.battery.soc_frac - target) * nonneg(params.battery.energy_mwh) / tau_h)
-            .clamp(bat_lo, bat_hi);
+        let drift = ((state.battery.soc_frac - target) * nonneg(params.battery.energy_mwh) / tau_h).clamp(bat_lo, bat_hi);
         let step = ramp * dt_s;
         let n_star = (n0 - drift).clamp(prev - step, prev + step);
         bat = (n0 - n_star).clamp(bat_lo, bat_hi);
@@ -471,25 +430,11 @@ mod tests {
                 ramp_mw_per_min: 30.0,
                 min_mw: 20.0,
                 daily_energy_mwh: Some(3000.0),
-                reservoir: Some(ReservoirParams {
-                    energy_mwh: 5000.0,
-                    inflow_mw: 100.0,
-                    initial_frac: 0.5,
-                }),
+                reservoir: Some(ReservoirParams { energy_mwh: 5000.0, inflow_mw: 100.0, initial_frac: 0.5 }),
             },
-            wind: WindParams {
-                capacity_mw: 80.0,
-                ..WindParams::default()
-            },
-            solar: SolarParams {
-                capacity_mw: 60.0,
-                ..SolarParams::default()
-            },
-            gas: GasParams {
-                capacity_mw: 100.0,
-                min_mw: 10.0,
-                ..GasParams::default()
-            },
+            wind: WindParams { capacity_mw: 80.0, ..WindParams::default() },
+            solar: SolarParams { capacity_mw: 60.0, ..SolarParams::default() },
+            gas: GasParams { capacity_mw: 100.0, min_mw: 10.0, ..GasParams::default() },
             grid: GridParams {
                 import_limit_mw: 40.0,
                 export_limit_mw: 15.0,
@@ -497,11 +442,7 @@ mod tests {
                 price_series: Some(HourlySeries::from_hourly(&[30.0, -5.0, 80.0])),
                 ..GridParams::default()
             },
-            battery: BatteryParams {
-                energy_mwh: 40.0,
-                power_mw: 60.0,
-                ..BatteryParams::default()
-            },
+            battery: BatteryParams { energy_mwh: 40.0, power_mw: 60.0, ..BatteryParams::default() },
             on_shortfall: Shortfall::Unserved,
         }
     }
@@ -511,11 +452,7 @@ mod tests {
         DispatchInput {
             demand_mw: 400.0 * rng.next(),
             wind_avail_mw: 80.0 * rng.next(),
-            solar_avail_mw: if rng.next() < 0.5 {
-                0.0
-            } else {
-                60.0 * rng.next()
-            },
+            solar_avail_mw: if rng.next() < 0.5 { 0.0 } else { 60.0 * rng.next() },
             dt_s: dt,
             t_s: t,
             hydro_availability_frac: if rng.next() < 0.05 { 0.3 } else { 1.0 },
@@ -541,13 +478,8 @@ mod tests {
                 assert!(r.balance_error_mw().abs() <= 1e-9 * scale, "balance {r:?}");
                 // Hydro ramp, except an outage trip straight down to available capacity.
                 let hydro_step = p.hydro.ramp_mw_per_s() * inp.dt_s + 1e-9;
-                let tripped = r.hydro_mw <= 200.0 * inp.hydro_availability_frac + 1e-9
-                    && h0 - hydro_step > 200.0 * inp.hydro_availability_frac;
-                assert!(
-                    (r.hydro_mw - h0).abs() <= hydro_step || tripped,
-                    "hydro ramp {h0} -> {}",
-                    r.hydro_mw
-                );
+                let tripped = r.hydro_mw <= 200.0 * inp.hydro_availability_frac + 1e-9 && h0 - hydro_step > 200.0 * inp.hydro_availability_frac;
+                assert!((r.hydro_mw - h0).abs() <= hydro_step || tripped, "hydro ramp {h0} -> {}", r.hydro_mw);
                 assert!(r.hydro_mw <= 200.0 * inp.hydro_availability_frac + 1e-9);
                 let gas_step = p.gas.ramp_mw_per_s() * inp.dt_s + 1e-9;
                 assert!((r.gas_mw - g0).abs() <= gas_step, "gas ramp");
@@ -579,10 +511,7 @@ mod tests {
             let b = &s.battery;
             let lhs = b.charged_mwh - b.discharged_mwh - b.loss_mwh;
             let rhs = (b.soc_frac - soc0) * p.battery.energy_mwh;
-            assert!(
-                (lhs - rhs).abs() <= 1e-9 * b.throughput_mwh.max(1.0),
-                "{lhs} vs {rhs}"
-            );
+            assert!((lhs - rhs).abs() <= 1e-9 * b.throughput_mwh.max(1.0), "{lhs} vs {rhs}");
             assert!(b.throughput_mwh > 100.0, "battery should have worked");
             // Totals agree with the per-step sums.
             assert!((s.totals.grid_import_mwh - import_mwh).abs() <= 1e-9 * import_mwh);
@@ -613,10 +542,7 @@ mod tests {
                 // …and 10 MW more leaves exactly 10 MW unserved.
                 inp.demand_mw = avail + 10.0;
                 let r = dispatch(&p, &mut s.clone(), &inp);
-                assert!(
-                    (r.unserved_mw - 10.0).abs() <= 1e-9 * avail.max(1.0),
-                    "{avail} {r:?}"
-                );
+                assert!((r.unserved_mw - 10.0).abs() <= 1e-9 * avail.max(1.0), "{avail} {r:?}");
                 // Advance with a random demand capped to the supply (cap_gpus behaviour).
                 inp.demand_mw = (400.0 * rng.next()).min(avail);
                 let r = dispatch(&p, &mut s, &inp);
@@ -628,21 +554,9 @@ mod tests {
 
     fn smoothing_case(energy_mwh: f64, power_mw: f64) -> (f64, u64, f64) {
         let p = SupplyParams {
-            hydro: HydroParams {
-                capacity_mw: 300.0,
-                ramp_mw_per_min: 60.0,
-                ..HydroParams::default()
-            },
-            grid: GridParams {
-                import_limit_mw: 50.0,
-                ..GridParams::default()
-            },
-            battery: BatteryParams {
-                energy_mwh,
-                power_mw,
-                max_grid_ramp_mw_per_s: Some(0.5),
-                ..BatteryParams::default()
-            },
+            hydro: HydroParams { capacity_mw: 300.0, ramp_mw_per_min: 60.0, ..HydroParams::default() },
+            grid: GridParams { import_limit_mw: 50.0, ..GridParams::default() },
+            battery: BatteryParams { energy_mwh, power_mw, max_grid_ramp_mw_per_s: Some(0.5), ..BatteryParams::default() },
             ..SupplyParams::default()
         };
         let dt = 0.1;
@@ -654,12 +568,7 @@ mod tests {
         for k in 0..6000 {
             // 2 s period square wave, 100 MW from trough to crest.
             let demand = if (k / 10) % 2 == 0 { 200.0 } else { 100.0 };
-            let inp = DispatchInput {
-                demand_mw: demand,
-                dt_s: dt,
-                t_s: k as f64 * dt,
-                ..DispatchInput::default()
-            };
+            let inp = DispatchInput { demand_mw: demand, dt_s: dt, t_s: k as f64 * dt, ..DispatchInput::default() };
             let r = dispatch(&p, &mut s, &inp);
             assert!(r.balance_error_mw().abs() <= 1e-9 * demand);
             if let Some(pn) = prev {
@@ -689,53 +598,30 @@ mod tests {
     #[test]
     fn without_smoothing_the_square_wave_passes_to_the_grid() {
         let p = SupplyParams {
-            hydro: HydroParams {
-                capacity_mw: 300.0,
-                ..HydroParams::default()
-            },
-            grid: GridParams {
-                import_limit_mw: 200.0,
-                ..GridParams::default()
-            },
+            hydro: HydroParams { capacity_mw: 300.0, ..HydroParams::default() },
+            grid: GridParams { import_limit_mw: 200.0, ..GridParams::default() },
             ..SupplyParams::default()
         };
         let mut s = SupplyState::new(&p, 0.0, 150.0);
         let mut nets = Vec::new();
         for k in 0..100 {
             let demand = if (k / 10) % 2 == 0 { 200.0 } else { 100.0 };
-            let inp = DispatchInput {
-                demand_mw: demand,
-                dt_s: 0.1,
-                t_s: k as f64 * 0.1,
-                ..DispatchInput::default()
-            };
+            let inp = DispatchInput { demand_mw: demand, dt_s: 0.1, t_s: k as f64 * 0.1, ..DispatchInput::default() };
             nets.push(dispatch(&p, &mut s, &inp).net_draw_mw);
         }
-        let max_step = nets
-            .windows(2)
-            .map(|w| (w[1] - w[0]).abs())
-            .fold(0.0, f64::max);
+        let max_step = nets.windows(2).map(|w| (w[1] - w[0]).abs()).fold(0.0, f64::max);
         assert!((max_step - 100.0).abs() < 1e-9, "{max_step}");
     }
 
     #[test]
     fn hydro_outage_drops_output_at_once() {
         let p = SupplyParams {
-            hydro: HydroParams {
-                capacity_mw: 260.0,
-                ..HydroParams::default()
-            },
-            grid: GridParams {
-                import_limit_mw: 30.0,
-                ..GridParams::default()
-            },
+            hydro: HydroParams { capacity_mw: 260.0, ..HydroParams::default() },
+            grid: GridParams { import_limit_mw: 30.0, ..GridParams::default() },
             ..SupplyParams::default()
         };
         let mut s = SupplyState::new(&p, 0.0, 230.0);
-        let mut inp = DispatchInput {
-            demand_mw: 230.0,
-            ..DispatchInput::default()
-        };
+        let mut inp = DispatchInput { demand_mw: 230.0, ..DispatchInput::default() };
         assert_eq!(dispatch(&p, &mut s, &inp).hydro_mw, 230.0);
         inp.hydro_availability_frac = 0.5; // 50 % of capacity lost
         inp.t_s = 1.0;
@@ -749,27 +635,15 @@ mod tests {
     #[test]
     fn hydro_daily_budget_is_respected_in_dispatch() {
         let p = SupplyParams {
-            hydro: HydroParams {
-                capacity_mw: 260.0,
-                daily_energy_mwh: Some(4000.0),
-                ..HydroParams::default()
-            },
-            grid: GridParams {
-                import_limit_mw: 300.0,
-                ..GridParams::default()
-            },
+            hydro: HydroParams { capacity_mw: 260.0, daily_energy_mwh: Some(4000.0), ..HydroParams::default() },
+            grid: GridParams { import_limit_mw: 300.0, ..GridParams::default() },
             ..SupplyParams::default()
         };
         let mut s = SupplyState::new(&p, 0.0, 230.0);
         let mut per_day = [0.0f64; 3];
         for k in 0..(3 * 1440) {
             let t = k as f64 * 60.0;
-            let inp = DispatchInput {
-                demand_mw: 230.0,
-                dt_s: 60.0,
-                t_s: t,
-                ..DispatchInput::default()
-            };
+            let inp = DispatchInput { demand_mw: 230.0, dt_s: 60.0, t_s: t, ..DispatchInput::default() };
             let r = dispatch(&p, &mut s, &inp);
             per_day[k / 1440] += r.hydro_mw / 60.0;
             assert_eq!(r.unserved_mw, 0.0);
@@ -782,29 +656,13 @@ mod tests {
     #[test]
     fn surplus_charges_then_exports_then_curtails() {
         let p = SupplyParams {
-            wind: WindParams {
-                capacity_mw: 100.0,
-                ..WindParams::default()
-            },
-            grid: GridParams {
-                import_limit_mw: 10.0,
-                export_limit_mw: 5.0,
-                carbon_g_per_kwh: 400.0,
-                ..GridParams::default()
-            },
-            battery: BatteryParams {
-                energy_mwh: 100.0,
-                power_mw: 20.0,
-                ..BatteryParams::default()
-            },
+            wind: WindParams { capacity_mw: 100.0, ..WindParams::default() },
+            grid: GridParams { import_limit_mw: 10.0, export_limit_mw: 5.0, carbon_g_per_kwh: 400.0, ..GridParams::default() },
+            battery: BatteryParams { energy_mwh: 100.0, power_mw: 20.0, ..BatteryParams::default() },
             ..SupplyParams::default()
         };
         let mut s = SupplyState::new(&p, 0.0, 0.0);
-        let inp = DispatchInput {
-            demand_mw: 50.0,
-            wind_avail_mw: 100.0,
-            ..DispatchInput::default()
-        };
+        let inp = DispatchInput { demand_mw: 50.0, wind_avail_mw: 100.0, ..DispatchInput::default() };
         let r = dispatch(&p, &mut s, &inp);
         assert_eq!(r.battery_mw, -20.0);
         assert_eq!(r.grid_export_mw, 5.0);
@@ -819,32 +677,14 @@ mod tests {
     #[test]
     fn deficit_order_is_hydro_gas_battery_grid() {
         let p = SupplyParams {
-            hydro: HydroParams {
-                capacity_mw: 100.0,
-                ..HydroParams::default()
-            },
-            gas: GasParams {
-                capacity_mw: 50.0,
-                ..GasParams::default()
-            },
-            grid: GridParams {
-                import_limit_mw: 30.0,
-                carbon_g_per_kwh: 400.0,
-                ..GridParams::default()
-            },
-            battery: BatteryParams {
-                energy_mwh: 100.0,
-                power_mw: 20.0,
-                ..BatteryParams::default()
-            },
+            hydro: HydroParams { capacity_mw: 100.0, ..HydroParams::default() },
+            gas: GasParams { capacity_mw: 50.0, ..GasParams::default() },
+            grid: GridParams { import_limit_mw: 30.0, carbon_g_per_kwh: 400.0, ..GridParams::default() },
+            battery: BatteryParams { energy_mwh: 100.0, power_mw: 20.0, ..BatteryParams::default() },
             ..SupplyParams::default()
         };
         let mut s = SupplyState::new(&p, 0.0, 150.0);
-        let inp = DispatchInput {
-            demand_mw: 190.0,
-            dt_s: 3600.0,
-            ..DispatchInput::default()
-        };
+        let inp = DispatchInput { demand_mw: 190.0, dt_s: 3600.0, ..DispatchInput::default() };
         let r = dispatch(&p, &mut s, &inp);
         assert_eq!((r.hydro_mw, r.gas_mw, r.battery_mw), (100.0, 50.0, 20.0));
         assert_eq!(r.grid_import_mw, 20.0);
@@ -871,22 +711,12 @@ mod tests {
                 site_cap_mw: Some(x),
             };
             let r = dispatch(&p, &mut s, &inp);
-            assert!(
-                r.balance_error_mw().abs() <= 1e-9 * r.demand_mw.max(1.0),
-                "{r:?}"
-            );
+            assert!(r.balance_error_mw().abs() <= 1e-9 * r.demand_mw.max(1.0), "{r:?}");
             assert!(available_supply_mw(&p, &s, &inp).is_finite());
         }
         let empty = SupplyParams::default();
         let mut s = SupplyState::new(&empty, 0.0, 100.0);
-        let r = dispatch(
-            &empty,
-            &mut s,
-            &DispatchInput {
-                demand_mw: 100.0,
-                ..DispatchInput::default()
-            },
-        );
+        let r = dispatch(&empty, &mut s, &DispatchInput { demand_mw: 100.0, ..DispatchInput::default() });
         assert_eq!(r.unserved_mw, 100.0);
     }
 }

@@ -30,12 +30,7 @@ pub struct GasParams {
 
 impl Default for GasParams {
     fn default() -> Self {
-        Self {
-            capacity_mw: 0.0,
-            ramp_frac_per_min: 0.2,
-            min_mw: 0.0,
-            carbon_g_per_kwh: 550.0,
-        }
+        Self { capacity_mw: 0.0, ramp_frac_per_min: 0.2, min_mw: 0.0, carbon_g_per_kwh: 550.0 }
     }
 }
 
@@ -58,12 +53,7 @@ impl GasParams {
 
     /// Feasible output band for a step of `dt_s` seconds given the present state.
     pub fn band(&self, state: &GasState, dt_s: f64) -> Band {
-        ramp_band(
-            state.output_mw,
-            self.ramp_mw_per_s() * step_s(dt_s),
-            self.min_mw,
-            self.capacity_mw,
-        )
+        ramp_band(state.output_mw, self.ramp_mw_per_s() * step_s(dt_s), self.min_mw, self.capacity_mw)
     }
 
     /// CO2 emitted by `output_mw` over `dt_s` seconds (kg).
@@ -75,11 +65,7 @@ impl GasParams {
 impl GasState {
     /// State with the fleet running at `output_mw` (clamped to `[0, capacity]`).
     pub fn new(params: &GasParams, output_mw: f64) -> Self {
-        Self {
-            output_mw: nonneg(output_mw).min(nonneg(params.capacity_mw)),
-            energy_mwh: 0.0,
-            carbon_kg: 0.0,
-        }
+        Self { output_mw: nonneg(output_mw).min(nonneg(params.capacity_mw)), energy_mwh: 0.0, carbon_kg: 0.0 }
     }
 
     /// Records that the fleet delivered `output_mw` for `dt_s` seconds (the value should come
@@ -98,10 +84,7 @@ mod tests {
 
     #[test]
     fn ramp_is_a_fraction_of_capacity_per_minute() {
-        let p = GasParams {
-            capacity_mw: 350.0,
-            ..GasParams::default()
-        };
+        let p = GasParams { capacity_mw: 350.0, ..GasParams::default() };
         let s = GasState::new(&p, 100.0);
         let b = p.band(&s, 60.0);
         assert!((b.hi_mw - 170.0).abs() < 1e-9 && (b.lo_mw - 30.0).abs() < 1e-9);

@@ -53,13 +53,8 @@ impl HourlySeries {
     /// A series with one value per hour, starting at `t_s = 0`. Non-finite values become 0.
     pub fn from_hourly(values: &[f64]) -> Self {
         Self {
-            times_s: (0..values.len())
-                .map(|h| h as f64 * SECONDS_PER_HOUR)
-                .collect(),
-            values: values
-                .iter()
-                .map(|v| if v.is_finite() { *v } else { 0.0 })
-                .collect(),
+            times_s: (0..values.len()).map(|h| h as f64 * SECONDS_PER_HOUR).collect(),
+            values: values.iter().map(|v| if v.is_finite() { *v } else { 0.0 }).collect(),
         }
     }
 
@@ -88,73 +83,35 @@ impl HourlySeries {
 /// Parses a two-column CSV series (see the module doc for the format). `path` only labels
 /// errors.
 pub fn parse_hourly_csv(text: &str, path: &str) -> Result<HourlySeries, SeriesError> {
-    let err = |line: usize, message: String| SeriesError {
-        path: path.to_string(),
-        line,
-        message,
-    };
-    let mut rows = text
-        .lines()
-        .enumerate()
-        .map(|(i, l)| (i + 1, l.trim()))
-        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'));
-    let (hline, header) = rows.next().ok_or_else(|| {
-        err(
-            0,
-            "empty file: expected a header `time_s,value` or `hour,value`".into(),
-        )
-    })?;
+    let err = |line: usize, message: String| SeriesError { path: path.to_string(), line, message };
+    let mut rows = text.lines().enumerate().map(|(i, l)| (i + 1, l.trim())).filter(|(_, l)| !l.is_empty() && !l.starts_with('#'));
+    let (hline, header) = rows.next().ok_or_else(|| err(0, "empty file: expected a header `time_s,value` or `hour,value`".into()))?;
     let cols: Vec<&str> = header.split(',').map(str::trim).collect();
     if cols.len() != 2 {
-        return Err(err(
-            hline,
-            format!(
-                "expected a header of 2 columns (`time_s,value` or `hour,value`), found {}",
-                cols.len()
-            ),
-        ));
+        return Err(err(hline, format!("expected a header of 2 columns (`time_s,value` or `hour,value`), found {}", cols.len())));
     }
     let scale = match cols[0].to_ascii_lowercase().as_str() {
         "time_s" => 1.0,
         "hour" => SECONDS_PER_HOUR,
-        other => {
-            return Err(err(
-                hline,
-                format!("first column must be `time_s` or `hour`, found `{other}`"),
-            ))
-        }
+        other => return Err(err(hline, format!("first column must be `time_s` or `hour`, found `{other}`"))),
     };
     let mut series = HourlySeries::default();
     for (line, row) in rows {
         let fields: Vec<&str> = row.split(',').map(str::trim).collect();
         if fields.len() != 2 {
-            return Err(err(
-                line,
-                format!("expected 2 fields, found {}", fields.len()),
-            ));
+            return Err(err(line, format!("expected 2 fields, found {}", fields.len())));
         }
         let parse = |s: &str, what: &str| -> Result<f64, SeriesError> {
             match s.parse::<f64>() {
                 Ok(v) if v.is_finite() => Ok(v),
-                _ => Err(err(
-                    line,
-                    format!("{what}: expected a finite number, found `{s}`"),
-                )),
+                _ => Err(err(line, format!("{what}: expected a finite number, found `{s}`"))),
             }
         };
         let t = parse(fields[0], cols[0])? * scale;
         let v = parse(fields[1], cols[1])?;
         if let Some(&last) = series.times_s.last() {
             if t <= last {
-                return Err(err(
-                    line,
-                    format!(
-                        "{}: times must increase strictly ({} after {})",
-                        cols[0],
-                        fields[0],
-                        last / scale
-                    ),
-                ));
+                return Err(err(line, format!("{}: times must increase strictly ({} after {})", cols[0], fields[0], last / scale)));
             }
         }
         series.times_s.push(t);
@@ -183,13 +140,7 @@ pub struct GridParams {
 
 impl Default for GridParams {
     fn default() -> Self {
-        Self {
-            import_limit_mw: 0.0,
-            export_limit_mw: 0.0,
-            carbon_g_per_kwh: 19.0,
-            carbon_series: None,
-            price_series: None,
-        }
+        Self { import_limit_mw: 0.0, export_limit_mw: 0.0, carbon_g_per_kwh: 19.0, carbon_series: None, price_series: None }
     }
 }
 
@@ -206,11 +157,7 @@ impl GridParams {
 
     /// CO2 intensity of imports at `t_s` (g/kWh, never negative).
     pub fn carbon_at(&self, t_s: f64) -> f64 {
-        let v = self
-            .carbon_series
-            .as_ref()
-            .and_then(|s| s.value_at(t_s))
-            .unwrap_or(self.carbon_g_per_kwh);
+        let v = self.carbon_series.as_ref().and_then(|s| s.value_at(t_s)).unwrap_or(self.carbon_g_per_kwh);
         nonneg(v)
     }
 
@@ -231,11 +178,7 @@ mod tests {
 
     #[test]
     fn parses_hour_header_and_holds_values() {
-        let s = parse_hourly_csv(
-            "# NO4 intensity\nhour,carbon_g_per_kwh\n0,10\n1, 20\n\n2,30\n",
-            "c.csv",
-        )
-        .unwrap();
+        let s = parse_hourly_csv("# NO4 intensity\nhour,carbon_g_per_kwh\n0,10\n1, 20\n\n2,30\n", "c.csv").unwrap();
         assert_eq!(s.len(), 3);
         assert_eq!(s.value_at(-5.0), Some(10.0));
         assert_eq!(s.value_at(3599.9), Some(10.0));
@@ -264,19 +207,12 @@ mod tests {
         let e = parse_hourly_csv("hour,value\n0,NaN\n", "x.csv").unwrap_err();
         assert_eq!(e.line, 2);
         assert_eq!(parse_hourly_csv("", "x.csv").unwrap_err().line, 0);
-        assert_eq!(
-            parse_hourly_csv("hour,value\n", "x.csv").unwrap_err().line,
-            1
-        );
+        assert_eq!(parse_hourly_csv("hour,value\n", "x.csv").unwrap_err().line, 1);
     }
 
     #[test]
     fn carbon_is_imports_times_intensity() {
-        let g = GridParams {
-            import_limit_mw: 50.0,
-            carbon_series: Some(HourlySeries::from_hourly(&[20.0, 400.0])),
-            ..GridParams::default()
-        };
+        let g = GridParams { import_limit_mw: 50.0, carbon_series: Some(HourlySeries::from_hourly(&[20.0, 400.0])), ..GridParams::default() };
         assert!((g.carbon_kg(30.0, 3600.0, 100.0) - 30.0 * 20.0).abs() < 1e-9);
         assert!((g.carbon_kg(30.0, 1.0, 4000.0) - 30.0 / 3600.0 * 400.0).abs() < 1e-12);
     }

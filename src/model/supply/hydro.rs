@@ -47,11 +47,7 @@ pub struct ReservoirParams {
 
 impl Default for ReservoirParams {
     fn default() -> Self {
-        Self {
-            energy_mwh: 0.0,
-            inflow_mw: 0.0,
-            initial_frac: 0.5,
-        }
+        Self { energy_mwh: 0.0, inflow_mw: 0.0, initial_frac: 0.5 }
     }
 }
 
@@ -73,13 +69,7 @@ pub struct HydroParams {
 
 impl Default for HydroParams {
     fn default() -> Self {
-        Self {
-            capacity_mw: 0.0,
-            ramp_mw_per_min: 60.0,
-            min_mw: 0.0,
-            daily_energy_mwh: None,
-            reservoir: None,
-        }
+        Self { capacity_mw: 0.0, ramp_mw_per_min: 60.0, min_mw: 0.0, daily_energy_mwh: None, reservoir: None }
     }
 }
 
@@ -122,11 +112,7 @@ impl HydroParams {
         let dt_h = step_s(dt_s) / SECONDS_PER_HOUR;
         let mut remaining: Option<f64> = None;
         if let Some(budget) = self.daily_energy_mwh {
-            let used = if day_of(t_s) == state.day_index {
-                nonneg(state.energy_used_today_mwh)
-            } else {
-                0.0
-            };
+            let used = if day_of(t_s) == state.day_index { nonneg(state.energy_used_today_mwh) } else { 0.0 };
             remaining = Some(nonneg(nonneg(budget) - used));
         }
         if let (Some(res), Some(content)) = (self.reservoir, state.reservoir_mwh) {
@@ -174,9 +160,7 @@ impl HydroState {
     /// State at `t_s` with the plant running at `output_mw` (clamped to `[0, capacity]`);
     /// use 0 for a cold start, or the expected demand for a plant already in service.
     pub fn new(params: &HydroParams, t_s: f64, output_mw: f64) -> Self {
-        let reservoir_mwh = params
-            .reservoir
-            .map(|r| nonneg(r.energy_mwh) * frac_or(r.initial_frac, 0.5));
+        let reservoir_mwh = params.reservoir.map(|r| nonneg(r.energy_mwh) * frac_or(r.initial_frac, 0.5));
         Self {
             output_mw: nonneg(output_mw).min(nonneg(params.capacity_mw)),
             energy_used_today_mwh: 0.0,
@@ -218,11 +202,7 @@ mod tests {
     use super::*;
 
     fn plant() -> HydroParams {
-        HydroParams {
-            capacity_mw: 260.0,
-            ramp_mw_per_min: 60.0,
-            ..HydroParams::default()
-        }
+        HydroParams { capacity_mw: 260.0, ramp_mw_per_min: 60.0, ..HydroParams::default() }
     }
 
     #[test]
@@ -245,10 +225,7 @@ mod tests {
 
     #[test]
     fn start_up_climbs_to_minimum_at_ramp_rate() {
-        let p = HydroParams {
-            min_mw: 50.0,
-            ..plant()
-        };
+        let p = HydroParams { min_mw: 50.0, ..plant() };
         let s = HydroState::new(&p, 0.0, 0.0);
         let b = p.band(&s, 0.0, 10.0, 1.0);
         assert!((b.lo_mw - 10.0).abs() < 1e-12, "{b:?}");
@@ -256,10 +233,7 @@ mod tests {
 
     #[test]
     fn daily_budget_is_respected_and_resets_at_midnight() {
-        let p = HydroParams {
-            daily_energy_mwh: Some(2000.0),
-            ..plant()
-        };
+        let p = HydroParams { daily_energy_mwh: Some(2000.0), ..plant() };
         let mut s = HydroState::new(&p, 0.0, 200.0);
         let dt = 10.0;
         let mut t = 0.0;
@@ -269,10 +243,7 @@ mod tests {
         while t < 1.5 * SECONDS_PER_DAY {
             let b = p.band(&s, t, dt, 1.0);
             let out = b.hi_mw; // greedy: always as much as allowed
-            assert!(
-                (out - prev).abs() <= p.ramp_mw_per_s() * dt + 1e-9,
-                "ramp at {t}"
-            );
+            assert!((out - prev).abs() <= p.ramp_mw_per_s() * dt + 1e-9, "ramp at {t}");
             s.commit(&p, t, dt, out);
             max_used = max_used.max(s.energy_used_today_mwh);
             if t >= SECONDS_PER_DAY && first_after_midnight.is_none() {
@@ -282,10 +253,7 @@ mod tests {
             t += dt;
         }
         assert!(max_used <= 2000.0 + 1e-6, "used {max_used}");
-        assert!(
-            max_used > 1990.0,
-            "budget should be nearly used: {max_used}"
-        );
+        assert!(max_used > 1990.0, "budget should be nearly used: {max_used}");
         // After midnight the budget is fresh: the plant ramps up again.
         assert!(first_after_midnight.unwrap() < 1.0);
         assert!(s.energy_used_today_mwh > 1000.0);
@@ -293,14 +261,7 @@ mod tests {
 
     #[test]
     fn reservoir_drains_and_spills() {
-        let p = HydroParams {
-            reservoir: Some(ReservoirParams {
-                energy_mwh: 100.0,
-                inflow_mw: 20.0,
-                initial_frac: 1.0,
-            }),
-            ..plant()
-        };
+        let p = HydroParams { reservoir: Some(ReservoirParams { energy_mwh: 100.0, inflow_mw: 20.0, initial_frac: 1.0 }), ..plant() };
         let mut s = HydroState::new(&p, 0.0, 0.0);
         // Idle for an hour at full reservoir: all inflow spills.
         s.commit(&p, 0.0, 3600.0, 0.0);
@@ -321,11 +282,7 @@ mod tests {
             ramp_mw_per_min: -3.0,
             min_mw: f64::INFINITY,
             daily_energy_mwh: Some(f64::NAN),
-            reservoir: Some(ReservoirParams {
-                energy_mwh: f64::NAN,
-                inflow_mw: f64::NEG_INFINITY,
-                initial_frac: f64::NAN,
-            }),
+            reservoir: Some(ReservoirParams { energy_mwh: f64::NAN, inflow_mw: f64::NEG_INFINITY, initial_frac: f64::NAN }),
         };
         let s = HydroState::new(&p, f64::NAN, f64::NAN);
         let b = p.band(&s, f64::NAN, f64::NAN, f64::NAN);

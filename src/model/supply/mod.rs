@@ -24,10 +24,7 @@ pub mod swing;
 pub mod wind;
 
 pub use self::battery::{BatteryParams, BatteryState};
-pub use self::dispatch::{
-    available_supply_mw, dispatch, DispatchInput, DispatchResult, Shortfall, SupplyParams,
-    SupplyState, SupplyTotals,
-};
+pub use self::dispatch::{available_supply_mw, dispatch, DispatchInput, DispatchResult, Shortfall, SupplyParams, SupplyState, SupplyTotals};
 pub use self::gas::{GasParams, GasState};
 pub use self::grid::{parse_hourly_csv, GridParams, HourlySeries, SeriesError};
 pub use self::hydro::{HydroParams, HydroState, ReservoirParams};
@@ -106,8 +103,5 @@ fn ramp_band(prev_mw: f64, step_mw: f64, min_mw: f64, max_mw: f64) -> Band {
     let min = nonneg(min_mw);
     let hi = max.min(prev + step);
     let lo = (prev - step).max(min).min(prev + step).min(hi).max(0.0);
-    Band {
-        lo_mw: lo,
-        hi_mw: hi,
-    }
+    Band { lo_mw: lo, hi_mw: hi }
 }

@@ -32,28 +32,15 @@ pub struct SolarParams {
 
 impl Default for SolarParams {
     fn default() -> Self {
-        Self {
-            capacity_mw: 0.0,
-            derate_frac: 0.86,
-            temp_coeff_per_k: -0.004,
-            noct_c: 45.0,
-        }
+        Self { capacity_mw: 0.0, derate_frac: 0.86, temp_coeff_per_k: -0.004, noct_c: 45.0 }
     }
 }
 
 impl SolarParams {
     /// Cell temperature (°C) at plane irradiance `g_w_m2` and air temperature `ambient_c`.
     pub fn cell_temperature_c(&self, g_w_m2: f64, ambient_c: f64) -> f64 {
-        let noct = if self.noct_c.is_finite() {
-            self.noct_c
-        } else {
-            45.0
-        };
-        let amb = if ambient_c.is_finite() {
-            ambient_c
-        } else {
-            25.0
-        };
+        let noct = if self.noct_c.is_finite() { self.noct_c } else { 45.0 };
+        let amb = if ambient_c.is_finite() { ambient_c } else { 25.0 };
         amb + (noct - 20.0) / 800.0 * nonneg(g_w_m2).min(2000.0)
     }
 
@@ -66,16 +53,8 @@ impl SolarParams {
             return 0.0;
         }
         let cap = nonneg(self.capacity_mw);
-        let derate = if self.derate_frac.is_nan() {
-            0.86
-        } else {
-            self.derate_frac.clamp(0.0, 1.0)
-        };
-        let gamma = if self.temp_coeff_per_k.is_finite() {
-            self.temp_coeff_per_k
-        } else {
-            -0.004
-        };
+        let derate = if self.derate_frac.is_nan() { 0.86 } else { self.derate_frac.clamp(0.0, 1.0) };
+        let gamma = if self.temp_coeff_per_k.is_finite() { self.temp_coeff_per_k } else { -0.004 };
         let t_cell = self.cell_temperature_c(g, ambient_c);
         let temp_factor = (1.0 + gamma * (t_cell - 25.0)).max(0.0);
         (cap * g / 1000.0 * derate * temp_factor).clamp(0.0, cap)
@@ -107,11 +86,7 @@ pub fn plane_of_array_w_m2(
     let beta = finite(tilt_deg).clamp(0.0, 90.0).to_radians();
     let daz = (finite(sun_azimuth_deg) - finite(surface_azimuth_deg)).to_radians();
     let cos_theta = e.sin() * beta.cos() + e.cos() * beta.sin() * daz.cos();
-    let beam = if e > 0.0 {
-        nonneg(dni_w_m2) * cos_theta.max(0.0)
-    } else {
-        0.0
-    };
+    let beam = if e > 0.0 { nonneg(dni_w_m2) * cos_theta.max(0.0) } else { 0.0 };
     let sky = nonneg(dhi_w_m2) * (1.0 + beta.cos()) / 2.0;
     let ground = nonneg(ghi_w_m2) * finite(albedo_frac).clamp(0.0, 1.0) * (1.0 - beta.cos()) / 2.0;
     beam + sky + ground
@@ -133,10 +108,7 @@ mod tests {
 
     #[test]
     fn heat_reduces_output_and_night_is_zero() {
-        let s = SolarParams {
-            capacity_mw: 100.0,
-            ..SolarParams::default()
-        };
+        let s = SolarParams { capacity_mw: 100.0, ..SolarParams::default() };
         assert!(s.available_mw(800.0, 40.0) < s.available_mw(800.0, 0.0));
         assert_eq!(s.available_mw(0.0, 10.0), 0.0);
         assert_eq!(s.available_mw(f64::NAN, f64::NAN), 0.0);

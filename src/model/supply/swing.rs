@@ -234,20 +234,14 @@ impl BandAnalyzer {
             return None;
         }
         let want = (BAND_BLOCK_MIN_S / dt_s).ceil().max(16.0);
-        let n = if want >= MAX_BUFFER as f64 {
-            MAX_BUFFER
-        } else {
-            (want as usize).next_power_of_two()
-        };
+        let n = if want >= MAX_BUFFER as f64 { MAX_BUFFER } else { (want as usize).next_power_of_two() };
         let resolution_hz = 1.0 / (n as f64 * dt_s);
         let nyquist = 0.5 / dt_s;
         let high_hz = BAND_HIGH_HZ.min(nyquist);
         // Bins whose centre frequency k·df lies in the band.
         let lo_bin = ((BAND_LOW_HZ / resolution_hz) - 1e-9).ceil().max(1.0) as usize;
         let hi_bin = (((high_hz / resolution_hz) + 1e-9).floor() as usize).min(n / 2);
-        let window = (0..n)
-            .map(|i| 0.5 - 0.5 * (2.0 * PI * i as f64 / n as f64).cos())
-            .collect();
+        let window = (0..n).map(|i| 0.5 - 0.5 * (2.0 * PI * i as f64 / n as f64).cos()).collect();
         let (cos, sin) = (0..n / 2)
             .map(|k| {
                 let a = -2.0 * PI * k as f64 / n as f64;
@@ -303,18 +297,8 @@ impl BandAnalyzer {
         if self.blocks == 0 {
             return None;
         }
-        let share = if self.total_power > 0.0 {
-            (self.band_power / self.total_power).clamp(0.0, 1.0)
-        } else {
-            0.0
-        };
-        Some(BandShare {
-            share_frac: share,
-            low_hz: BAND_LOW_HZ,
-            high_hz: self.high_hz,
-            resolution_hz: self.resolution_hz,
-            blocks: self.blocks,
-        })
+        let share = if self.total_power > 0.0 { (self.band_power / self.total_power).clamp(0.0, 1.0) } else { 0.0 };
+        Some(BandShare { share_frac: share, low_hz: BAND_LOW_HZ, high_hz: self.high_hz, resolution_hz: self.resolution_hz, blocks: self.blocks })
     }
 }
 
@@ -377,16 +361,8 @@ impl SwingMeter {
     /// A meter for samples `dt_s` apart (s; non-finite or ≤ 0 reads as 1 s) with a ramp
     /// histogram spanning `±ramp_scale_mw_per_s` (MW/s; non-finite or ≤ 0 reads as 1).
     pub fn new(dt_s: f64, ramp_scale_mw_per_s: f64) -> Self {
-        let dt_s = if dt_s.is_finite() && dt_s > 0.0 {
-            dt_s
-        } else {
-            1.0
-        };
-        let scale = if ramp_scale_mw_per_s.is_finite() && ramp_scale_mw_per_s > 0.0 {
-            ramp_scale_mw_per_s
-        } else {
-            1.0
-        };
+        let dt_s = if dt_s.is_finite() && dt_s > 0.0 { dt_s } else { 1.0 };
+        let scale = if ramp_scale_mw_per_s.is_finite() && ramp_scale_mw_per_s > 0.0 { ramp_scale_mw_per_s } else { 1.0 };
         Self {
             dt_s,
             scale_mw_per_s: scale,
@@ -529,9 +505,7 @@ mod tests {
 
     #[test]
     fn hour_period_sine_is_out_of_band() {
-        let m = run(0.1, 7200.0, |t| {
-            200.0 + 50.0 * (2.0 * PI * t / 3600.0).sin()
-        });
+        let m = run(0.1, 7200.0, |t| 200.0 + 50.0 * (2.0 * PI * t / 3600.0).sin());
         let b = m.band_share().unwrap();
         assert!(b.share_frac < 0.01, "{b:?}");
     }
@@ -541,9 +515,7 @@ mod tests {
         // Equal-amplitude 1 Hz and 0.05 Hz sines: half the variance in band. (Components
         // with periods near or above the 102 s block are partly removed with each block's
         // mean, so the share is relative to the variance within blocks.)
-        let m = run(0.05, 3000.0, |t| {
-            (2.0 * PI * t).sin() + (2.0 * PI * 0.05 * t).sin()
-        });
+        let m = run(0.05, 3000.0, |t| (2.0 * PI * t).sin() + (2.0 * PI * 0.05 * t).sin());
         let b = m.band_share().unwrap();
         assert!((b.share_frac - 0.5).abs() < 0.01, "{b:?}");
         assert_eq!(b.high_hz, 10.0);
@@ -561,13 +533,7 @@ mod tests {
         let a = 100.0;
         let dt = 0.1;
         // 2 s period square wave between 100 and 200 MW.
-        let m = run(dt, 120.0, |t| {
-            if (t / 1.0).floor() as i64 % 2 == 0 {
-                100.0
-            } else {
-                100.0 + a
-            }
-        });
+        let m = run(dt, 120.0, |t| if (t / 1.0).floor() as i64 % 2 == 0 { 100.0 } else { 100.0 + a });
         let s = m.summary();
         assert!((s.facility.max_ramp_mw_per_s - a / dt).abs() < 1e-9);
         assert!((s.net_draw.max_ramp_mw_per_s - a / dt).abs() < 1e-9);
@@ -591,10 +557,7 @@ mod tests {
         // 0.5 MW/s for 5 minutes at 100 ms, then flat.
         let m = run(0.1, 600.0, |t| 0.5 * t.min(300.0));
         let s = m.summary();
-        assert!(
-            (s.net_draw.max_ramp_mw_per_min - 30.0).abs() < 1e-6,
-            "{s:?}"
-        );
+        assert!((s.net_draw.max_ramp_mw_per_min - 30.0).abs() < 1e-6, "{s:?}");
         assert!((s.net_draw.max_ramp_mw_per_s - 0.5).abs() < 1e-9);
         assert!((s.net_draw.max_minute_swing_mw - 29.95).abs() < 1e-6);
         // |ramp| is 0.5 MW/s in 3000 steps, 0 in 2999: p99 is 0.5 within one bin width.
@@ -635,10 +598,7 @@ mod tests {
         let s = m.summary();
         assert_eq!(s.nonfinite_samples, 3);
         assert_eq!(s.net_draw.max_mw, 5.0);
-        assert_eq!(
-            SwingMeter::new(0.01, 1.0).summary(),
-            SwingSummary::default()
-        );
+        assert_eq!(SwingMeter::new(0.01, 1.0).summary(), SwingSummary::default());
     }
 
     #[test]
@@ -661,10 +621,7 @@ mod tests {
                 dr += xi * a.cos();
                 di += xi * a.sin();
             }
-            assert!(
-                (re[k] - dr).abs() < 1e-9 && (im[k] - di).abs() < 1e-9,
-                "bin {k}"
-            );
+            assert!((re[k] - dr).abs() < 1e-9 && (im[k] - di).abs() < 1e-9, "bin {k}");
         }
     }
 }

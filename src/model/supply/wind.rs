@@ -34,14 +34,7 @@ pub struct WindParams {
 
 impl Default for WindParams {
     fn default() -> Self {
-        Self {
-            capacity_mw: 0.0,
-            hub_height_m: 100.0,
-            cut_in_m_s: 3.0,
-            rated_m_s: 12.0,
-            cut_out_m_s: 25.0,
-            shear_exponent: 0.14,
-        }
+        Self { capacity_mw: 0.0, hub_height_m: 100.0, cut_in_m_s: 3.0, rated_m_s: 12.0, cut_out_m_s: 25.0, shear_exponent: 0.14 }
     }
 }
 
@@ -52,16 +45,8 @@ impl WindParams {
     /// Hub-height wind speed from the 10 m speed (m/s); NaN or negative speeds read as 0.
     pub fn hub_speed_m_s(&self, wind_10m_m_s: f64) -> f64 {
         let v = nonneg(wind_10m_m_s);
-        let h = if self.hub_height_m > 0.0 && self.hub_height_m.is_finite() {
-            self.hub_height_m
-        } else {
-            REFERENCE_HEIGHT_M
-        };
-        let alpha = if self.shear_exponent.is_finite() {
-            self.shear_exponent
-        } else {
-            0.14
-        };
+        let h = if self.hub_height_m > 0.0 && self.hub_height_m.is_finite() { self.hub_height_m } else { REFERENCE_HEIGHT_M };
+        let alpha = if self.shear_exponent.is_finite() { self.shear_exponent } else { 0.14 };
         let out = v * (h / REFERENCE_HEIGHT_M).powf(alpha);
         if out.is_finite() {
             out
