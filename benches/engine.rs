@@ -1,1 +1,95 @@
-fn main() {}
+//! Criterion benchmarks of the hot paths, reported as GPU-steps per second.
+//!
+//! * `gpu_kernel/{1k,10k,100k}`: [`fjord::model::gpu::step_segment`] alone, one thread, over
+//!   a [`GpuState`] walked as 72-GPU rack segments as the engine does (whole racks: 1,008,
+//!   10,008 and 100,008 GPUs). GB300 parameters from `scenarios/stargate-norway.toml`,
+//!   step 1 s, utilisation 0.8, coolant 35 °C, caps inactive, job running.
+//! * `engine_step/100k/{default_pool,1_thread}`: one full [`Engine::step`] of the Stargate
+//!   Norway scenario (100,008 GPUs), in a rayon pool of the default size and in a 1-thread
+//!   pool.
+//!
+//! Run: `cargo bench --bench engine` (filter with e.g. `cargo bench --bench engine -- gpu_kernel`).
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use fjord::engine::{run::thread_pool, Engine};
+use fjord::model::gpu::{step_segment, GpuState, KernelParams, SegmentInput};
+use fjord::scenario::Scenario;
+use std::hint::black_box;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// GPUs per rack segment (NVL72), as in the engine.
+const RACK_GPUS: usize = 72;
+
+/// The full-scale scenario (100,008 GB300 GPUs, 1 s step).
+fn stargate() -> Scenario {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/stargate-norway.toml");
+    fjord::scenario::load(&path, &[]).expect("scenarios/stargate-norway.toml loads")
+}
+
+/// One step of every GPU in `st`, rack by rack; returns the summed board power (W).
+fn kernel_pass(kp: &KernelParams, inp: SegmentInput, st: &mut GpuState) -> f64 {
+    let n = st.len();
+    let mut power_w = 0.0;
+    let mut lo = 0;
+    while lo < n {
+        let hi = (lo + RACK_GPUS).min(n);
+        power_w += step_segment(kp, inp, st.slices(lo..hi)).power_w;
+        lo = hi;
+    }
+    power_w
+}
+
+fn gpu_kernel(c: &mut Criterion) {
+    let sc = stargate();
+    assert_eq!(sc.gpu_name, "gb300", "the benchmark expects the gb300 preset");
+    assert_eq!(sc.step_s, 1.0, "the benchmark expects a 1 s step");
+    let kp = KernelParams::new(&sc.gpu, sc.step_s);
+    let inp = SegmentInput { util: 0.8, coolant_c: 35.0, job_active: true, caps_active: false };
+    let mut g = c.benchmark_group("gpu_kernel");
+    g.sample_size(20).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
+    for (label, racks) in [("1k", 14usize), ("10k", 139), ("100k", 1389)] {
+        let n = racks * RACK_GPUS;
+        // ±3 % part-to-part spread, deterministic.
+        let mut st = GpuState::new(n, 35.0, |i| 1.0 + 0.03 * ((i % 13) as f32 / 6.0 - 1.0));
+        // Settle near the steady state so the timed steps are typical ones.
+        for _ in 0..60 {
+            kernel_pass(&kp, inp, &mut st);
+        }
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_function(BenchmarkId::from_parameter(label), |b| b.iter(|| black_box(kernel_pass(&kp, black_box(inp), &mut st))));
+    }
+    g.finish();
+}
+
+fn engine_step(c: &mut Criterion) {
+    let mut e = Engine::new(stargate()).expect("engine builds");
+    let n = e.gpus();
+    let mut g = c.benchmark_group("engine_step/100k");
+    g.sample_size(20).warm_up_time(Duration::from_secs(2)).measurement_time(Duration::from_secs(5)).throughput(Throughput::Elements(n));
+    for (label, threads) in [("default_pool", None), ("1_thread", Some(1))] {
+        let pool = thread_pool(threads).expect("thread pool");
+        pool.install(|| {
+            for _ in 0..5 {
+                black_box(e.step());
+            }
+        });
+        // The timed loop runs inside the pool (criterion's handle is not `Send`, so the
+        // whole batch of steps is installed at once and timed there).
+        g.bench_function(label, |b| {
+            b.iter_custom(|iters| {
+                pool.install(|| {
+                    let t = Instant::now();
+                    for _ in 0..iters {
+                        black_box(e.step());
+                    }
+                    t.elapsed()
+                })
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, gpu_kernel, engine_step);
+criterion_main!(benches);

@@ -1,29 +1,47 @@
 //! Units at the scenario boundary: durations written as strings (`500ms`, `90s`, `15m`,
 //! `24h`, `7d`) or as plain numbers of seconds.
 
-/// Parses a duration: a number with a unit suffix `ms`, `s`, `m`, `h` or `d` (or a bare
-/// number of seconds). Returns seconds; negative or non-finite values are refused.
+/// Parses a duration: a number with a unit suffix `ms`, `s`, `m`, `h` or `d`, a sum of such
+/// parts (`"1h30m"`, `"2m30s"`), or a bare number of seconds. Returns seconds; negative or
+/// non-finite values are refused.
 pub fn parse_duration_s(text: &str) -> Result<f64, String> {
+    let err = || format!("expected a duration like \"500ms\", \"90s\", \"15m\", \"24h\", \"7d\" or \"1h30m\", found \"{text}\"");
     let t = text.trim();
-    let (num, mult) = if let Some(n) = t.strip_suffix("ms") {
-        (n, 1e-3)
-    } else if let Some(n) = t.strip_suffix('s') {
-        (n, 1.0)
-    } else if let Some(n) = t.strip_suffix('m') {
-        (n, 60.0)
-    } else if let Some(n) = t.strip_suffix('h') {
-        (n, 3600.0)
-    } else if let Some(n) = t.strip_suffix('d') {
-        (n, 86400.0)
-    } else {
-        (t, 1.0)
-    };
-    let v: f64 =
-        num.trim().parse().map_err(|_| format!("expected a duration like \"500ms\", \"90s\", \"15m\", \"24h\" or \"7d\", found \"{text}\""))?;
-    if !v.is_finite() || v < 0.0 {
-        return Err(format!("expected a non-negative duration, found \"{text}\""));
+    if t.is_empty() {
+        return Err(err());
     }
-    Ok(v * mult)
+    if let Ok(v) = t.parse::<f64>() {
+        return if v.is_finite() && v >= 0.0 { Ok(v) } else { Err(format!("expected a non-negative duration, found \"{text}\"")) };
+    }
+    let mut total = 0.0;
+    let mut rest = t;
+    while !rest.is_empty() {
+        let n_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        if n_end == 0 {
+            return Err(err());
+        }
+        let v: f64 = rest[..n_end].parse().map_err(|_| err())?;
+        rest = &rest[n_end..];
+        let (mult, len) = if rest.starts_with("ms") {
+            (1e-3, 2)
+        } else if rest.starts_with('s') {
+            (1.0, 1)
+        } else if rest.starts_with('m') {
+            (60.0, 1)
+        } else if rest.starts_with('h') {
+            (3600.0, 1)
+        } else if rest.starts_with('d') {
+            (86400.0, 1)
+        } else {
+            return Err(err());
+        };
+        total += v * mult;
+        rest = &rest[len..];
+    }
+    if !total.is_finite() {
+        return Err(err());
+    }
+    Ok(total)
 }
 
 /// Formats seconds as the shortest exact duration string (`100ms`, `90s`, `15m`, `24h`, `7d`).
@@ -57,6 +75,11 @@ mod tests {
         assert_eq!(parse_duration_s("2.5").unwrap(), 2.5);
         assert!(parse_duration_s("soon").is_err());
         assert!(parse_duration_s("-1s").is_err());
+        assert_eq!(parse_duration_s("3h30m").unwrap(), 12600.0);
+        assert_eq!(parse_duration_s("1m30s").unwrap(), 90.0);
+        assert!(parse_duration_s("3h30").is_err());
+        assert!(parse_duration_s("h").is_err());
+        assert!(parse_duration_s("").is_err());
         for s in [0.1, 1.0, 90.0, 900.0, 86400.0, 7200.0, 45.0, 0.025] {
             assert_eq!(parse_duration_s(&format_duration(s)).unwrap(), s);
         }

@@ -343,7 +343,16 @@ impl Engine {
             (a, b) => a.or(b),
         };
         let n_gpus_total = sc.gpus() as f64;
-        self.cap_level_w = cap_level(self.cap_level_w, self.step_index, &self.last, n_gpus_total, sc, limit_w);
+        // Per-GPU demand of each job this step (utilisation known from stage 1).
+        let mut groups: Vec<(f64, f64)> = Vec::with_capacity(self.jobs.len() + 1);
+        let mut in_jobs = 0.0;
+        for (j, js) in self.jobs.iter().zip(&self.job_steps) {
+            let u = j.rack_util(js, 0, j.first_rack, t0, t1);
+            groups.push((f64::from(j.job.gpus), u));
+            in_jobs += f64::from(j.job.gpus);
+        }
+        groups.push(((n_gpus_total - in_jobs).max(0.0), 0.0));
+        self.cap_level_w = cap_level(&self.last, &groups, sc, limit_w);
 
         // 4. GPUs and racks, in parallel over blocks.
         let ctx = StepCtx {
@@ -534,31 +543,47 @@ impl Engine {
     }
 }
 
-/// Integral controller from the site limit (W, facility power) to a per-GPU cap level (W):
-/// `L ← L + (limit − P_facility)/(m·N_online)`, with `m` the marginal facility watts per GPU
-/// watt (PSU, distribution and ~3 % cooling). No limit, or a limit far above the draw,
-/// gives no cap (+∞).
-fn cap_level(level_w: f64, step_index: u64, last: &StepValues, n_gpus: f64, sc: &Scenario, limit_w: Option<f64>) -> f64 {
-    let Some(limit) = limit_w else {
-        return f64::INFINITY;
-    };
+/// The per-GPU power cap (W) that makes the site fit under `limit_w` (facility power), by
+/// feed-forward water-filling:
+/// * GPU budget `B = (limit − F_other)/m`, where `F_other = F_prev − m·G_prev` is the last
+///   step's facility power not due to GPUs and `m = (1 + cooling share)/(η_psu·η_dist)` the
+///   marginal facility watts per GPU watt;
+/// * each job's GPUs would draw `d = L(T̄)·(P_idle + (P_tdp − P_idle)·u)` this step
+///   (utilisation from the workload stage, leakage at the last mean GPU temperature);
+/// * the cap `L` solves `Σ_groups n·min(d, L) = B` (GPUs below the cap keep their power).
+///
+/// No limit, or a budget that covers every GPU's demand, gives no cap (+∞). The cap never
+/// goes below idle power: what idle GPUs still overdraw is left to the supply (unserved).
+fn cap_level(last: &StepValues, groups: &[(f64, f64)], sc: &Scenario, limit_w: Option<f64>) -> f64 {
+    let Some(limit) = limit_w else { return f64::INFINITY };
+    let g = &sc.gpu;
     let prev_fac = last.facility_power_mw * 1e6;
     let prev_gpu = last.gpu_power_mw * 1e6;
-    let online = (n_gpus - last.gpus_offline).max(1.0);
-    let m = 1.03 / (sc.power.psu_efficiency_frac * sc.power.distribution_efficiency_frac);
-    let floor = sc.gpu.idle_w * sc.gpu.min_clock_frac;
-    let max_useful = sc.gpu.tdp_w * 2.0;
-    if step_index == 0 {
-        // First step: the level that would just fit if all the draw were GPUs.
-        return (limit / m / online).clamp(floor, max_useful);
+    let prev_it = last.it_power_mw * 1e6;
+    let cooling_share = if prev_it > 0.0 { last.cooling_power_mw * 1e6 / prev_it } else { 0.03 };
+    let m = (1.0 + cooling_share) / (sc.power.psu_efficiency_frac * sc.power.distribution_efficiency_frac);
+    let other = if prev_fac > 0.0 { prev_fac - m * prev_gpu } else { sc.power.facility_base_w };
+    let budget = (limit - other) / m;
+    let t_mean = if last.gpu_temp_mean_c > 0.0 { last.gpu_temp_mean_c } else { g.leakage_ref_c };
+    let lm = crate::model::gpu::leak_mult(g.leakage_frac, g.leakage_per_k, t_mean - g.leakage_ref_c);
+    let mut d: Vec<(f64, f64)> = groups.iter().filter(|(n, _)| *n > 0.0).map(|&(n, u)| (lm * (g.idle_w + (g.tdp_w - g.idle_w) * u), n)).collect();
+    let total: f64 = d.iter().map(|(p, n)| p * n).sum();
+    if total <= budget {
+        return f64::INFINITY;
     }
-    let level = if level_w.is_finite() { level_w } else { prev_gpu / online };
-    let next = level + (limit - prev_fac) / m / online;
-    if next >= max_useful && prev_fac < limit {
-        f64::INFINITY
-    } else {
-        next.clamp(floor, max_useful)
+    // Water-filling: raise L through the sorted demands.
+    d.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut below = 0.0; // power of groups fully under the cap
+    let mut remaining: f64 = d.iter().map(|(_, n)| n).sum();
+    for &(p, n) in &d {
+        let level = (budget - below) / remaining;
+        if level <= p {
+            return level.max(g.idle_w * lm);
+        }
+        below += p * n;
+        remaining -= n;
     }
+    f64::INFINITY
 }
 
 /// Stage 4 for one block: GPUs and rack heat.

@@ -12,9 +12,13 @@
 //! * board power `P = on·fᵢ·L(T)·(P_idle + (P_tdp − P_idle)·u·s)`.
 //! * thermal throttling: the clock that would hold the junction at `throttle_c` in steady
 //!   state is `s_th = ((T_thr − T_c)/(R·fᵢ·L(T_thr)) − P_idle)/((P_tdp − P_idle)·u)`.
-//!   A GPU enters throttling when `T > throttle_c` and leaves when `T < throttle_c −
-//!   hysteresis` and `s_th ≥ 1` (hysteresis, so it does not chatter); while throttling
-//!   `s = clamp(s_th, s_min, 1)`. Power and delivered compute fall together with `s`.
+//!   A GPU enters throttling when `T > throttle_c` (or when the step would carry it past
+//!   `throttle_c`, below) and leaves when `T < throttle_c − hysteresis` and `s_th ≥ 1`
+//!   (hysteresis, so it does not chatter); while throttling `s = clamp(s_th, s_min, 1)`.
+//!   In every step the clock is also held so that the end-of-step temperature stays at or
+//!   below `throttle_c`: `P ≤ (T_thr − T_c − (T − T_c)·d)/(R·(1 − d))`, `d = e^(−Δt/RC)`,
+//!   because GPU firmware reacts in milliseconds, far inside any engine step.
+//!   Power and delivered compute fall together with `s`.
 //! * power cap input `capᵢ` (W): `s ≤ s_cap`, the clock at which `P = capᵢ` (not below `s_min`).
 //! * shutdown: above `shutdown_c` the GPU drops out (`on = 0`, no power, no compute) until
 //!   it cools below `restart_c`.
@@ -54,6 +58,8 @@ pub struct KernelParams {
     pub c_j_per_k: f32,
     /// e^(−Δt/RC).
     pub decay: f32,
+    /// 1/(R·(1 − e^(−Δt/RC))) (1/(K/W)), for the end-of-step temperature bound.
+    pub inv_r_one_minus_decay: f32,
     /// Step (s).
     pub dt_s: f32,
     /// Throttle temperature (°C).
@@ -97,6 +103,7 @@ impl KernelParams {
             r_k_per_w: g.r_th_k_per_w as f32,
             c_j_per_k: g.c_th_j_per_k as f32,
             decay: (-dt_s / tau).exp() as f32,
+            inv_r_one_minus_decay: (1.0 / (g.r_th_k_per_w * (1.0 - (-dt_s / tau).exp()).max(1e-12))) as f32,
             dt_s: dt_s as f32,
             throttle_c: g.throttle_c as f32,
             release_c: (g.throttle_c - g.throttle_hysteresis_k) as f32,
@@ -231,12 +238,19 @@ fn gpu_update<const CAPS: bool, const SMOOTH: bool>(
     prev: f32,
 ) -> (f32, f32, f32, f32, f32) {
     let lm = p.one_minus_leak + p.leak * fast_exp(p.leak_per_k * (t - p.leak_ref_c));
+    let inv_fl = inv_f / lm;
+    // Steady-state throttle clock, and the clock that keeps the end of this step at or below
+    // throttle_c (firmware reacts within milliseconds, so no step overshoots the limit).
     let s_th = (k.p_therm_l * inv_f - p.idle_w) * k.denom_inv;
-    let release = if t < p.release_c && s_th >= 1.0 { 0.0 } else { was_thr };
-    let thr = if t > p.throttle_c { 1.0 } else { release };
-    let s1 = if thr > 0.5 { s_th.max(p.min_clock).min(1.0) } else { 1.0 };
+    let p_end = (p.throttle_c - k.tc + (k.tc - t) * p.decay) * p.inv_r_one_minus_decay;
+    let s_end = (p_end * inv_fl - p.idle_w) * k.denom_inv;
+    let binds = s_end < 1.0;
+    let release = if t < p.release_c && s_th >= 1.0 && !binds { 0.0 } else { was_thr };
+    let thr = if t > p.throttle_c || binds { 1.0 } else { release };
+    let s0 = if thr > 0.5 { s_th.max(p.min_clock).min(1.0) } else { 1.0 };
+    let s1 = s0.min(s_end.max(p.min_clock));
     let fl = f * lm;
-    let s = if CAPS { s1.min(((cap / fl - p.idle_w) * k.denom_inv).max(p.min_clock)) } else { s1 };
+    let s = if CAPS { s1.min(((cap * inv_fl - p.idle_w) * k.denom_inv).max(p.min_clock)) } else { s1 };
     let on_hold = if t < p.restart_c { 1.0 } else { on_prev };
     let on = if t > p.shutdown_c { 0.0 } else { on_hold };
     let work_w = p.span_w * k.u * s;
@@ -246,7 +260,7 @@ fn gpu_update<const CAPS: bool, const SMOOTH: bool>(
         let ramped = floored.min(prev + p.up_w).max(prev - p.down_w).max(0.0);
         let pw = ramped.min(cap.max(p.idle_w * fl)) * on;
         // A ramp-limited rise delays work in proportion.
-        let ratio = if pw < demand_w { ((pw / fl - p.idle_w) / (work_w + 1e-6)).clamp(0.0, 1.0) } else { 1.0 };
+        let ratio = if pw < demand_w { ((pw * inv_fl - p.idle_w) / (work_w + 1e-6)).clamp(0.0, 1.0) } else { 1.0 };
         (pw, ratio)
     } else {
         (demand_w * on, 1.0)

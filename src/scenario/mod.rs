@@ -53,7 +53,7 @@ pub fn load_str(text: &str, file: &str, stem: &str, base_dir: &Path, sets: &[Str
             FjordError::BadInput { location: Location { file: file.into(), line, column: None }, key, message }
         }
     };
-    resolve::fill_defaults(&mut raw, stem).map_err(err)?;
+    resolve::fill_defaults(&mut raw, stem, base_dir).map_err(err)?;
     resolve::build(&raw, base_dir).map_err(err)
 }
 
@@ -64,27 +64,39 @@ fn toml_error(text: &str, file: &str, e: &toml::de::Error) -> FjordError {
     FjordError::BadInput { location: Location { file: file.into(), line, column }, key, message }
 }
 
-/// (dotted key, message with a nearest-key hint) for a toml error.
+/// (dotted key, message with a nearest-key hint) for a toml error. The key comes from the
+/// line the error points at: a `[table]` header names the table, a `key = value` line the key
+/// (plus the unknown field inside an inline table).
 fn describe_toml_error(text: &str, e: &toml::de::Error) -> (String, String) {
     let msg = e.message().trim().to_string();
-    let span_text = e.span().map(|s| text.get(s.clone()).unwrap_or("").trim().to_string()).unwrap_or_default();
-    let line = e.span().map(|s| locate::line_col(text, s.start).0);
-    let table = line.map(|l| locate::table_at(text, l)).unwrap_or_default();
-    let key_name = span_text.split('=').next().unwrap_or("").trim().trim_matches('"').to_string();
-    let key = if msg.starts_with("unknown field") {
-        // `unknown field `x`, expected one of `a`, `b``
-        let unknown = msg.split('`').nth(1).unwrap_or("").to_string();
-        join(&table, &unknown)
-    } else if !key_name.is_empty() && !key_name.starts_with('[') && !key_name.contains(' ') && !key_name.contains('{') {
-        join(&table, &key_name)
-    } else {
-        table.clone()
+    let unknown = msg.starts_with("unknown field").then(|| msg.split('`').nth(1).unwrap_or("").to_string());
+    let key = match e.span() {
+        Some(span) => {
+            let (line_no, _) = locate::line_col(text, span.start);
+            let line_text = text.lines().nth(line_no - 1).unwrap_or("").trim();
+            if line_text.starts_with('[') {
+                line_text.trim_matches(|c| c == '[' || c == ']').trim().to_string()
+            } else {
+                let table = locate::table_at(text, line_no);
+                let mut key_name = line_text.split('=').next().unwrap_or("").trim().trim_matches('"').to_string();
+                if !line_text.contains('=') || key_name.contains(|c: char| c.is_whitespace() || c == '"' || c == '{') {
+                    key_name.clear(); // a syntax error: name the table only
+                }
+                let mut key = join(&table, &key_name);
+                if let Some(u) = &unknown {
+                    if !u.is_empty() && *u != key_name {
+                        key = join(&key, u);
+                    }
+                }
+                key
+            }
+        }
+        None => unknown.clone().unwrap_or_default(),
     };
     let mut message = msg.clone();
-    if msg.starts_with("unknown field") {
-        let unknown = msg.split('`').nth(1).unwrap_or("");
+    if let Some(u) = &unknown {
         let expected: Vec<&str> = msg.split('`').skip(3).step_by(2).collect();
-        if let Some(n) = crate::error::nearest(unknown, &expected) {
+        if let Some(n) = crate::error::nearest(u, &expected) {
             message = format!("{msg} (did you mean `{n}`?)");
         }
     }

@@ -382,7 +382,27 @@ pub const COOLANTS: &[(&str, f64, f64, &str)] = &[
 ];
 
 /// Writes every default into `raw`, in place. Idempotent.
-pub fn fill_defaults(raw: &mut RawScenario, file_stem: &str) -> R<()> {
+pub fn fill_defaults(raw: &mut RawScenario, file_stem: &str, base_dir: &std::path::Path) -> R<()> {
+    // Paths become absolute, so `scenario.resolved.toml` works from the run folder.
+    let abs = |p: &mut Option<String>| {
+        if let Some(f) = p.as_mut() {
+            let path = std::path::Path::new(f.as_str());
+            if path.is_relative() {
+                let joined = base_dir.join(path);
+                *f = std::fs::canonicalize(&joined).unwrap_or(joined).display().to_string();
+            }
+        }
+    };
+    abs(&mut raw.site.weather_file);
+    for j in raw.workload.jobs.iter_mut() {
+        abs(&mut j.file);
+    }
+    if let Some(sup) = raw.supply.as_mut() {
+        if let Some(g) = sup.grid.as_mut() {
+            abs(&mut g.carbon_file);
+            abs(&mut g.price_file);
+        }
+    }
     let s = &mut raw.scenario;
     s.name.get_or_insert_with(|| file_stem.to_string());
     s.start.get_or_insert_with(|| "2026-01-15T00:00:00Z".to_string());
@@ -548,6 +568,103 @@ pub fn fill_defaults(raw: &mut RawScenario, file_stem: &str) -> R<()> {
         let hint = crate::error::nearest(&kind, &["ideal", "dry_coolers"]).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
         return Err(("cooling.heat_rejection.kind".into(), format!("unknown heat rejection \"{kind}\"{hint}; expected ideal or dry_coolers")));
     }
+    if let Some(sup) = raw.supply.as_mut() {
+        fill_supply(sup)?;
+    }
+    Ok(())
+}
+
+/// Defaults of `[supply]` (REFERENCE §7-§8; estimates flagged in `fjord presets`).
+fn fill_supply(sup: &mut SupplyBlock) -> R<()> {
+    let h = sup.hydro.get_or_insert_with(Default::default);
+    get!(h.capacity_mw, 0.0);
+    get!(h.ramp_mw_per_min, 60.0);
+    get!(h.min_mw, 0.0);
+    let w = sup.wind.get_or_insert_with(Default::default);
+    get!(w.capacity_mw, 0.0);
+    get!(w.hub_height_m, 100.0);
+    get!(w.cut_in_m_s, 3.0);
+    get!(w.rated_m_s, 12.0);
+    get!(w.cut_out_m_s, 25.0);
+    get!(w.shear_exponent, 0.14);
+    let so = sup.solar.get_or_insert_with(Default::default);
+    get!(so.capacity_mw, 0.0);
+    get!(so.derate_frac, 0.86);
+    get!(so.temp_coeff_per_k, -0.004);
+    let g = sup.gas.get_or_insert_with(Default::default);
+    get!(g.capacity_mw, 0.0);
+    get!(g.ramp_frac_per_min, 0.2);
+    get!(g.min_mw, 0.0);
+    get!(g.carbon_g_per_kwh, 550.0);
+    let gr = sup.grid.get_or_insert_with(Default::default);
+    get!(gr.import_limit_mw, 0.0);
+    get!(gr.export_limit_mw, 0.0);
+    get!(gr.carbon_g_per_kwh, 19.0);
+    let b = sup.battery.get_or_insert_with(Default::default);
+    get!(b.energy_mwh, 0.0);
+    get!(b.power_mw, 0.0);
+    get!(b.round_trip_efficiency_frac, 0.9);
+    get!(b.soc_min_frac, 0.05);
+    get!(b.soc_max_frac, 0.95);
+    get!(b.initial_soc_frac, 0.5);
+    get!(b.max_grid_ramp_mw_per_s, 0.0);
+    let mode = sup.on_shortfall.get_or_insert_with(|| "cap_gpus".to_string()).clone();
+    if mode != "cap_gpus" && mode != "unserved" {
+        let hint = crate::error::nearest(&mode, &["cap_gpus", "unserved"]).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
+        return Err(("supply.on_shortfall".into(), format!("unknown policy \"{mode}\"{hint}; expected cap_gpus or unserved")));
+    }
+    Ok(())
+}
+
+/// Range checks of a filled `[supply]` block.
+fn check_supply(sup: &SupplyBlock) -> R<()> {
+    let nonneg = |key: &str, v: Option<f64>, hi: f64| range(key, v.unwrap_or(0.0), 0.0, hi, "a non-negative value");
+    let h = sup.hydro.clone().unwrap_or_default();
+    nonneg("supply.hydro.capacity_mw", h.capacity_mw, 1e6)?;
+    nonneg("supply.hydro.ramp_mw_per_min", h.ramp_mw_per_min, 1e6)?;
+    let hmin = nonneg("supply.hydro.min_mw", h.min_mw, 1e6)?;
+    if hmin > h.capacity_mw.unwrap_or(0.0) {
+        return Err(("supply.hydro.min_mw".into(), "expected at most supply.hydro.capacity_mw".into()));
+    }
+    nonneg("supply.hydro.daily_energy_mwh", h.daily_energy_mwh, 1e9)?;
+    nonneg("supply.hydro.reservoir_mwh", h.reservoir_mwh, 1e12)?;
+    nonneg("supply.hydro.inflow_mw", h.inflow_mw, 1e6)?;
+    range("supply.hydro.reservoir_initial_frac", h.reservoir_initial_frac.unwrap_or(0.5), 0.0, 1.0, "a fraction")?;
+    let w = sup.wind.clone().unwrap_or_default();
+    nonneg("supply.wind.capacity_mw", w.capacity_mw, 1e6)?;
+    pos("supply.wind.hub_height_m", w.hub_height_m.unwrap_or(100.0), "height (m)")?;
+    let (ci, ra, co) = (w.cut_in_m_s.unwrap_or(3.0), w.rated_m_s.unwrap_or(12.0), w.cut_out_m_s.unwrap_or(25.0));
+    if !(0.0 <= ci && ci < ra && ra <= co) {
+        return Err(("supply.wind.rated_m_s".into(), format!("expected cut_in < rated <= cut_out, found {ci}, {ra}, {co}")));
+    }
+    range("supply.wind.shear_exponent", w.shear_exponent.unwrap_or(0.14), 0.0, 1.0, "an exponent")?;
+    let so = sup.solar.clone().unwrap_or_default();
+    nonneg("supply.solar.capacity_mw", so.capacity_mw, 1e6)?;
+    range("supply.solar.derate_frac", so.derate_frac.unwrap_or(0.86), 0.0, 1.0, "a fraction")?;
+    range("supply.solar.temp_coeff_per_k", so.temp_coeff_per_k.unwrap_or(-0.004), -0.05, 0.0, "a coefficient (1/K)")?;
+    let g = sup.gas.clone().unwrap_or_default();
+    nonneg("supply.gas.capacity_mw", g.capacity_mw, 1e6)?;
+    range("supply.gas.ramp_frac_per_min", g.ramp_frac_per_min.unwrap_or(0.2), 0.0, 100.0, "a fraction of capacity per minute")?;
+    nonneg("supply.gas.min_mw", g.min_mw, 1e6)?;
+    nonneg("supply.gas.carbon_g_per_kwh", g.carbon_g_per_kwh, 5000.0)?;
+    let gr = sup.grid.clone().unwrap_or_default();
+    nonneg("supply.grid.import_limit_mw", gr.import_limit_mw, 1e6)?;
+    nonneg("supply.grid.export_limit_mw", gr.export_limit_mw, 1e6)?;
+    nonneg("supply.grid.carbon_g_per_kwh", gr.carbon_g_per_kwh, 5000.0)?;
+    let b = sup.battery.clone().unwrap_or_default();
+    nonneg("supply.battery.energy_mwh", b.energy_mwh, 1e7)?;
+    nonneg("supply.battery.power_mw", b.power_mw, 1e6)?;
+    range("supply.battery.round_trip_efficiency_frac", b.round_trip_efficiency_frac.unwrap_or(0.9), 0.1, 1.0, "a fraction")?;
+    let lo = range("supply.battery.soc_min_frac", b.soc_min_frac.unwrap_or(0.05), 0.0, 1.0, "a fraction")?;
+    let hi = range("supply.battery.soc_max_frac", b.soc_max_frac.unwrap_or(0.95), 0.0, 1.0, "a fraction")?;
+    if lo >= hi {
+        return Err(("supply.battery.soc_max_frac".into(), format!("expected above soc_min_frac ({lo}), found {hi}")));
+    }
+    let init = range("supply.battery.initial_soc_frac", b.initial_soc_frac.unwrap_or(0.5), 0.0, 1.0, "a fraction")?;
+    if init < lo || init > hi {
+        return Err(("supply.battery.initial_soc_frac".into(), format!("expected within [soc_min_frac, soc_max_frac] = [{lo}, {hi}], found {init}")));
+    }
+    nonneg("supply.battery.max_grid_ramp_mw_per_s", b.max_grid_ramp_mw_per_s, 1e6)?;
     Ok(())
 }
 
@@ -917,7 +1034,13 @@ pub fn build(raw: &RawScenario, base_dir: &std::path::Path) -> R<Scenario> {
         jobs,
         cooling,
         power,
-        supply: raw.supply.clone().map(|block| SupplySpec { block }),
+        supply: match &raw.supply {
+            Some(block) => {
+                check_supply(block)?;
+                Some(SupplySpec { block: block.clone() })
+            }
+            None => None,
+        },
         events,
         filled: raw.clone(),
     };

@@ -1,0 +1,22 @@
+//! fjord's integration tests: one test binary (as in ripgrep), one module per property.
+//!
+//! Every test asserts physics or the command-line contract of SPEC.md, not snapshots: each
+//! could fail. Tests run the built `fjord` binary or the library on small scenarios, each
+//! in its own temporary folder (see [`util::TestDir`]). Bad-input cases are data: one file
+//! per case under `tests/bad/`, each naming the message it expects.
+
+#[path = "fjord/util.rs"]
+mod util;
+
+#[path = "fjord/bad_input.rs"]
+mod bad_input;
+#[path = "fjord/cli.rs"]
+mod cli;
+#[path = "fjord/determinism.rs"]
+mod determinism;
+#[path = "fjord/energy.rs"]
+mod energy;
+#[path = "fjord/events.rs"]
+mod events;
+#[path = "fjord/thermal.rs"]
+mod thermal;

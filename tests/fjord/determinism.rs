@@ -1,0 +1,119 @@
+//! SPEC §6 / STYLE §5: the same scenario and seed give byte-identical outputs with 1 thread
+//! and with many.
+
+use crate::util::{crate_dir, run_ok, scenario, TestDir};
+use fjord::engine::Engine;
+
+/// 200 racks of 72: three blocks of racks, so the blocks are shared among threads. Mixed
+/// jobs with partial racks, per-GPU spread, a supply with a cap event and a pump failure.
+fn scenario_text() -> &'static str {
+    r#"
+[scenario]
+duration = "10m"
+step = "1s"
+record_every = "10s"
+seed = 7
+
+[cluster]
+gpu = "gb300"
+racks = 200
+gpus_per_rack = 72
+power_variation_frac = 0.05
+
+[[workload.jobs]]
+name = "train"
+kind = "training"
+gpus = 7000
+iteration_s = 5.0
+mtbf = "3m"
+restart_s = 60.0
+
+[[workload.jobs]]
+name = "serve"
+kind = "inference"
+gpus = 5000
+
+[[workload.jobs]]
+name = "batch"
+kind = "constant"
+gpus = 1000
+utilization_frac = 0.9
+
+[cooling]
+cdus = 10
+
+[supply]
+hydro = { capacity_mw = 30.0, ramp_mw_per_min = 20.0 }
+grid = { import_limit_mw = 5.0, carbon_g_per_kwh = 30.0 }
+battery = { energy_mwh = 2.0, power_mw = 2.0 }
+
+[[events]]
+at = "2m"
+duration = "3m"
+kind = "cdu_pump_failure"
+target = 3
+
+[[events]]
+at = "6m"
+duration = "2m"
+kind = "power_cap"
+cap_mw = 18.0
+"#
+}
+
+/// summary.json without the timing keys.
+fn summary_without_timing(dir: &std::path::Path) -> String {
+    let mut s = crate::util::summary(dir);
+    for k in fjord::engine::run::TIMING_KEYS {
+        assert!(s.remove(*k).is_some(), "summary.json lacks `{k}`");
+    }
+    serde_json::to_string_pretty(&s).expect("json")
+}
+
+#[test]
+fn thread_count_does_not_change_outputs() {
+    let dir = TestDir::new("determinism");
+    let path = dir.write("many.toml", scenario_text());
+    // The test is only meaningful if the racks are split into several blocks.
+    let sc = scenario(scenario_text(), dir.path());
+    let blocks = Engine::new(sc).expect("engine").blocks.len();
+    assert!(blocks >= 3, "only {blocks} blocks: the threads would not share work");
+
+    let mut first: Option<(std::path::PathBuf, String)> = None;
+    for threads in ["1", "2", "3"] {
+        let out = dir.join(&format!("t{threads}"));
+        run_ok(&path, &out, &["--threads", threads]);
+        let sum = summary_without_timing(&out);
+        match &first {
+            None => first = Some((out, sum)),
+            Some((base, base_sum)) => {
+                for f in ["timeseries.csv", "racks.csv", "ramps.csv"] {
+                    let a = std::fs::read(base.join(f)).expect("read");
+                    let b = std::fs::read(out.join(f)).expect("read");
+                    assert!(a == b, "{f} differs between 1 and {threads} threads");
+                }
+                assert_eq!(base_sum, &sum, "summary.json differs at {threads} threads");
+            }
+        }
+    }
+    // The scenario did exercise the interesting paths.
+    let s = crate::util::summary(&dir.join("t1"));
+    assert!(crate::util::metric(&s, "tcs_supply_max_c") > 36.0);
+    assert!(s.get("job_failures").and_then(|v| v.as_u64()).unwrap_or(0) >= 1);
+}
+
+/// Two runs of the quickstart with the default pool are identical too (no hidden state,
+/// no time-dependent seeding).
+#[test]
+fn repeated_runs_are_identical() {
+    let dir = TestDir::new("repeat");
+    let q = crate_dir().join("scenarios/quickstart.toml");
+    run_ok(&q, &dir.join("a"), &[]);
+    run_ok(&q, &dir.join("b"), &[]);
+    for f in ["timeseries.csv", "racks.csv", "scenario.resolved.toml"] {
+        let a = std::fs::read(dir.join("a").join(f)).expect("read");
+        let b = std::fs::read(dir.join("b").join(f)).expect("read");
+        assert!(a == b, "{f} differs between two identical runs");
+    }
+    assert_eq!(summary_without_timing(&dir.join("a")), summary_without_timing(&dir.join("b")));
+}

@@ -1,0 +1,171 @@
+//! Events (SPEC §5): a job failure drops the job's dynamic power and restores it after the
+//! restart delay; a CDU pump failure heats only that CDU's racks.
+
+use crate::util::{rel, run_lib, scenario, Csv, TestDir};
+use fjord::engine::Engine;
+
+const TDP_W: f64 = 1200.0;
+const IDLE_W: f64 = 170.0;
+
+#[test]
+fn job_failure_drops_the_jobs_dynamic_power_until_restart() {
+    let dir = TestDir::new("job-failure");
+    let text = format!(
+        r#"
+[scenario]
+duration = "10m"
+step = "1s"
+record_every = "10s"
+
+[cluster]
+gpu = "gb300"
+racks = 2
+gpus_per_rack = 72
+power_variation_frac = 0.0
+
+[gpu]
+tdp_w = {TDP_W}
+idle_w = {IDLE_W}
+leakage_frac = 0.0
+
+[[workload.jobs]]
+name = "train"
+kind = "training"
+gpus = 72
+iteration_s = 2.0
+compute_frac = 0.75
+compute_utilization_frac = 0.965
+comm_utilization_frac = 0.2
+checkpoint_every = "0s"
+mtbf = "0s"
+restart_s = 120.0
+phase_jitter_s = 0.0
+
+[[workload.jobs]]
+name = "serve"
+kind = "constant"
+gpus = 72
+utilization_frac = 0.5
+
+[cooling]
+cdus = 1
+[cooling.heat_rejection]
+kind = "ideal"
+
+[[events]]
+at = "300s"
+kind = "job_failure"
+job = "train"
+"#
+    );
+    let sc = scenario(&text, dir.path());
+    let res = run_lib(sc, &dir.join("run"), Some(1));
+    let ts = Csv::read(&res.dir.join("timeseries.csv"));
+    assert_eq!(res.summary.get("job_failures").and_then(|v| v.as_u64()), Some(1));
+
+    // Mean utilisation of a training iteration: comm + (compute − comm)·compute_frac.
+    let u = 0.2 + (0.965 - 0.2) * 0.75;
+    let dynamic_w = 72.0 * (TDP_W - IDLE_W) * u;
+
+    let gpu_before = ts.mean_between("gpu_power_mw", 200.0, 300.0) * 1e6;
+    let gpu_down = ts.mean_between("gpu_power_mw", 310.0, 420.0) * 1e6;
+    let gpu_after = ts.mean_between("gpu_power_mw", 480.0, 600.0) * 1e6;
+    assert!(rel(gpu_before - gpu_down, dynamic_w) < 0.01, "GPU power fell by {} W, the job's dynamic power is {dynamic_w} W", gpu_before - gpu_down);
+    // During the failure the job's GPUs idle: 72 at idle plus the other job.
+    let serve_w = 72.0 * (IDLE_W + (TDP_W - IDLE_W) * 0.5);
+    assert!(rel(gpu_down, 72.0 * IDLE_W + serve_w) < 0.01, "{gpu_down}");
+
+    let fac_before = ts.mean_between("facility_power_mw", 200.0, 300.0) * 1e6;
+    let fac_down = ts.mean_between("facility_power_mw", 310.0, 420.0) * 1e6;
+    let fac_after = ts.mean_between("facility_power_mw", 480.0, 600.0) * 1e6;
+    let drop = fac_before - fac_down;
+    // Facility power falls by the job's dynamic power plus its PSU, distribution and
+    // cooling overheads — more than the GPU drop, by no more than a quarter.
+    assert!(drop > dynamic_w && drop < 1.25 * dynamic_w, "facility power fell by {drop} W for a dynamic power of {dynamic_w} W");
+    // The drop happens at the failure time: the window before it is unaffected.
+    assert!(rel(ts.at("facility_power_mw", 290.0) * 1e6, fac_before) < 0.01);
+    assert!(ts.at("facility_power_mw", 300.0) * 1e6 < fac_before - 0.8 * dynamic_w);
+    // Power returns after restart_s (failure at 300 s + 120 s).
+    assert!(ts.at("facility_power_mw", 410.0) * 1e6 < fac_before - 0.8 * dynamic_w);
+    assert!(rel(fac_after, fac_before) < 0.01, "{fac_after} vs {fac_before}");
+    assert!(rel(gpu_after, gpu_before) < 0.01);
+}
+
+fn pump_scenario() -> &'static str {
+    r#"
+[scenario]
+duration = "5m"
+step = "1s"
+record_every = "10s"
+
+[cluster]
+gpu = "gb300"
+racks = 8
+gpus_per_rack = 72
+
+[[workload.jobs]]
+name = "all"
+kind = "constant"
+gpus = 576
+utilization_frac = 0.8
+
+[cooling]
+tcs_supply_setpoint_c = 35.0
+fws_supply_setpoint_c = 30.0
+cdus = 4
+[cooling.heat_rejection]
+kind = "ideal"
+
+[[events]]
+at = "60s"
+duration = "120s"
+kind = "cdu_pump_failure"
+target = 0
+"#
+}
+
+/// A pump failure on CDU 0 of four: CDU 0's loop warms at Q/C while its pump is out and
+/// recovers afterwards; the other three CDUs stay at their setpoint throughout.
+#[test]
+fn pump_failure_heats_only_its_cdu() {
+    let dir = TestDir::new("pump");
+    let sc = scenario(pump_scenario(), dir.path());
+    let steps = sc.steps();
+    let mut e = Engine::new(sc.clone()).expect("engine");
+    assert_eq!(e.cdu_of_rack, vec![0, 0, 1, 1, 2, 2, 3, 3]);
+    let mut peak0: f64 = 0.0;
+    let mut at_60 = 0.0;
+    for k in 0..steps {
+        let t_end = (k + 1) as f64;
+        e.step();
+        for c in 1..4 {
+            assert!((e.cdu_supply_c[c] - 35.0).abs() < 1e-6, "CDU {c} at {} °C at t = {t_end} s", e.cdu_supply_c[c]);
+        }
+        if t_end <= 60.0 {
+            assert!((e.cdu_supply_c[0] - 35.0).abs() < 1e-6);
+            at_60 = e.cdu_supply_c[0];
+        }
+        if t_end > 60.0 && t_end <= 180.0 {
+            // No flow: the loop only warms.
+            assert!(e.cdu_supply_c[0] >= peak0 - 1e-9, "CDU 0 cooled during the failure");
+        }
+        peak0 = peak0.max(e.cdu_supply_c[0]);
+    }
+    assert!(peak0 > at_60 + 5.0, "CDU 0 peaked at {peak0} °C");
+    assert!(e.cdu_supply_c[0] < peak0 - 3.0, "CDU 0 did not recover: {}", e.cdu_supply_c[0]);
+
+    // racks.csv: only CDU 0's racks got hot.
+    let res = run_lib(sc, &dir.join("run"), Some(1));
+    let racks = Csv::read(&res.dir.join("racks.csv"));
+    let cdu = racks.col("cdu");
+    let tmax = racks.col("gpu_temp_max_c");
+    let hot: Vec<f64> = (0..8).filter(|&r| cdu[r] == 0.0).map(|r| tmax[r]).collect();
+    let cool: Vec<f64> = (0..8).filter(|&r| cdu[r] != 0.0).map(|r| tmax[r]).collect();
+    assert_eq!(hot.len(), 2);
+    let cool_max = cool.iter().cloned().fold(f64::MIN, f64::max);
+    let cool_min = cool.iter().cloned().fold(f64::MAX, f64::min);
+    assert!(cool_max - cool_min < 1.0, "unaffected racks differ: {cool:?}");
+    for h in hot {
+        assert!(h > cool_max + 3.0, "CDU 0 rack max {h} °C vs others {cool_max} °C");
+    }
+}

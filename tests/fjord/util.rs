@@ -1,0 +1,197 @@
+//! Test helpers: a private temporary folder per test, the built binary, CSV and summary
+//! readers, and scenario loading through the library.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// A fresh, empty folder under the system temp dir, unique to this test; removed when the
+/// test passes (kept for inspection when it panics).
+pub struct TestDir {
+    path: PathBuf,
+}
+
+impl TestDir {
+    /// A new folder whose name contains `name`, the process id and a counter.
+    pub fn new(name: &str) -> TestDir {
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let path = std::env::temp_dir().join(format!("fjord-test-{}-{}-{}", std::process::id(), n, name.replace(['/', '\\', ' '], "_")));
+        if path.exists() {
+            std::fs::remove_dir_all(&path).expect("remove stale test dir");
+        }
+        std::fs::create_dir_all(&path).expect("create test dir");
+        TestDir { path }
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// `self/rel`.
+    pub fn join(&self, rel: &str) -> PathBuf {
+        self.path.join(rel)
+    }
+
+    /// Writes `text` to `self/rel` and returns the path.
+    pub fn write(&self, rel: &str, text: &str) -> PathBuf {
+        let p = self.join(rel);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("create parent");
+        }
+        std::fs::write(&p, text).expect("write file");
+        p
+    }
+
+    /// Names of the entries of `self/rel` (sorted), hidden ones included.
+    pub fn entries(&self, rel: &str) -> Vec<String> {
+        list_dir(&self.join(rel))
+    }
+}
+
+impl Drop for TestDir {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+/// Sorted entry names of a folder.
+pub fn list_dir(p: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(p)
+        .unwrap_or_else(|e| panic!("read_dir {}: {e}", p.display()))
+        .map(|e| e.expect("dir entry").file_name().to_string_lossy().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+/// The crate root (for `scenarios/` and `tests/bad/`).
+pub fn crate_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A command running the built `fjord` binary.
+pub fn fjord() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_fjord"))
+}
+
+/// Runs `fjord args...` and returns its output.
+pub fn run_fjord<I, S>(args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    fjord().args(args).output().expect("spawn fjord")
+}
+
+/// stdout as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+/// stderr as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+/// Runs a scenario file through the binary into `out` (quiet) and asserts success.
+pub fn run_ok(scenario: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut cmd = fjord();
+    cmd.arg("run").arg(scenario).arg("--out").arg(out).arg("--quiet");
+    cmd.args(extra);
+    let o = cmd.output().expect("spawn fjord");
+    assert!(o.status.success(), "fjord run {} failed ({:?}):\n{}", scenario.display(), o.status.code(), stderr(&o));
+    o
+}
+
+/// A CSV file read as text cells.
+#[derive(Debug, Clone)]
+pub struct Csv {
+    /// Column names.
+    pub header: Vec<String>,
+    /// Rows of cells.
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Csv {
+    /// Reads a CSV file with a header (no quoted commas in fjord's outputs).
+    pub fn read(path: &Path) -> Csv {
+        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+        let mut lines = text.lines();
+        let header: Vec<String> = lines.next().expect("header").split(',').map(str::to_string).collect();
+        let rows: Vec<Vec<String>> = lines.filter(|l| !l.trim().is_empty()).map(|l| l.split(',').map(str::to_string).collect()).collect();
+        for (i, r) in rows.iter().enumerate() {
+            assert_eq!(r.len(), header.len(), "{} row {i}: wrong width", path.display());
+        }
+        Csv { header, rows }
+    }
+
+    /// Index of column `name`.
+    pub fn idx(&self, name: &str) -> usize {
+        self.header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column `{name}` in {:?}", self.header))
+    }
+
+    /// Column `name` as numbers.
+    pub fn col(&self, name: &str) -> Vec<f64> {
+        let i = self.idx(name);
+        self.rows.iter().map(|r| r[i].parse::<f64>().unwrap_or_else(|_| panic!("column {name}: `{}` is not a number", r[i]))).collect()
+    }
+
+    /// Mean of column `name` over rows whose `time_s` is in [t0, t1).
+    pub fn mean_between(&self, name: &str, t0: f64, t1: f64) -> f64 {
+        let t = self.col("time_s");
+        let v = self.col(name);
+        let sel: Vec<f64> = t.iter().zip(&v).filter(|(t, _)| **t >= t0 && **t < t1).map(|(_, v)| *v).collect();
+        assert!(!sel.is_empty(), "no rows of {name} in [{t0}, {t1})");
+        sel.iter().sum::<f64>() / sel.len() as f64
+    }
+
+    /// Value of column `name` in the row whose `time_s` is `t` (within 1e-6).
+    pub fn at(&self, name: &str, t: f64) -> f64 {
+        let ts = self.col("time_s");
+        let i = ts.iter().position(|x| (x - t).abs() < 1e-6).unwrap_or_else(|| panic!("no row at time_s = {t}"));
+        self.col(name)[i]
+    }
+}
+
+/// `summary.json` of a run folder.
+pub fn summary(run_dir: &Path) -> serde_json::Map<String, serde_json::Value> {
+    let p = run_dir.join("summary.json");
+    let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()));
+    match serde_json::from_str::<serde_json::Value>(&text).expect("summary.json parses") {
+        serde_json::Value::Object(m) => m,
+        other => panic!("summary.json is not an object: {other}"),
+    }
+}
+
+/// A number from `summary.json`.
+pub fn metric(s: &serde_json::Map<String, serde_json::Value>, key: &str) -> f64 {
+    s.get(key).and_then(serde_json::Value::as_f64).unwrap_or_else(|| panic!("summary.json has no number `{key}`"))
+}
+
+/// Resolves scenario text through the library (relative paths against `base`).
+pub fn scenario(text: &str, base: &Path) -> fjord::scenario::Scenario {
+    scenario_with(text, base, &[])
+}
+
+/// Like [`scenario`], with `--set` overrides.
+pub fn scenario_with(text: &str, base: &Path, sets: &[&str]) -> fjord::scenario::Scenario {
+    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+    fjord::scenario::load_str(text, "test.toml", "test", base, &sets).unwrap_or_else(|e| panic!("scenario does not resolve: {e}\n{text}"))
+}
+
+/// Runs a resolved scenario through the library into `dest` (quietly).
+pub fn run_lib(sc: fjord::scenario::Scenario, dest: &Path, threads: Option<usize>) -> fjord::engine::run::RunResult {
+    fjord::engine::run::run_quiet(sc, dest, threads).unwrap_or_else(|e| panic!("run into {} failed: {e}", dest.display()))
+}
+
+/// Relative difference |a − b| / |b|.
+pub fn rel(a: f64, b: f64) -> f64 {
+    (a - b).abs() / b.abs().max(1e-300)
+}
