@@ -124,6 +124,8 @@ struct StepCtx<'a> {
     capture: f64,
     c_th: f64,
     cap_level_w: f32,
+    /// Rise above the coolant of the hottest-running GPU at full power (K).
+    max_rise_k: f64,
 }
 
 /// The engine.
@@ -156,6 +158,8 @@ pub struct Engine {
     pub step_index: u64,
     /// Current site GPU cap level (W per GPU; +∞ = none).
     pub cap_level_w: f64,
+    /// R·P of the hottest-running GPU at TDP and throttle-temperature leakage (K).
+    max_rise_k: f64,
     last: StepValues,
     /// Energy and metric accumulators.
     pub acc: crate::engine::run::Accumulators,
@@ -255,6 +259,13 @@ impl Engine {
         }
         // The plant starts settled for ~80 % of design heat at the start's weather.
         let ambient0 = weather.sample(sc.start_unix_s).dry_bulb_c + sc.heat_wave_k;
+        let f_max = blocks.iter().flat_map(|b| b.gpus.factor.iter()).fold(0f32, |a, &f| a.max(f));
+        let g = &sc.gpu;
+        let max_rise_k = g.r_th_k_per_w
+            * g.tdp_w.max(g.power_floor_frac * g.tdp_w)
+            * f64::from(f_max)
+            * gpu::leak_mult(g.leakage_frac, g.leakage_per_k, g.throttle_c - g.leakage_ref_c)
+            * 1.001;
         let plant = crate::model::plant_side::Plant::new(&sc, 0.8 * sc.it_capacity_w(), ambient0);
         let supply = crate::model::supply_side::SupplySide::new(&sc)?;
         let n_jobs = jobs.len();
@@ -275,6 +286,7 @@ impl Engine {
             weather,
             step_index: 0,
             cap_level_w: f64::INFINITY,
+            max_rise_k,
             last: StepValues::default(),
             acc: crate::engine::run::Accumulators {
                 swing: Some(crate::model::supply::swing::SwingMeter::new(sc.step_s, (sc.it_capacity_w() * 1e-6 / sc.step_s.min(1.0)).max(1.0))),
@@ -372,6 +384,7 @@ impl Engine {
             capture: sc.cooling.liquid_capture_frac,
             c_th: sc.gpu.c_th_j_per_k,
             cap_level_w: self.cap_level_w as f32,
+            max_rise_k: self.max_rise_k,
         };
         let per_block = self.blocks.first().map_or(1, |b| b.racks);
         self.blocks.par_iter_mut().zip(self.rack_step.par_chunks_mut(per_block)).for_each(|(b, out)| step_block(&ctx, b, out));
@@ -595,7 +608,14 @@ fn step_block(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
     }
     for (k, slot) in out.iter_mut().enumerate().take(b.racks) {
         let r = b.first_rack + k;
-        let coolant_c = ctx.cdu_supply_c[ctx.cdu_of_rack[r] as usize] as f32;
+        let coolant = ctx.cdu_supply_c[ctx.cdu_of_rack[r] as usize];
+        let coolant_c = coolant as f32;
+        // Fast path: nothing in this rack can reach the throttle temperature this step.
+        let prev = *slot;
+        let thermal_safe = prev.throttled == 0.0
+            && prev.offline == 0.0
+            && prev.temp_max_c < ctx.kp.release_c as f64
+            && coolant + ctx.max_rise_k < f64::from(ctx.kp.throttle_c);
         let mut rs = RackStep { temp_max_c: f64::MIN, ..Default::default() };
         let mut max32 = f32::MIN;
         for seg in &ctx.segments[r] {
@@ -609,7 +629,7 @@ fn step_block(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
             let base = k * gpr;
             let s = gpu::step_segment(
                 ctx.kp,
-                SegmentInput { util: util as f32, coolant_c, job_active: active, caps_active: ctx.cap_level_w.is_finite() },
+                SegmentInput { util: util as f32, coolant_c, job_active: active, caps_active: ctx.cap_level_w.is_finite(), thermal_safe },
                 b.gpus.slices(base + seg.lo..base + seg.hi),
             );
             rs.gpu_w += s.power_w;

@@ -190,6 +190,10 @@ pub struct SegmentInput {
     pub job_active: bool,
     /// True when any GPU cap may bind (otherwise the cap arithmetic is skipped).
     pub caps_active: bool,
+    /// True when no GPU of the segment can reach `throttle_c` this step: none throttled or
+    /// above the release temperature at the start, and even the hottest-running GPU at full
+    /// power would settle below it. The throttle arithmetic is then skipped (same result).
+    pub thermal_safe: bool,
 }
 
 /// Sums over a segment for one step.
@@ -223,10 +227,25 @@ struct SegConst {
     floor: f32,
 }
 
+/// Throttle flag and clock limit of one GPU (see the module docs): the steady-state clock
+/// while throttling, and in every step the clock that keeps the end-of-step temperature at
+/// or below `throttle_c`.
+#[inline(always)]
+fn throttle_clock(p: &KernelParams, k: SegConst, t: f32, inv_f: f32, inv_fl: f32, was_thr: f32) -> (f32, f32) {
+    let s_th = (k.p_therm_l * inv_f - p.idle_w) * k.denom_inv;
+    let p_end = (p.throttle_c - k.tc + (k.tc - t) * p.decay) * p.inv_r_one_minus_decay;
+    let s_end = (p_end * inv_fl - p.idle_w) * k.denom_inv;
+    let binds = s_end < 1.0;
+    let release = if t < p.release_c && s_th >= 1.0 && !binds { 0.0 } else { was_thr };
+    let thr = if t > p.throttle_c || binds { 1.0 } else { release };
+    let s0 = if thr > 0.5 { s_th.max(p.min_clock).min(1.0) } else { 1.0 };
+    (thr, s0.min(s_end.max(p.min_clock)))
+}
+
 /// One GPU's update (see the module docs). Returns (T', throttled, on, P, delivered compute).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn gpu_update<const CAPS: bool, const SMOOTH: bool>(
+fn gpu_update<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
     p: &KernelParams,
     k: SegConst,
     t: f32,
@@ -238,18 +257,9 @@ fn gpu_update<const CAPS: bool, const SMOOTH: bool>(
     prev: f32,
 ) -> (f32, f32, f32, f32, f32) {
     let lm = p.one_minus_leak + p.leak * fast_exp(p.leak_per_k * (t - p.leak_ref_c));
-    let inv_fl = inv_f / lm;
-    // Steady-state throttle clock, and the clock that keeps the end of this step at or below
-    // throttle_c (firmware reacts within milliseconds, so no step overshoots the limit).
-    let s_th = (k.p_therm_l * inv_f - p.idle_w) * k.denom_inv;
-    let p_end = (p.throttle_c - k.tc + (k.tc - t) * p.decay) * p.inv_r_one_minus_decay;
-    let s_end = (p_end * inv_fl - p.idle_w) * k.denom_inv;
-    let binds = s_end < 1.0;
-    let release = if t < p.release_c && s_th >= 1.0 && !binds { 0.0 } else { was_thr };
-    let thr = if t > p.throttle_c || binds { 1.0 } else { release };
-    let s0 = if thr > 0.5 { s_th.max(p.min_clock).min(1.0) } else { 1.0 };
-    let s1 = s0.min(s_end.max(p.min_clock));
     let fl = f * lm;
+    let inv_fl = if THERMAL || CAPS || SMOOTH { inv_f / lm } else { 0.0 };
+    let (thr, s1) = if THERMAL { throttle_clock(p, k, t, inv_f, inv_fl, was_thr) } else { (0.0, 1.0) };
     let s = if CAPS { s1.min(((cap * inv_fl - p.idle_w) * k.denom_inv).max(p.min_clock)) } else { s1 };
     let on_hold = if t < p.restart_c { 1.0 } else { on_prev };
     let on = if t > p.shutdown_c { 0.0 } else { on_hold };
@@ -276,16 +286,24 @@ fn gpu_update<const CAPS: bool, const SMOOTH: bool>(
 #[inline(always)]
 fn segment_impl(p: &KernelParams, inp: SegmentInput, st: SegmentSlices<'_>) -> SegmentSums {
     let smooth = p.floor_w > 0.0 || p.up_w.is_finite() || p.down_w.is_finite();
-    match (inp.caps_active, smooth) {
-        (false, false) => segment_lanes::<false, false>(p, inp, st),
-        (true, false) => segment_lanes::<true, false>(p, inp, st),
-        (false, true) => segment_lanes::<false, true>(p, inp, st),
-        (true, true) => segment_lanes::<true, true>(p, inp, st),
+    match (inp.caps_active, smooth, !inp.thermal_safe) {
+        (false, false, false) => segment_lanes::<false, false, false>(p, inp, st),
+        (true, false, false) => segment_lanes::<true, false, false>(p, inp, st),
+        (false, true, false) => segment_lanes::<false, true, false>(p, inp, st),
+        (true, true, false) => segment_lanes::<true, true, false>(p, inp, st),
+        (false, false, true) => segment_lanes::<false, false, true>(p, inp, st),
+        (true, false, true) => segment_lanes::<true, false, true>(p, inp, st),
+        (false, true, true) => segment_lanes::<false, true, true>(p, inp, st),
+        (true, true, true) => segment_lanes::<true, true, true>(p, inp, st),
     }
 }
 
 #[inline(always)]
-fn segment_lanes<const CAPS: bool, const SMOOTH: bool>(p: &KernelParams, inp: SegmentInput, st: SegmentSlices<'_>) -> SegmentSums {
+fn segment_lanes<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
+    p: &KernelParams,
+    inp: SegmentInput,
+    st: SegmentSlices<'_>,
+) -> SegmentSums {
     let n = st.temp.len();
     let p_therm = (p.throttle_c - inp.coolant_c) / p.r_k_per_w;
     let k = SegConst {
@@ -317,7 +335,7 @@ fn segment_lanes<const CAPS: bool, const SMOOTH: bool>(p: &KernelParams, inp: Se
         let mut o_on = [0f32; LANES];
         let mut o_p = [0f32; LANES];
         for l in 0..LANES {
-            let (tn, thr, onn, pn, cmp) = gpu_update::<CAPS, SMOOTH>(p, k, t[l], f[l], fi[l], th[l], on[l], cap[l], pw[l]);
+            let (tn, thr, onn, pn, cmp) = gpu_update::<CAPS, SMOOTH, THERMAL>(p, k, t[l], f[l], fi[l], th[l], on[l], cap[l], pw[l]);
             o_t[l] = tn;
             o_th[l] = thr;
             o_on[l] = onn;
@@ -338,7 +356,7 @@ fn segment_lanes<const CAPS: bool, const SMOOTH: bool>(p: &KernelParams, inp: Se
     for (l, j) in (chunks * LANES..n).enumerate() {
         let t = st.temp[j];
         let (tn, thr, onn, pn, cmp) =
-            gpu_update::<CAPS, SMOOTH>(p, k, t, st.factor[j], st.inv_factor[j], st.throttled[j], st.online[j], st.cap[j], st.power[j]);
+            gpu_update::<CAPS, SMOOTH, THERMAL>(p, k, t, st.factor[j], st.inv_factor[j], st.throttled[j], st.online[j], st.cap[j], st.power[j]);
         st.temp[j] = tn;
         st.throttled[j] = thr;
         st.online[j] = onn;
@@ -481,7 +499,7 @@ mod tests {
         let g = params();
         let kp = KernelParams::new(&g, 1.0);
         let mut st = GpuState::new(72, 40.0, |_| 1.0);
-        let inp = SegmentInput { util: 0.8, coolant_c: 35.0, job_active: true, caps_active: true };
+        let inp = SegmentInput { util: 0.8, coolant_c: 35.0, job_active: true, caps_active: true, thermal_safe: false };
         for _ in 0..2000 {
             step_segment(&kp, inp, st.slices(0..72));
         }
@@ -505,7 +523,7 @@ mod tests {
         let mut st = GpuState::new(8, 35.0, |_| 1.0);
         let n = (tau / dt).round() as usize;
         for _ in 0..n {
-            step_segment(&kp, SegmentInput { util: 1.0, coolant_c: 35.0, job_active: true, caps_active: true }, st.slices(0..8));
+            step_segment(&kp, SegmentInput { util: 1.0, coolant_c: 35.0, job_active: true, caps_active: true, thermal_safe: false }, st.slices(0..8));
         }
         let rise = f64::from(st.temp_c[0]) - 35.0;
         let full = 1200.0 * 0.035;
@@ -518,7 +536,7 @@ mod tests {
         let g = params();
         let kp = KernelParams::new(&g, 1.0);
         let mut st = GpuState::new(72, 40.0, |i| 1.0 + 0.01 * (i as f32 - 36.0) / 36.0);
-        let inp = SegmentInput { util: 1.0, coolant_c: 60.0, job_active: true, caps_active: true };
+        let inp = SegmentInput { util: 1.0, coolant_c: 60.0, job_active: true, caps_active: true, thermal_safe: false };
         let mut sums = SegmentSums::default();
         for _ in 0..600 {
             sums = step_segment(&kp, inp, st.slices(0..72));
@@ -545,7 +563,11 @@ mod tests {
         let mut seen_off = false;
         for _ in 0..300 {
             let before = st.temp_c.clone();
-            let s = step_segment(&kp, SegmentInput { util: 1.0, coolant_c: 95.0, job_active: true, caps_active: true }, st.slices(0..8));
+            let s = step_segment(
+                &kp,
+                SegmentInput { util: 1.0, coolant_c: 95.0, job_active: true, caps_active: true, thermal_safe: false },
+                st.slices(0..8),
+            );
             seen_off |= s.offline == 8.0;
             // A GPU that was above shutdown_c at the start of a step is off during it.
             for (t, on) in before.iter().zip(&st.online) {
@@ -554,7 +576,7 @@ mod tests {
         }
         assert!(seen_off);
         for _ in 0..300 {
-            step_segment(&kp, SegmentInput { util: 1.0, coolant_c: 30.0, job_active: true, caps_active: true }, st.slices(0..8));
+            step_segment(&kp, SegmentInput { util: 1.0, coolant_c: 30.0, job_active: true, caps_active: true, thermal_safe: false }, st.slices(0..8));
         }
         assert!(st.online.iter().all(|&o| o == 1.0));
     }
@@ -565,7 +587,11 @@ mod tests {
         let kp = KernelParams::new(&g, 1.0);
         let mut st = GpuState::new(16, 50.0, |_| 1.0);
         st.cap_w.iter_mut().for_each(|c| *c = 800.0);
-        let s = step_segment(&kp, SegmentInput { util: 1.0, coolant_c: 30.0, job_active: true, caps_active: true }, st.slices(0..16));
+        let s = step_segment(
+            &kp,
+            SegmentInput { util: 1.0, coolant_c: 30.0, job_active: true, caps_active: true, thermal_safe: false },
+            st.slices(0..16),
+        );
         assert!(s.power_w / 16.0 <= 800.0 + 1e-3, "{}", s.power_w / 16.0);
         assert!(s.compute < s.demand * 0.8);
     }
@@ -577,12 +603,34 @@ mod tests {
         let mut a = GpuState::new(77, 40.0, |i| 1.0 + 0.001 * i as f32);
         let mut b = a.clone();
         for k in 0..50 {
-            let inp = SegmentInput { util: (k % 3) as f32 * 0.4, coolant_c: 50.0 + k as f32 * 0.5, job_active: true, caps_active: true };
+            let inp = SegmentInput {
+                util: (k % 3) as f32 * 0.4,
+                coolant_c: 50.0 + k as f32 * 0.5,
+                job_active: true,
+                caps_active: true,
+                thermal_safe: false,
+            };
             let sa = step_segment(&kp, inp, a.slices(0..77));
             let sb = step_segment_portable(&kp, inp, b.slices(0..77));
             assert_eq!(sa, sb);
         }
         assert_eq!(a.temp_c, b.temp_c);
+    }
+
+    #[test]
+    fn thermal_fast_path_matches_full_path_when_safe() {
+        let g = params();
+        let kp = KernelParams::new(&g, 1.0);
+        let mut a = GpuState::new(72, 40.0, |i| 1.0 + 0.0005 * i as f32);
+        let mut b = a.clone();
+        for k in 0..100 {
+            let inp = SegmentInput { util: (k % 4) as f32 * 0.3, coolant_c: 35.0, job_active: true, caps_active: false, thermal_safe: true };
+            let sa = step_segment(&kp, inp, a.slices(0..72));
+            let sb = step_segment(&kp, SegmentInput { thermal_safe: false, ..inp }, b.slices(0..72));
+            assert_eq!(sa, sb);
+        }
+        assert_eq!(a.temp_c, b.temp_c);
+        assert_eq!(a.throttled, b.throttled);
     }
 
     #[test]
@@ -597,7 +645,8 @@ mod tests {
         let mut first = true;
         for k in 0..200 {
             let util = if (k / 10) % 2 == 0 { 1.0 } else { 0.0 };
-            let s = step_segment(&kp, SegmentInput { util, coolant_c: 30.0, job_active: true, caps_active: true }, st.slices(0..8));
+            let s =
+                step_segment(&kp, SegmentInput { util, coolant_c: 30.0, job_active: true, caps_active: true, thermal_safe: false }, st.slices(0..8));
             let per = s.power_w / 8.0;
             if !first {
                 assert!((per - prev).abs() <= 60.0 + 1e-3, "ramp {}", per - prev);
