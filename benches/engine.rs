@@ -45,7 +45,7 @@ fn gpu_kernel(c: &mut Criterion) {
     assert_eq!(sc.gpu_name, "gb300", "the benchmark expects the gb300 preset");
     assert_eq!(sc.step_s, 1.0, "the benchmark expects a 1 s step");
     let kp = KernelParams::new(&sc.gpu, sc.step_s);
-    let inp = SegmentInput { util: 0.8, coolant_c: 35.0, job_active: true, caps_active: false };
+    let inp = SegmentInput { util: 0.8, coolant_c: 35.0, job_active: true, caps_active: false, thermal_safe: false };
     let mut g = c.benchmark_group("gpu_kernel");
     g.sample_size(20).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
     for (label, racks) in [("1k", 14usize), ("10k", 139), ("100k", 1389)] {
