@@ -104,19 +104,45 @@ pub fn presets_text() -> String {
 }
 
 fn defaults_text() -> String {
-    String::from(
-        "\n## Other defaults\n\
-  scenario: start 2026-01-15T00:00:00Z, duration 24h, step 1s, record_every 10s, seed 1\n\
-  workload training: iteration_s 2.0 [S2]/[E] (REFERENCE §8.6), compute_frac 0.75 [E], compute_utilization_frac 0.965 (0.97 TDP [S2]/[E]),\n\
-    comm_utilization_frac 0.2 (~0.30 TDP [E]), checkpoint every 30m for 60 s [E], mtbf from 2e-5 failures per GPU-hour [D] (Llama 3), restart_s 600 [D],\n\
-    phase_jitter_s 0.03 [E] (REFERENCE §8.6)\n\
-  workload inference: mean 0.55, diurnal amplitude 0.25, peak 14:00 local solar time, noise 0.05 [E]\n\
-  cooling: coolant pg25 [S], liquid_capture_frac 0.85 [E]/[S2] (REFERENCE §2.8), tcs_supply_setpoint_c 35 [E] (§3.5), fws = tcs − 5 K,\n\
-    flow 1.5 L/min/kW [S2] (OCP, §3.2), CDU approach 3 K [S2] (§3.4), TCS head 200 kPa and pump efficiency 0.65 [E] (§3.6),\n\
-    TCS volume 0.08 m³ per rack [E] (§2.6), one CDU per 20 racks [E], air-side fans 0.03 W/W [E] (§4.4)\n\
-  power: PSU curve 80 PLUS Titanium-like peak 0.96 [S]/[E] (§5), PSU nameplate 2× rack design (N+N) [S] (§2.8),\n\
-    distribution 0.975 [E] (transformer 0.99 × UPS eco 0.99 × distribution 0.995, §5), mechanical feed 0.99 [E], base load 800 kW [E]\n",
-    )
+    let lines: &[&str] = &[
+        "## Other defaults (scenario.resolved.toml shows every value a run used)",
+        "scenario: start 2026-01-15T00:00:00Z, duration 24h, step 1s, record_every 10s, seed 1",
+        "### Workloads",
+        "  training: iteration_s 2.0 [S2]/[E] (REFERENCE §8.6), compute_frac 0.75 [E], compute_utilization_frac 0.965 (≈0.97 TDP [S2]/[E]),",
+        "  comm_utilization_frac 0.2 (≈0.30 TDP [E]), checkpoint every 30m for 60 s [E], mtbf from 2e-5 failures per GPU-hour [D]",
+        "  (Llama 3, §8.3), restart_s 600 [D], phase_jitter_s 0.03 [E] (§8.6)",
+        "  inference: mean 0.55, diurnal amplitude 0.25, peak 14:00 local solar time, noise 0.05 [E]",
+        "### Rack side and CDUs",
+        "  liquid_capture_frac 0.85 [E]/[S2] (§2.8), tcs_supply_setpoint_c 35 [E] (§3.5), fws_supply_setpoint_c = tcs − 5 K,",
+        "  flow 1.5 L/min/kW [S2] (OCP, §3.2), CDU approach 3 K [S2] (§3.4), one CDU per 20 racks [E], TCS volume 0.08 m³ per rack [E] (§2.6),",
+        "  TCS pump head 200 kPa, pump wire-to-water efficiency 0.65 [E] (§3.6), CDU valve time constant 30 s [E]",
+        "### Facility plant",
+        "  facility water: volume ≈2 m³ per MW [E], design ΔT 10 K [E], pump head 150 kPa [E], minimum flow 0.3 [E]",
+        "  dry coolers: sized for the design heat (all GPUs at TDP) at design_ambient_c = setpoint − 10 K (median approach 10 K [S], §4.1),",
+        "  ~2 MW per unit [E], fan power 0.02 W/W at design [E] with the cube of speed, UA ∝ airflow^0.7 [E] (§4.1), minimum speed 0.1 [E],",
+        "  fans and bypass valve under one PI controller with anti-windup (closed-loop time ~60 s [E])",
+        "  trim chiller (optional): COP = 0.5 × reversed Carnot [E] (§4.2), evaporator 3 K below the water, condenser 10 K above ambient [E]",
+        "  heat reuse (optional): 4th-generation network 60/35 °C [S] (§9), 5 K approaches [E], heat pump at 0.5 of Carnot [E] (§9);",
+        "  heat-pump electricity reported apart (heat_pump_power_mw), not in PUE; ERE = (facility − reused)/IT (The Green Grid)",
+        "  air side: fan coils / rear doors at 0.046 W of fan power per W of air heat [E] (400 Pa, 12 K air rise, §4.4)",
+        "### Electrical chain",
+        "  PSU curve 80 PLUS Titanium-like, peak 0.96 [S]/[E] (§5); PSU nameplate 2 × rack design (N+N) [S] (§2.8);",
+        "  distribution 0.975 [E] (transformer 0.99 × UPS eco 0.99 × distribution 0.995, §5); mechanical feed 0.99 [E]; base load 800 kW [E]",
+        "### Supply ([supply]; absent = unlimited grid connection)",
+        "  hydro: ramp 60 MW/min [E] (tens of %/min, §7.3); optional daily energy budget or reservoir",
+        "  wind: hub 100 m, shear exponent 0.14, cut-in 3 / rated 12 / cut-out 25 m/s [E] (generic curve)",
+        "  solar: derate 0.86, −0.4 %/K, NOCT 45 °C [E]; fixed tilt = |latitude| (≤ 40°), equator-facing, isotropic sky",
+        "  gas: ramp 20 %/min (frame GT) [S2] (§7.3), 550 g CO2/kWh simple cycle [D]/[E] (§7.4)",
+        "  grid: 19 g CO2/kWh (Norwegian delivered mix 2022) [S2] (§7.4); ERCOT ≈390 g/kWh [S2]/[E]",
+        "  battery: round trip 0.9, state of charge 0.05-0.95, start 0.5 [E]; max_grid_ramp_mw_per_s > 0 turns on ramp smoothing",
+        "  GPU power smoothing: [gpu] power_floor_frac (0.6-0.7 typical [S2]/[E]) and ramp_up/ramp_down_w_per_s (NVML power smoothing, §8.5)",
+    ];
+    let mut t = String::from("\n");
+    for l in lines {
+        t.push_str(l);
+        t.push('\n');
+    }
+    t
 }
 
 /// Maps a plotting error to a fjord error (bad input → exit code 2).

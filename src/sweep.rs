@@ -6,20 +6,66 @@ use crate::error::{FjordError, Result};
 use crate::output::runfolder::RunFolder;
 use std::path::{Path, PathBuf};
 
-/// One `--vary KEY=...` axis.
+/// One `--vary KEY=...` axis. A linked axis (`K1/K2=a1/a2,b1/b2`) moves several keys
+/// together: `key` is `K1/K2` and each value `a1/a2`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Axis {
-    /// Dotted key.
+    /// Dotted key (keys joined by `/` for a linked axis).
     pub key: String,
-    /// Values as written into `--set` (TOML literals).
+    /// Values as written into `--set` (TOML literals; joined by `/` for a linked axis).
     pub values: Vec<String>,
+}
+
+impl Axis {
+    /// The keys of the axis.
+    pub fn keys(&self) -> Vec<&str> {
+        self.key.split('/').collect()
+    }
+    /// (key, value) pairs of value `i`.
+    pub fn pairs(&self, i: usize) -> Vec<(String, String)> {
+        let keys = self.keys();
+        if keys.len() == 1 {
+            return vec![(self.key.clone(), self.values[i].clone())];
+        }
+        keys.iter().zip(self.values[i].split('/')).map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
 }
 
 /// Most cases a sweep may have.
 pub const MAX_CASES: usize = 10_000;
 
-/// Parses `KEY=A,B,C` or `KEY=START:STOP:STEP` (inclusive of STOP).
+/// Parses `KEY=A,B,C`, `KEY=START:STOP:STEP` (inclusive of STOP) or a linked axis
+/// `K1/K2=a1/a2,b1/b2` (the keys move together).
 pub fn parse_vary(text: &str) -> Result<Axis> {
+    if let Some((key, spec)) = text.split_once('=') {
+        if key.contains('/') {
+            return parse_linked(key.trim(), spec.trim());
+        }
+    }
+    parse_single(text)
+}
+
+fn parse_linked(key: &str, spec: &str) -> Result<Axis> {
+    let bad = |msg: String| FjordError::bad("--vary", None, key, msg);
+    let keys: Vec<&str> = key.split('/').map(str::trim).collect();
+    if keys.iter().any(|k| k.is_empty()) {
+        return Err(bad(format!("expected K1/K2=a1/a2,b1/b2, found an empty key in \"{key}\"")));
+    }
+    if spec.is_empty() {
+        return Err(bad("expected values after `=`".into()));
+    }
+    let mut values = Vec::new();
+    for v in spec.split(',') {
+        let parts: Vec<&str> = v.split('/').map(str::trim).collect();
+        if parts.len() != keys.len() || parts.iter().any(|p| p.is_empty()) {
+            return Err(bad(format!("each value needs {} parts separated by `/` (one per key), found \"{v}\"", keys.len())));
+        }
+        values.push(parts.join("/"));
+    }
+    Ok(Axis { key: keys.join("/"), values })
+}
+
+fn parse_single(text: &str) -> Result<Axis> {
     let bad = |key: &str, msg: String| FjordError::bad("--vary", None, key, msg);
     let Some((key, spec)) = text.split_once('=') else {
         return Err(bad("", format!("expected KEY=A,B,C or KEY=START:STOP:STEP, found \"{text}\"")));
@@ -83,9 +129,9 @@ pub fn cases(axes: &[Axis]) -> Vec<Vec<(String, String)>> {
     for ax in axes {
         let mut next = Vec::new();
         for c in &out {
-            for v in &ax.values {
+            for i in 0..ax.values.len() {
                 let mut c2 = c.clone();
-                c2.push((ax.key.clone(), v.clone()));
+                c2.extend(ax.pairs(i));
                 next.push(c2);
             }
         }
@@ -111,8 +157,10 @@ pub fn run_sweep(scenario: &Path, axes: &[Axis], dest: &Path, opts: &SweepOption
         return Err(FjordError::bad("--vary", None, "", "expected at least one --vary KEY=..."));
     }
     for (i, a) in axes.iter().enumerate() {
-        if axes[..i].iter().any(|b| b.key == a.key) {
-            return Err(FjordError::bad("--vary", None, &a.key, "the same key is varied twice"));
+        for k in a.keys() {
+            if axes[..i].iter().any(|b| b.keys().contains(&k)) || a.keys().iter().filter(|x| **x == k).count() > 1 {
+                return Err(FjordError::bad("--vary", None, k, "the same key is varied twice"));
+            }
         }
     }
     let grid = cases(axes);
@@ -165,7 +213,7 @@ pub fn run_sweep(scenario: &Path, axes: &[Axis], dest: &Path, opts: &SweepOption
         }
     }
     let mut csv = String::new();
-    let mut header: Vec<String> = axes.iter().map(|a| a.key.clone()).collect();
+    let mut header: Vec<String> = axes.iter().flat_map(|a| a.keys().into_iter().map(String::from).collect::<Vec<_>>()).collect();
     header.push("case".into());
     header.extend(metrics.iter().cloned());
     csv.push_str(&header.join(","));
@@ -180,7 +228,8 @@ pub fn run_sweep(scenario: &Path, axes: &[Axis], dest: &Path, opts: &SweepOption
         csv.push('\n');
     }
     folder.write("sweep.csv", &csv)?;
-    let keys: Vec<String> = axes.iter().map(|a| a.key.clone()).collect();
+    // Plots: x = the first key of the first axis, lines = the first key of the second.
+    let keys: Vec<String> = axes.iter().map(|a| a.keys()[0].to_string()).collect();
     let plots_dir = folder.tmp.join("plots");
     crate::plot::plot_sweep(&folder.file("sweep.csv"), &keys, &plots_dir, opts.format.unwrap_or(crate::plot::ImageFormat::Png))
         .map_err(crate::plot_error)?;
@@ -199,7 +248,13 @@ mod tests {
         let c = parse_vary("cluster.gpu=\"gb200\",\"gb300\"").unwrap();
         assert_eq!(c.values.len(), 2);
         assert_eq!(cases(&[a.clone(), b.clone()]).len(), 15);
-        for bad in ["nokey", "=1,2", "k=", "k=1:2", "k=3:1:1", "k=1:2:0", "k=a:2:1", "k=1,,2"] {
+        let l = parse_vary("supply.battery.power_mw/supply.battery.max_grid_ramp_mw_per_s=0/0,120/2").unwrap();
+        assert_eq!(
+            l.pairs(1),
+            vec![("supply.battery.power_mw".to_string(), "120".to_string()), ("supply.battery.max_grid_ramp_mw_per_s".to_string(), "2".to_string())]
+        );
+        assert_eq!(cases(&[l, a.clone()]).len(), 10);
+        for bad in ["nokey", "=1,2", "k=", "k=1:2", "k=3:1:1", "k=1:2:0", "k=a:2:1", "k=1,,2", "a/b=1/2,3", "a/=1/2"] {
             let e = parse_vary(bad).unwrap_err();
             assert_eq!(e.exit_code(), 2, "{bad}");
         }
