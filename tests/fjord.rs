@@ -12,11 +12,17 @@ mod util;
 mod bad_input;
 #[path = "fjord/cli.rs"]
 mod cli;
+#[path = "fjord/cooling.rs"]
+mod cooling;
 #[path = "fjord/determinism.rs"]
 mod determinism;
 #[path = "fjord/energy.rs"]
 mod energy;
 #[path = "fjord/events.rs"]
 mod events;
+#[path = "fjord/plots.rs"]
+mod plots;
+#[path = "fjord/supply.rs"]
+mod supply;
 #[path = "fjord/thermal.rs"]
 mod thermal;

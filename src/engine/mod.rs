@@ -484,7 +484,7 @@ impl Engine {
             battery_soc_frac: sup.battery_soc_frac,
             curtailed_mw: sup.curtailed_mw,
             unserved_mw: sup.unserved_mw,
-            compute_delivered_frac: if tot.demand > 0.0 { tot.compute / tot.demand } else { 1.0 },
+            compute_delivered_frac: if tot.demand > 0.0 { (tot.compute / tot.demand).min(1.0) } else { 1.0 },
             gas_mw: sup.gas_mw,
             grid_export_mw: sup.grid_export_mw,
             heat_to_air_mw: tot.q_air_w * mw,

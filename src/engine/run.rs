@@ -109,8 +109,8 @@ impl Accumulators {
         self.compute += tot.compute * dt;
         self.demand += tot.demand * dt;
         self.hydro_j += sup.hydro_mw * mw;
-        self.wind_j += sup.wind_mw * mw;
-        self.solar_j += sup.solar_mw * mw;
+        self.wind_j += sup.wind_delivered_mw * mw;
+        self.solar_j += sup.solar_delivered_mw * mw;
         self.gas_j += sup.gas_mw * mw;
         self.grid_import_j += sup.grid_import_mw * mw;
         self.grid_export_j += sup.grid_export_mw * mw;
@@ -265,7 +265,8 @@ pub fn summarise(e: &Engine, stored_change_j: f64, wall_s: f64) -> Summary {
     s.num("gpu_temp_max_c", a.gpu_temp_max_c);
     s.num("throttled_gpu_hours", a.throttled_gpu_s / 3600.0);
     s.num("offline_gpu_hours", a.offline_gpu_s / 3600.0);
-    s.num("compute_delivered_frac", if a.demand > 0.0 { a.compute / a.demand } else { 1.0 });
+    // f32 per-GPU sums can exceed the f64 demand by rounding: clamp to 1.
+    s.num("compute_delivered_frac", if a.demand > 0.0 { (a.compute / a.demand).min(1.0) } else { 1.0 });
     let supplied = a.hydro_j + a.wind_j + a.solar_j + a.gas_j + a.grid_import_j;
     let renewable = if e.supply.modelled() { a.hydro_j + a.wind_j + a.solar_j } else { 0.0 };
     s.num("renewable_frac", if supplied > 0.0 { renewable / supplied } else { 0.0 });

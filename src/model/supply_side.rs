@@ -13,10 +13,14 @@ use crate::scenario::Scenario;
 pub struct SupplyStep {
     /// Hydro output.
     pub hydro_mw: f64,
-    /// Wind delivered.
+    /// Wind generation available (before curtailment, which `curtailed_mw` includes).
     pub wind_mw: f64,
-    /// Solar delivered.
+    /// Solar generation available (before curtailment).
     pub solar_mw: f64,
+    /// Wind delivered to the site.
+    pub wind_delivered_mw: f64,
+    /// Solar delivered to the site.
+    pub solar_delivered_mw: f64,
     /// Gas turbines.
     pub gas_mw: f64,
     /// Grid import.
@@ -194,8 +198,10 @@ impl SupplySide {
         let r = supply::dispatch::dispatch(p, st, &inp);
         SupplyStep {
             hydro_mw: r.hydro_mw,
-            wind_mw: r.wind_delivered_mw,
-            solar_mw: r.solar_delivered_mw,
+            wind_mw: r.wind_mw,
+            solar_mw: r.solar_mw,
+            wind_delivered_mw: r.wind_delivered_mw,
+            solar_delivered_mw: r.solar_delivered_mw,
             gas_mw: r.gas_mw,
             grid_import_mw: r.grid_import_mw,
             grid_export_mw: r.grid_export_mw,

@@ -195,3 +195,44 @@ pub fn run_lib(sc: fjord::scenario::Scenario, dest: &Path, threads: Option<usize
 pub fn rel(a: f64, b: f64) -> f64 {
     (a - b).abs() / b.abs().max(1e-300)
 }
+
+/// A scenario file shipped under `scenarios/`.
+pub fn scenario_file(name: &str) -> PathBuf {
+    crate_dir().join("scenarios").join(name)
+}
+
+/// Runs `scenario` into `out` with one `--set` per entry of `sets` and `--format none`
+/// (quiet) and asserts success.
+pub fn run_sets(scenario: &Path, out: &Path, sets: &[String]) -> Output {
+    let mut extra: Vec<&str> = vec!["--format", "none"];
+    for s in sets {
+        extra.push("--set");
+        extra.push(s);
+    }
+    run_ok(scenario, out, &extra)
+}
+
+/// `--set` values that shrink a full-size scenario of `full_racks` racks to `racks` racks:
+/// the rack and CDU counts, the GPUs of each job in order, and every `(key, full-size
+/// value)` of `scaled` (capacities in MW or kW) multiplied by `racks / full_racks`.
+pub fn shrink(racks: u32, full_racks: u32, cdus: u32, job_gpus: &[u32], scaled: &[(&str, f64)]) -> Vec<String> {
+    let f = f64::from(racks) / f64::from(full_racks);
+    let mut v = vec![format!("cluster.racks={racks}"), format!("cooling.cdus={cdus}")];
+    for (i, g) in job_gpus.iter().enumerate() {
+        v.push(format!("workload.jobs[{i}].gpus={g}"));
+    }
+    for (k, x) in scaled {
+        v.push(format!("{k}={}", x * f));
+    }
+    v
+}
+
+/// Largest value of a slice (−∞ when empty).
+pub fn max_of(v: &[f64]) -> f64 {
+    v.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+}
+
+/// Smallest value of a slice (+∞ when empty).
+pub fn min_of(v: &[f64]) -> f64 {
+    v.iter().copied().fold(f64::INFINITY, f64::min)
+}

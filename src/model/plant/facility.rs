@@ -119,6 +119,9 @@ pub struct PlantParams {
     pub coil_min_flow_frac: f64,
     /// Longest internal sub-step, s. Default 10.
     pub max_substep_s: f64,
+    /// Feed-forward of the (lagged) load to the capacity index, with the PI as a trim.
+    /// Default true; false leaves the PI alone (its output is then the index).
+    pub feedforward: bool,
 }
 
 /// Design inputs for [`PlantParams::from_sizing`].
@@ -236,10 +239,11 @@ impl PlantParams {
             chiller: None,
             heat_reuse: None,
             air_side: air,
-            fan_controller: PiGains { kp, ti_s: 3.0 * t_cl, out_min: 0.0, out_max: 1.0, action: Action::Direct },
+            fan_controller: PiGains { kp, ti_s: 3.0 * t_cl, out_min: -1.0, out_max: 1.0, action: Action::Direct },
             fan_sequence_split_frac: 0.5,
             coil_min_flow_frac: 0.01,
             max_substep_s: 10.0,
+            feedforward: true,
         }
     }
 
@@ -273,6 +277,8 @@ pub struct PlantState {
     pub fan_pi: Pi,
     /// Whether the trim chiller is running (it then holds the fans at full speed).
     pub chiller_on: bool,
+    /// Seconds since the chiller last started (anti-short-cycle timer).
+    pub chiller_run_s: f64,
     /// Last ambient seen, °C (stands in for a non-finite ambient input).
     pub last_ambient_c: f64,
     /// Heat into the cooling plant so far (see [`PlantOutputs::heat_in_w`]), J.
@@ -289,7 +295,18 @@ pub struct PlantState {
     pub heat_pump_energy_j: f64,
     /// Steps taken.
     pub steps: u64,
+    /// Heat seen by the feed-forward (W): the load through a first-order lag of
+    /// [`FEEDFORWARD_LAG_S`] (heat meters, VFD ramps).
+    pub feedforward_heat_w: f64,
 }
+
+/// Time constant of the feed-forward's view of the load, s \[E\]: heat meters and fan VFD
+/// ramps take tens of seconds, so load steps still move the water temperature briefly.
+pub const FEEDFORWARD_LAG_S: f64 = 10.0;
+
+/// Shortest run of the trim chiller once started, s \[E\] (anti-short-cycle timers are
+/// typically 5-15 minutes).
+pub const CHILLER_MIN_RUN_S: f64 = 600.0;
 
 impl PlantState {
     /// A plant at its setpoint with the controller at mid index (valve open, fans at minimum).
@@ -297,8 +314,9 @@ impl PlantState {
         let t = finite_or(params.fws_supply_setpoint_c, 25.0);
         Self {
             fws_supply_c: t,
-            fan_pi: Pi::new(params.fan_controller, split(params)),
+            fan_pi: Pi::new(params.fan_controller, 0.0),
             chiller_on: false,
+            chiller_run_s: 0.0,
             last_ambient_c: t - 10.0,
             heat_in_j: 0.0,
             heat_out_j: 0.0,
@@ -307,6 +325,7 @@ impl PlantState {
             cooling_energy_j: 0.0,
             heat_pump_energy_j: 0.0,
             steps: 0,
+            feedforward_heat_w: f64::NAN,
         }
     }
 
@@ -331,6 +350,7 @@ impl PlantState {
             cooling_energy_j: 0.0,
             heat_pump_energy_j: 0.0,
             steps: 0,
+            feedforward_heat_w: f64::NAN,
             ..s
         }
     }
@@ -648,11 +668,7 @@ fn substep(
     if !chiller_usable {
         state.chiller_on = false;
     }
-    // While the chiller runs the fans stay at full speed (controller in tracking mode).
-    let y = if state.chiller_on { state.fan_pi.hold_at(y_max) } else { state.fan_pi.update(t0 - t_set, h) };
-    let (w, s_cmd) = actuators(p, y);
     let mc = m * cp;
-
     // Heat reuse on the return (held over the sub-step).
     let t_r = if mc > 0.0 { t0 + q_in / mc } else { t0 };
     let reuse = p.heat_reuse.map(|hr| hr.evaluate(t_r, m, cp, t_set)).unwrap_or_default();
@@ -660,6 +676,20 @@ fn substep(
     // Coil inlet offset above the node temperature: a = (q_in − q_reuse)/(ṁ c_p).
     let a = if mc > 0.0 { (q_in - q_reuse) / mc } else { 0.0 };
     let t_dci0 = t0 + a;
+
+    // Feed-forward: the capacity index whose coil conductance would reject this sub-step's
+    // heat with the water at the setpoint; the PI controller trims around it. While the
+    // chiller runs the fans stay at full speed (controller in tracking mode).
+    let q_now = q_in - q_reuse;
+    let lagged = if state.feedforward_heat_w.is_finite() { state.feedforward_heat_w } else { q_now };
+    state.feedforward_heat_w = q_now + (lagged - q_now) * (-h / FEEDFORWARD_LAG_S).exp();
+    let y_ff = if p.feedforward { feedforward_index(p, state.feedforward_heat_w, t_set + a - t_amb, m, cp, units_online, y_max) } else { 0.0 };
+    // The trim's limits follow the feed-forward so the sum stays in [0, y_max] and the
+    // integral cannot wind up beyond what the actuators can do.
+    state.fan_pi.gains.out_min = -y_ff;
+    state.fan_pi.gains.out_max = y_max - y_ff;
+    let y = if state.chiller_on { state.fan_pi.hold_at(y_max - y_ff) + y_ff } else { y_ff + state.fan_pi.update(t0 - t_set, h) };
+    let (w, s_cmd) = actuators(p, y);
 
     // Dry coolers: conductance held over the sub-step; bypassed if the air is not colder.
     let coils_on = mc > 0.0 && units_online > 0 && t_dci0 > t_amb;
@@ -671,14 +701,23 @@ fn substep(
         if k > 0.0 { (p.dry_coolers.fan_power_w(s_cmd, units_online), p.dry_coolers.effective_speed_frac(s_cmd)) } else { (0.0, 0.0) };
 
     // Trim chiller: starts at the top of the capacity index (or with the coils bypassed),
-    // stops when the coils alone bring the water to the setpoint.
+    // stops when the coils alone bring the water to the setpoint, but not before it has run
+    // CHILLER_MIN_RUN_S (compressor anti-short-cycle timer); meanwhile it idles unloaded.
     let at_top = y >= y_max - 1e-9 || !coils_on;
     let chill = match p.chiller {
         Some(ch) if chiller_usable && (state.chiller_on || at_top) => {
             let t_chi0 = t_dci0 - k * (t_dci0 - t_amb) / mc;
             let demand = mc * (t_chi0 - t_set);
-            state.chiller_on = demand > 0.0;
+            let was_on = state.chiller_on;
+            let want = demand > 0.0;
+            state.chiller_on = want || (was_on && state.chiller_run_s < CHILLER_MIN_RUN_S);
+            if state.chiller_on && !was_on {
+                state.chiller_run_s = 0.0;
+            }
             if state.chiller_on {
+                state.chiller_run_s += h;
+            }
+            if want {
                 ch.run(demand, ch.cop_at(t_set, t_amb))
             } else {
                 Default::default()
@@ -715,6 +754,33 @@ fn substep(
     e.fan_j += fan_w * h;
     e.fan_speed_s += fan_s * h;
     e.coil_frac_s += if coils_on { w * h } else { 0.0 };
+}
+
+/// The capacity index in [0, `y_max`] whose coil conductance `k(y)` rejects `q_w` across
+/// `dt_k` (coil inlet minus ambient): `k(y)·dt_k = q_w`, by bisection (k is monotone in y).
+/// 0 when nothing needs rejecting, `y_max` when even full capacity falls short.
+fn feedforward_index(p: &PlantParams, q_w: f64, dt_k: f64, m: f64, cp: f64, units_online: u32, y_max: f64) -> f64 {
+    if !(q_w > 0.0) || !(dt_k > 0.0) || !(m > 0.0) || units_online == 0 {
+        return 0.0;
+    }
+    let k_needed = q_w / dt_k;
+    let k_at = |y: f64| {
+        let (w, s) = actuators(p, y);
+        p.dry_coolers.conductance_w_k(w * m, cp, s, units_online)
+    };
+    if k_at(y_max) <= k_needed {
+        return y_max;
+    }
+    let (mut lo, mut hi) = (0.0, y_max);
+    for _ in 0..40 {
+        let mid = 0.5 * (lo + hi);
+        if k_at(mid) < k_needed {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
 }
 
 /// `x` if finite, else `d`.
@@ -764,6 +830,7 @@ mod tests {
         let mut p = *p;
         p.fan_controller.kp = 0.0;
         p.fan_controller.ti_s = f64::INFINITY;
+        p.feedforward = false;
         let mut s = PlantState::new(&p);
         s.fan_pi = Pi::new(p.fan_controller, index);
         (p, s)
