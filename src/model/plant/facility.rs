@@ -760,7 +760,8 @@ fn substep(
 /// `dt_k` (coil inlet minus ambient): `k(y)·dt_k = q_w`, by bisection (k is monotone in y).
 /// 0 when nothing needs rejecting, `y_max` when even full capacity falls short.
 fn feedforward_index(p: &PlantParams, q_w: f64, dt_k: f64, m: f64, cp: f64, units_online: u32, y_max: f64) -> f64 {
-    if !(q_w > 0.0) || !(dt_k > 0.0) || !(m > 0.0) || units_online == 0 {
+    let positive = |x: f64| x.is_finite() && x > 0.0;
+    if !positive(q_w) || !positive(dt_k) || !positive(m) || units_online == 0 {
         return 0.0;
     }
     let k_needed = q_w / dt_k;
