@@ -61,8 +61,8 @@ pub fn check_report(sc: &scenario::Scenario) -> String {
         None => t.push_str("  supply: unlimited grid connection (no [supply] block)\n"),
     }
     t.push_str(&format!("  {} steps of {}, {} jobs, {} events\n", sc.steps(), units::format_duration(sc.step_s), sc.jobs.len(), sc.events.len()));
-    let peak_heat_mw = it_mw * 1.02;
-    if cooling_mw < peak_heat_mw {
+    let peak_heat_mw = it_mw; // all GPUs at TDP: the design heat
+    if cooling_mw < 0.995 * peak_heat_mw {
         t.push_str(&format!("  warning: heat rejection {cooling_mw:.1} MW is below peak heat {peak_heat_mw:.1} MW at the design ambient\n"));
     }
     let peak_demand_mw = it_mw / sc.power.distribution_efficiency_frac * 1.05;

@@ -4,9 +4,10 @@
 //! CDUs see next step, every heat flow and the cooling electricity.
 //!
 //! Sizing (`[cooling.heat_rejection]`): dry coolers are sized by [`PlantSizing`] for the
-//! site's design heat (all GPUs at TDP) so that at full fan speed they hold the facility
-//! supply setpoint up to `design_ambient_c` (default: setpoint − 10 K, the median dry-cooler
-//! approach, REFERENCE §4.1). `units`, `ua_per_unit_kw_per_k`, `rated_fan_power_kw` and
+//! site's design heat (all GPUs at TDP) so that at `design_ambient_c`, with every fan at full
+//! speed, the water leaves `design_approach_k` above the air (default approach 10 K, the median
+//! of 6,730 dry coolers, REFERENCE §4.1; default design ambient: setpoint − approach). The
+//! setpoint itself is only the controller's target, so a sweep of setpoints keeps the plant. `units`, `ua_per_unit_kw_per_k`, `rated_fan_power_kw` and
 //! `rated_air_flow_kg_s` override the sized values one by one.
 
 use super::plant::chiller::Chiller;
@@ -60,8 +61,10 @@ pub fn params_for(sc: &Scenario) -> PlantParams {
     let coolant = Coolant::from_name(&c.coolant).unwrap_or_else(Coolant::pg25);
     let design_heat_w = sc.it_capacity_w();
     let r = &c.rejection;
-    let mut sizing = PlantSizing::new(design_heat_w, c.fws_supply_setpoint_c, coolant);
-    sizing.approach_k = (c.fws_supply_setpoint_c - r.design_ambient_c).max(1.0);
+    // Sized so that at the design ambient, with every fan at full speed, the design heat
+    // leaves the coolers `design_approach_k` above the air; the setpoint is a control target.
+    let mut sizing = PlantSizing::new(design_heat_w, r.design_ambient_c + r.design_approach_k, coolant);
+    sizing.approach_k = r.design_approach_k;
     sizing.fws_design_dt_k = c.fws_design_dt_k;
     sizing.fws_pump_head_pa = c.fws_pump_head_pa;
     sizing.air_frac = 1.0 - c.liquid_capture_frac;
@@ -69,6 +72,7 @@ pub fn params_for(sc: &Scenario) -> PlantParams {
         sizing.unit_heat_w = design_heat_w * 1.03 / f64::from(r.units);
     }
     let mut p = PlantParams::from_sizing(&sizing);
+    p.fws_supply_setpoint_c = c.fws_supply_setpoint_c;
     p.kind = if r.kind == "ideal" { HeatRejectionKind::Ideal } else { HeatRejectionKind::DryCoolers };
     if r.units > 0 {
         p.dry_coolers.units = r.units;

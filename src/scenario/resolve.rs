@@ -891,15 +891,8 @@ pub fn build(raw: &RawScenario, base_dir: &std::path::Path) -> R<Scenario> {
         design_ambient_c: hr.design_ambient_c.unwrap_or(25.0),
         design_approach_k: hr.design_approach_k.unwrap_or(10.0),
     };
-    if rejection.design_ambient_c >= fws {
-        return Err((
-            "cooling.heat_rejection.design_ambient_c".into(),
-            format!(
-                "expected below cooling.fws_supply_setpoint_c ({fws} °C): dry coolers cannot cool water below the air, found {}",
-                rejection.design_ambient_c
-            ),
-        ));
-    }
+    range("cooling.heat_rejection.design_ambient_c", rejection.design_ambient_c, -50.0, 60.0, "a temperature (°C)")?;
+    range("cooling.heat_rejection.design_approach_k", rejection.design_approach_k, 1.0, 40.0, "a temperature difference (K)")?;
     let chiller = co.chiller.as_ref().map(|ch| ChillerSpec {
         capacity_w: ch.capacity_mw.unwrap_or(0.0) * 1e6,
         eta_ii_frac: ch.eta_ii_frac.unwrap_or(0.5),
