@@ -74,6 +74,8 @@ pub struct RackStep {
     pub compute: f64,
     /// Demanded compute (GPU units).
     pub demand: f64,
+    /// GPU power burnt by power smoothing (W).
+    pub burn_w: f64,
 }
 
 /// Per-rack accumulators for `racks.csv`.
@@ -403,6 +405,7 @@ impl Engine {
             tot.offline += rs.offline;
             tot.compute += rs.compute;
             tot.demand += rs.demand;
+            tot.burn_w += rs.burn_w;
             self.cdu_q_liquid_w[self.cdu_of_rack[r] as usize] += rs.q_liquid_w;
         }
 
@@ -501,6 +504,7 @@ impl Engine {
             facility_power_max_mw: fac.facility_w * mw,
             net_draw_mw: sup.net_draw_mw,
             ramp_mw_per_s_max: 0.0,
+            gpu_smoothing_burn_mw: tot.burn_w * mw,
             ..Default::default()
         };
         let mut v = v;
@@ -640,6 +644,7 @@ fn step_block(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
             rs.offline += s.offline;
             rs.compute += s.compute;
             rs.demand += s.demand;
+            rs.burn_w += s.burn_w;
         }
         rs.temp_max_c = f64::from(max32);
         let out_w = rs.gpu_w + ctx.overhead_w;

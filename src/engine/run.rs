@@ -73,6 +73,8 @@ pub struct Accumulators {
     pub heat_out_j: f64,
     /// Reused heat (J).
     pub heat_reused_j: f64,
+    /// GPU energy burnt by power smoothing (J).
+    pub smoothing_burn_j: f64,
     /// Heat-pump electricity (J).
     pub heat_pump_j: f64,
     /// Chiller electricity (J).
@@ -123,6 +125,7 @@ impl Accumulators {
         self.heat_in_j += (tot.it_w + cdu_pump_w + po.work_in_w) * dt;
         self.heat_out_j += (po.heat_rejected_w + po.heat_reused_w) * dt;
         self.heat_reused_j += po.heat_reused_w * dt;
+        self.smoothing_burn_j += tot.burn_w * dt;
         self.heat_pump_j += po.heat_pump_power_w * dt;
         self.chiller_j += po.chiller_power_w * dt;
         if po.chiller_cooling_w > 1.0 {
@@ -288,6 +291,7 @@ pub fn summarise(e: &Engine, stored_change_j: f64, wall_s: f64) -> Summary {
         s.num("battery_loss_mwh", 0.0);
     }
     s.num("supply_balance_max_error_mw", a.supply_balance_max_mw);
+    s.num("gpu_smoothing_energy_mwh", a.smoothing_burn_j * mwh);
     s.num("cooling_energy_mwh", a.cooling_j * mwh);
     s.num("electrical_loss_mwh", a.loss_j * mwh);
     s.num("ppue_cooling", if a.it_j > 0.0 { (a.it_j + a.cooling_j) / a.it_j } else { 0.0 });

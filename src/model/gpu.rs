@@ -215,6 +215,8 @@ pub struct SegmentSums {
     pub compute: f64,
     /// Σ demanded compute (utilisation, GPU units).
     pub demand: f64,
+    /// Σ power above what the work needed (W): the power floor and ramp-down holds.
+    pub burn_w: f64,
 }
 
 /// Per-segment constants of one step.
@@ -255,7 +257,7 @@ fn gpu_update<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
     on_prev: f32,
     cap: f32,
     prev: f32,
-) -> (f32, f32, f32, f32, f32) {
+) -> (f32, f32, f32, f32, f32, f32) {
     let lm = p.one_minus_leak + p.leak * fast_exp(p.leak_per_k * (t - p.leak_ref_c));
     let fl = f * lm;
     let inv_fl = if THERMAL || CAPS || SMOOTH { inv_f / lm } else { 0.0 };
@@ -277,7 +279,9 @@ fn gpu_update<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
     };
     let tinf = k.tc + pw * p.r_k_per_w;
     let tn = tinf + (t - tinf) * p.decay;
-    (tn, thr, on, pw, k.u * s * on * ratio)
+    // Power above what the work needs (floor, ramp-down hold): burnt to smooth the draw.
+    let burn = if SMOOTH { (pw - demand_w * on).max(0.0) } else { 0.0 };
+    (tn, thr, on, pw, k.u * s * on * ratio, burn)
 }
 
 /// Advances one segment of GPUs by one step. Slices must have equal length.
@@ -320,6 +324,7 @@ fn segment_lanes<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
     let mut acc_thr = [0f32; LANES];
     let mut acc_off = [0f32; LANES];
     let mut acc_cmp = [0f32; LANES];
+    let mut acc_burn = [0f32; LANES];
     let chunks = n / LANES;
     for c in 0..chunks {
         let b = c * LANES;
@@ -335,7 +340,8 @@ fn segment_lanes<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
         let mut o_on = [0f32; LANES];
         let mut o_p = [0f32; LANES];
         for l in 0..LANES {
-            let (tn, thr, onn, pn, cmp) = gpu_update::<CAPS, SMOOTH, THERMAL>(p, k, t[l], f[l], fi[l], th[l], on[l], cap[l], pw[l]);
+            let (tn, thr, onn, pn, cmp, burn) = gpu_update::<CAPS, SMOOTH, THERMAL>(p, k, t[l], f[l], fi[l], th[l], on[l], cap[l], pw[l]);
+            acc_burn[l] += burn;
             o_t[l] = tn;
             o_th[l] = thr;
             o_on[l] = onn;
@@ -355,7 +361,7 @@ fn segment_lanes<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
     }
     for (l, j) in (chunks * LANES..n).enumerate() {
         let t = st.temp[j];
-        let (tn, thr, onn, pn, cmp) =
+        let (tn, thr, onn, pn, cmp, burn) =
             gpu_update::<CAPS, SMOOTH, THERMAL>(p, k, t, st.factor[j], st.inv_factor[j], st.throttled[j], st.online[j], st.cap[j], st.power[j]);
         st.temp[j] = tn;
         st.throttled[j] = thr;
@@ -368,6 +374,7 @@ fn segment_lanes<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
         acc_thr[l] += thr * onn;
         acc_off[l] += 1.0 - onn;
         acc_cmp[l] += cmp;
+        acc_burn[l] += burn;
     }
     let mut out = SegmentSums { temp_max_c: f32::MIN, ..Default::default() };
     for l in 0..LANES {
@@ -378,6 +385,7 @@ fn segment_lanes<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
         out.throttled += f64::from(acc_thr[l]);
         out.offline += f64::from(acc_off[l]);
         out.compute += f64::from(acc_cmp[l]);
+        out.burn_w += f64::from(acc_burn[l]);
     }
     out.demand = f64::from(inp.util) * n as f64;
     out

@@ -239,3 +239,40 @@ file = "trace.csv"
     run_ok(&a.join("scenario.resolved.toml"), &b, &[]);
     assert!(std::fs::read(a.join("timeseries.csv")).unwrap() == std::fs::read(b.join("timeseries.csv")).unwrap());
 }
+
+/// `fjord check` warns when the heat rejection is below the design heat and when the supply is
+/// below peak demand, and stays quiet for a well-sized site.
+#[test]
+fn check_warns_about_undersized_cooling_and_supply() {
+    let dir = TestDir::new("check-warn");
+    let base = r#"
+[scenario]
+duration = "1h"
+[cluster]
+gpu = "gb300"
+racks = 20
+[cooling]
+cdus = 1
+[cooling.heat_rejection]
+kind = "dry_coolers"
+design_approach_k = 10.0
+"#;
+    let good = dir.join("good.toml");
+    std::fs::write(&good, format!("{base}design_ambient_c = 20.0\n")).unwrap();
+    let o = run_fjord(["check".as_ref(), good.as_os_str()]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(!stdout(&o).contains("warning"), "{}", stdout(&o));
+    // Design point 10 K below the setpoint's ambient would be fine; sized for a 2 K approach
+    // against the same ambient, the same coolers hold far less at the check's design point.
+    let small = dir.join("small.toml");
+    std::fs::write(
+        &small,
+        format!("{base}design_ambient_c = 20.0\nunits = 2\nua_per_unit_kw_per_k = 50.0\n[supply]\ngrid = {{ import_limit_mw = 1.0 }}\n"),
+    )
+    .unwrap();
+    let o = run_fjord(["check".as_ref(), small.as_os_str()]);
+    assert_eq!(o.status.code(), Some(0));
+    let text = stdout(&o);
+    assert!(text.contains("warning: heat rejection"), "{text}");
+    assert!(text.contains("warning: supply"), "{text}");
+}

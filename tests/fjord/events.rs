@@ -1,7 +1,7 @@
 //! Events (SPEC §5): a job failure drops the job's dynamic power and restores it after the
 //! restart delay; a CDU pump failure heats only that CDU's racks.
 
-use crate::util::{rel, run_lib, scenario, Csv, TestDir};
+use crate::util::{rel, run_lib, run_ok, scenario, Csv, TestDir};
 use fjord::engine::Engine;
 
 const TDP_W: f64 = 1200.0;
@@ -167,5 +167,63 @@ fn pump_failure_heats_only_its_cdu() {
     assert!(cool_max - cool_min < 1.0, "unaffected racks differ: {cool:?}");
     for h in hot {
         assert!(h > cool_max + 3.0, "CDU 0 rack max {h} °C vs others {cool_max} °C");
+    }
+}
+
+/// SPEC §5 `power_cap`: while the site cap is active the facility draw stays at or below it
+/// (after the one-step response of the caps), GPUs are capped and deliver less compute; before
+/// and after, the load is uncapped.
+#[test]
+fn power_cap_event_holds_facility_power_under_the_cap() {
+    let dir = TestDir::new("power-cap");
+    let text = r#"
+[scenario]
+duration = "30m"
+step = "1s"
+record_every = "10s"
+
+[cluster]
+gpu = "gb300"
+racks = 10
+gpus_per_rack = 72
+
+[[workload.jobs]]
+name = "steady"
+kind = "constant"
+gpus = 720
+utilization_frac = 0.9
+
+[cooling]
+cdus = 1
+[cooling.heat_rejection]
+kind = "ideal"
+
+[power]
+facility_base_kw = 10.0
+
+[[events]]
+at = "10m"
+duration = "10m"
+kind = "power_cap"
+cap_mw = 1.0
+"#;
+    let path = dir.join("cap.toml");
+    std::fs::write(&path, text).unwrap();
+    let out = dir.join("run");
+    run_ok(&path, &out, &["--format", "none"]);
+    let ts = Csv::read(&out.join("timeseries.csv"));
+    let (t, fac, cdf, cap) = (ts.col("time_s"), ts.col("facility_power_mw"), ts.col("compute_delivered_frac"), ts.col("gpu_cap_w"));
+    let uncapped = fac[30];
+    assert!(uncapped > 1.15, "the uncapped load {uncapped} MW must exceed the 1 MW cap for the test to mean anything");
+    for i in 0..t.len() {
+        if t[i] >= 620.0 && t[i] < 1200.0 {
+            assert!(fac[i] <= 1.0 + 1e-3, "facility {} MW above the 1 MW cap at {} s", fac[i], t[i]);
+            assert!(cap[i] > 0.0, "no GPU cap at {} s", t[i]);
+            assert!(cdf[i] < 0.95, "compute not reduced at {} s: {}", t[i], cdf[i]);
+        }
+        if (t[i] >= 120.0 && t[i] < 600.0) || t[i] >= 1380.0 {
+            assert!((fac[i] - uncapped).abs() < 0.02 * uncapped, "load at {} s is {} MW, uncapped {uncapped}", t[i], fac[i]);
+            assert!((cdf[i] - 1.0).abs() < 1e-6);
+        }
     }
 }

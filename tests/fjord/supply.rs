@@ -206,6 +206,12 @@ fn power_floor_cuts_swings_at_an_energy_cost() {
     }
     let (ea, eb) = (metric(&sa, "facility_energy_mwh"), metric(&sb, "facility_energy_mwh"));
     assert!(eb > ea * 1.02, "facility energy {eb} MWh with the floor vs {ea} MWh without");
+    // The burnt GPU energy is reported: none without the floor; with it, the GPU-side share of
+    // the extra facility energy (facility adds PSU, distribution and cooling on top).
+    let (ba, bb) = (metric(&sa, "gpu_smoothing_energy_mwh"), metric(&sb, "gpu_smoothing_energy_mwh"));
+    assert_eq!(ba, 0.0);
+    // (The rest: PSU and distribution losses, cooling, and the leakage of warmer GPUs.)
+    assert!(bb > 0.6 * (eb - ea) && bb < eb - ea, "burnt {bb} MWh vs extra facility energy {} MWh", eb - ea);
     // The floor burns energy, it does not buy compute.
     assert!((metric(&sa, "compute_delivered_frac") - metric(&sb, "compute_delivered_frac")).abs() < 1e-6);
 }
