@@ -473,6 +473,7 @@ impl Engine {
             fws_return_c: po.fws_return_c,
             tcs_supply_c,
             tcs_return_c,
+            tcs_supply_max_c: self.cdu_supply_c.iter().copied().fold(f64::MIN, f64::max),
             gpu_temp_mean_c: tot.temp_sum_c / n_gpus,
             gpu_temp_max_c: tot.temp_max_c,
             throttled_gpu_frac: tot.throttled / n_gpus,

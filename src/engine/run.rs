@@ -135,7 +135,8 @@ impl Accumulators {
             self.fans_full_s += dt;
         }
         self.fws_supply_max_c = if self.steps == 1 { v.fws_supply_c } else { self.fws_supply_max_c.max(v.fws_supply_c) };
-        self.tcs_supply_max_c = if self.steps == 1 { v.tcs_supply_c } else { self.tcs_supply_max_c.max(v.tcs_supply_c) };
+        // The hottest CDU loop (a loop whose pump failed drops out of the flow-weighted mean).
+        self.tcs_supply_max_c = if self.steps == 1 { v.tcs_supply_max_c } else { self.tcs_supply_max_c.max(v.tcs_supply_max_c) };
         if let Some(s) = self.swing.as_mut() {
             s.push(sup.net_draw_mw, v.facility_power_mw);
         }
@@ -284,6 +285,9 @@ pub fn summarise(e: &Engine, stored_change_j: f64, wall_s: f64) -> Summary {
     s.num("unserved_mwh", a.unserved_j * mwh);
     s.num("curtailed_mwh", a.curtailed_j * mwh);
     if let Some(st) = e.supply.state.as_ref() {
+        if e.supply.params.as_ref().is_some_and(|p| p.grid.price_series.is_some()) {
+            s.num("grid_cost", st.totals.grid_cost);
+        }
         s.num("battery_cycles", st.battery.equivalent_full_cycles());
         s.num("battery_loss_mwh", st.battery.loss_mwh);
     } else {

@@ -44,6 +44,7 @@ step_values! {
     fws_return_c: Mean,
     tcs_supply_c: Mean,
     tcs_return_c: Mean,
+    tcs_supply_max_c: Max,
     gpu_temp_mean_c: Mean,
     gpu_temp_max_c: Max,
     throttled_gpu_frac: Mean,

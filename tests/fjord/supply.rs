@@ -5,7 +5,7 @@
 //! The shipped full-size scenarios are shrunk with `--set` (racks, CDUs, jobs and every
 //! capacity in MW or kW in proportion).
 
-use crate::util::{max_of, metric, rel, run_ok, run_sets, scenario_file, shrink, summary, Csv, TestDir};
+use crate::util::{max_of, metric, rel, run_fjord, run_ok, run_sets, scenario_file, shrink, stderr, summary, Csv, TestDir};
 use std::path::PathBuf;
 
 /// hydro-drought.toml (1,389 racks) shrunk to 40: 130 MW of hydro and 10 MW of grid for a
@@ -314,4 +314,56 @@ on_shortfall = "unserved"
     if let Some((i, e)) = worst_row_imbalance(&ts) {
         panic!("supply misses facility power by {e} MW in row {i}");
     }
+}
+
+/// Hourly carbon and price series (`supply.grid.carbon_file`, `price_file`): carbon follows the
+/// hour's intensity and the grid cost is imports × price. A constant load on an import-only
+/// supply makes both closed-form.
+#[test]
+fn hourly_carbon_and_price_files_drive_carbon_and_cost() {
+    let dir = TestDir::new("grid-series");
+    std::fs::write(dir.join("carbon.csv"), "hour,g_per_kwh\n0,100\n1,300\n").unwrap();
+    std::fs::write(dir.join("price.csv"), "hour,eur_per_mwh\n0,50\n1,10\n").unwrap();
+    let text = r#"
+[scenario]
+duration = "2h"
+step = "10s"
+record_every = "60s"
+[cluster]
+gpu = "gb300"
+racks = 4
+[[workload.jobs]]
+name = "steady"
+kind = "constant"
+gpus = 288
+utilization_frac = 0.8
+[cooling]
+cdus = 1
+[cooling.heat_rejection]
+kind = "ideal"
+[supply]
+grid = { import_limit_mw = 100.0, carbon_file = "carbon.csv", price_file = "price.csv" }
+"#;
+    let path = dir.join("grid.toml");
+    std::fs::write(&path, text).unwrap();
+    let out = dir.join("run");
+    run_ok(&path, &out, &["--format", "none"]);
+    let ts = Csv::read(&out.join("timeseries.csv"));
+    let (t, imp) = (ts.col("time_s"), ts.col("grid_import_mw"));
+    // Rows are 60 s: energy per row in MWh = MW / 60.
+    let (mut carbon_t, mut cost) = (0.0, 0.0);
+    for i in 0..t.len() {
+        let first_hour = t[i] < 3600.0;
+        carbon_t += imp[i] / 60.0 * if first_hour { 100.0 } else { 300.0 } / 1000.0;
+        cost += imp[i] / 60.0 * if first_hour { 50.0 } else { 10.0 };
+    }
+    let s = summary(&out);
+    assert!(rel(metric(&s, "carbon_t"), carbon_t) < 1e-6, "carbon {} vs {carbon_t}", metric(&s, "carbon_t"));
+    assert!(rel(metric(&s, "grid_cost"), cost) < 1e-6, "cost {} vs {cost}", metric(&s, "grid_cost"));
+    // A bad series is bad input: exit 2 with the file and line.
+    std::fs::write(dir.join("carbon.csv"), "hour,g_per_kwh\n0,100\n1,lots\n").unwrap();
+    let o = run_fjord(["run".as_ref(), path.as_os_str(), "--out".as_ref(), dir.join("bad").as_os_str()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("carbon.csv:3"), "{}", stderr(&o));
+    assert!(!dir.join("bad").exists());
 }
