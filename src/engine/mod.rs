@@ -648,11 +648,14 @@ fn step_block(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
             rs.burn_w += s.burn_w;
         }
         rs.temp_max_c = f64::from(max32);
-        let out_w = rs.gpu_w + ctx.overhead_w;
+        // The trays of thermally shut-down GPUs power off with them: the rack's non-GPU load
+        // (CPUs, NICs, switches) falls in proportion to the GPUs offline.
+        let overhead_w = ctx.overhead_w * (1.0 - rs.offline / gpr as f64);
+        let out_w = rs.gpu_w + overhead_w;
         rs.it_w = electrical::psu_input_w(out_w, ctx.psu_rated_w, ctx.psu_peak);
         // Heat leaving the GPUs into their plates over the step, plus overhead and PSU loss.
         let gpu_heat_w = rs.gpu_w - ctx.c_th * rs.dtemp_sum_k / ctx.dt;
-        let heat_w = gpu_heat_w + ctx.overhead_w + (rs.it_w - out_w);
+        let heat_w = gpu_heat_w + overhead_w + (rs.it_w - out_w);
         rs.q_liquid_w = ctx.capture * heat_w;
         rs.q_air_w = heat_w - rs.q_liquid_w;
         let a = &mut b.acc[k];
