@@ -173,7 +173,12 @@ pub fn run_name(run_dir: &Path, summary: &Summary) -> String {
 /// The last component of `dir` (after resolving `.`/`..` where possible).
 pub fn folder_name(dir: &Path) -> String {
     let resolved = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-    resolved.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| dir.display().to_string())
+    let name = resolved.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| dir.display().to_string());
+    // A run folder being written is `.NAME.tmp-PID` (see output::runfolder): name it NAME.
+    match name.strip_prefix('.').and_then(|n| n.rsplit_once(".tmp-")) {
+        Some((base, pid)) if !base.is_empty() && pid.chars().all(|c| c.is_ascii_digit()) => base.to_string(),
+        _ => name,
+    }
 }
 
 /// Unit of the time axis, chosen from the run length.

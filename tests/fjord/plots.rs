@@ -94,6 +94,8 @@ fn run_writes_pngs_and_a_self_contained_report() {
         assert!(!lower.contains(remote), "report.html loads a remote resource ({remote})");
     }
     assert!(html.contains("PlotSite"), "report.html does not name the scenario");
+    // It names the run folder, not the temporary folder the run was written in.
+    assert!(!html.contains(".tmp-"), "report.html names the temporary folder");
 }
 
 /// `fjord plot RUN_DIR` redraws the run's own charts byte for byte; `--format svg` draws the
