@@ -127,7 +127,7 @@ fn defaults_text() -> String {
         "  air side: fan coils / rear doors at 0.046 W of fan power per W of air heat [E] (400 Pa, 12 K air rise, §4.4)",
         "### Electrical chain",
         "  PSU curve 80 PLUS Titanium-like, peak 0.96 [S]/[E] (§5); PSU nameplate 2 × rack design (N+N) [S] (§2.8);",
-        "  distribution 0.975 [E] (transformer 0.99 × UPS eco 0.99 × distribution 0.995, §5); mechanical feed 0.99 [E]; base load 800 kW [E]",
+        "  distribution 0.975 [E] (transformer 0.99 × UPS eco 0.99 × distribution 0.995, §5); mechanical feed 0.99 [E]; base load 0.45 % of IT capacity (800 kW at 178 MW) [E]",
         "### Supply ([supply]; absent = unlimited grid connection)",
         "  hydro: ramp 60 MW/min [E] (tens of %/min, §7.3); optional daily energy budget or reservoir",
         "  wind: hub 100 m, shear exponent 0.14, cut-in 3 / rated 12 / cut-out 25 m/s [E] (generic curve)",

@@ -568,6 +568,17 @@ pub fn fill_defaults(raw: &mut RawScenario, file_stem: &str, base_dir: &std::pat
         let hint = crate::error::nearest(&kind, &["ideal", "dry_coolers"]).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
         return Err(("cooling.heat_rejection.kind".into(), format!("unknown heat rejection \"{kind}\"{hint}; expected ideal or dry_coolers")));
     }
+    // Electrical chain. Base load scales with the site: 0.45 % of the IT capacity at TDP
+    // (800 kW for the 178 MW reference campus) [E].
+    let gpr = f64::from(raw.cluster.gpus_per_rack.unwrap_or(1));
+    let rack_kw = gpr * raw.gpu.tdp_w.unwrap_or(0.0) / 1e3 + raw.cluster.rack_overhead_kw.unwrap_or(0.0);
+    let pw = &mut raw.power;
+    let psu = get!(pw.psu_efficiency_frac, 0.96);
+    let rack_design_kw = rack_kw / psu.max(0.5);
+    get!(pw.psu_rated_kw, (2.0 * rack_design_kw * 10.0).round() / 10.0);
+    get!(pw.distribution_efficiency_frac, 0.975);
+    get!(pw.mechanical_efficiency_frac, 0.99);
+    get!(pw.facility_base_kw, (0.0045 * rack_design_kw * f64::from(racks)).round());
     if let Some(sup) = raw.supply.as_mut() {
         fill_supply(sup)?;
     }
