@@ -564,6 +564,19 @@ pub fn fill_defaults(raw: &mut RawScenario, file_stem: &str, base_dir: &std::pat
     get!(hr.min_fan_speed_frac, 0.1);
     let approach = get!(hr.design_approach_k, 10.0);
     get!(hr.design_ambient_c, fws_set - approach);
+    if let Some(ch) = co.chiller.as_mut() {
+        get!(ch.capacity_mw, 0.0);
+        get!(ch.eta_ii_frac, 0.5);
+        get!(ch.evaporator_approach_k, 3.0);
+        get!(ch.condenser_approach_k, 10.0);
+    }
+    if let Some(h) = co.heat_reuse.as_mut() {
+        get!(h.capacity_mw, 0.0);
+        get!(h.dh_supply_c, 60.0);
+        get!(h.dh_return_c, 35.0);
+        get!(h.hx_approach_k, 5.0);
+        get!(h.hp_eta_frac, 0.5);
+    }
     if kind != "ideal" && kind != "dry_coolers" {
         let hint = crate::error::nearest(&kind, &["ideal", "dry_coolers"]).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
         return Err(("cooling.heat_rejection.kind".into(), format!("unknown heat rejection \"{kind}\"{hint}; expected ideal or dry_coolers")));
@@ -917,6 +930,25 @@ pub fn build(raw: &RawScenario, base_dir: &std::path::Path) -> R<Scenario> {
         hx_approach_k: h.hx_approach_k.unwrap_or(5.0),
         hp_eta_frac: h.hp_eta_frac.unwrap_or(0.5),
     });
+    if let Some(ch) = &chiller {
+        range("cooling.chiller.capacity_mw", ch.capacity_w / 1e6, 0.0, 1e5, "a power (MW)")?;
+        range("cooling.chiller.eta_ii_frac", ch.eta_ii_frac, 0.05, 1.0, "a fraction of the reversed-Carnot COP")?;
+        range("cooling.chiller.evaporator_approach_k", ch.evaporator_approach_k, 0.0, 30.0, "a temperature difference (K)")?;
+        range("cooling.chiller.condenser_approach_k", ch.condenser_approach_k, 0.0, 40.0, "a temperature difference (K)")?;
+    }
+    if let Some(h) = &heat_reuse {
+        range("cooling.heat_reuse.capacity_mw", h.capacity_w / 1e6, 0.0, 1e5, "a power (MW)")?;
+        range("cooling.heat_reuse.dh_supply_c", h.dh_supply_c, 20.0, 150.0, "a temperature (°C)")?;
+        range("cooling.heat_reuse.dh_return_c", h.dh_return_c, 5.0, 140.0, "a temperature (°C)")?;
+        if h.dh_return_c >= h.dh_supply_c {
+            return Err((
+                "cooling.heat_reuse.dh_return_c".into(),
+                format!("expected below dh_supply_c ({} °C), found {}", h.dh_supply_c, h.dh_return_c),
+            ));
+        }
+        range("cooling.heat_reuse.hx_approach_k", h.hx_approach_k, 0.0, 30.0, "a temperature difference (K)")?;
+        range("cooling.heat_reuse.hp_eta_frac", h.hp_eta_frac, 0.05, 1.0, "a fraction of the Carnot COP")?;
+    }
     let cooling = Cooling {
         coolant,
         density_kg_m3,
