@@ -238,9 +238,12 @@ fn throttle_clock(p: &KernelParams, k: SegConst, t: f32, inv_f: f32, inv_fl: f32
     let p_end = (p.throttle_c - k.tc + (k.tc - t) * p.decay) * p.inv_r_one_minus_decay;
     let s_end = (p_end * inv_fl - p.idle_w) * k.denom_inv;
     let binds = s_end < 1.0;
-    let release = if t < p.release_c && s_th >= 1.0 && !binds { 0.0 } else { was_thr };
-    let thr = if t > p.throttle_c || binds { 1.0 } else { release };
-    let s0 = if thr > 0.5 { s_th.max(p.min_clock).min(1.0) } else { 1.0 };
+    let kept = if t < p.release_c && s_th >= 1.0 && !binds { 0.0 } else { was_thr };
+    // Holding at the steady-state clock: above the limit, or throttling already. A GPU that
+    // only would cross the limit within this step gets just the end-of-step bound.
+    let holding = t > p.throttle_c || kept > 0.5;
+    let thr = if holding || binds { 1.0 } else { 0.0 };
+    let s0 = if holding { s_th.max(p.min_clock).min(1.0) } else { 1.0 };
     (thr, s0.min(s_end.max(p.min_clock)))
 }
 
@@ -623,6 +626,46 @@ mod tests {
             assert_eq!(sa, sb);
         }
         assert_eq!(a.temp_c, b.temp_c);
+    }
+
+    /// Invariants over random inputs (a deterministic sample): power is never negative nor
+    /// above the leakage-inflated TDP, temperatures stay finite and between the coolant and
+    /// the steady state of full power, and more utilisation never means less power.
+    #[test]
+    fn invariants_hold_over_random_inputs() {
+        use crate::rng::{uniform, Stream};
+        let mut g = params();
+        for case in 0..200u64 {
+            let r = |i: u64| uniform(42, Stream::GpuFactor, case, i) as f32;
+            g.power_floor_frac = if case % 3 == 0 { 0.6 } else { 0.0 };
+            let kp = KernelParams::new(&g, 0.1 + 5.0 * f64::from(r(0)));
+            let coolant = 20.0 + 50.0 * r(1);
+            let util = r(2);
+            let mut st = GpuState::new(16, coolant + 30.0 * r(3), |i| 0.95 + 0.1 * (i as f32 / 16.0));
+            if case % 4 == 0 {
+                st.cap_w.iter_mut().for_each(|c| *c = 300.0 + 900.0 * r(4));
+            }
+            let mut lo = st.clone();
+            let inp = SegmentInput { util, coolant_c: coolant, job_active: true, caps_active: case % 4 == 0, thermal_safe: false };
+            let s = step_segment(&kp, inp, st.slices(0..16));
+            let s_lo = step_segment(&kp, SegmentInput { util: util * 0.5, ..inp }, lo.slices(0..16));
+            let p_max = 1200.0 * 1.05 * leak_mult(0.15, 0.03, 6.0 / 0.03) as f32;
+            for (&p, &t) in st.power_w.iter().zip(&st.temp_c) {
+                assert!(p >= 0.0 && p <= p_max, "case {case}: power {p}");
+                assert!(t.is_finite() && t >= coolant - 1e-3 && t <= coolant + 30.0 + p_max * 0.035 + 1e-3, "case {case}: T {t}");
+            }
+            assert!(
+                s.power_w + 1e-3 >= s_lo.power_w,
+                "case {case}: more work, less power: {} vs {} at u {util}, coolant {coolant}, T0 {:?}, dt {}, thr {} vs {}",
+                s.power_w,
+                s_lo.power_w,
+                lo.temp_c[0],
+                kp.dt_s,
+                s.throttled,
+                s_lo.throttled
+            );
+            assert!(s.compute <= s.demand * (1.0 + 1e-5) + 1e-6, "case {case}: compute above demand");
+        }
     }
 
     #[test]
