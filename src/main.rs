@@ -216,17 +216,19 @@ fn cmd_run(
         if show { indicatif::ProgressDrawTarget::stderr() } else { indicatif::ProgressDrawTarget::hidden() },
     );
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {percent:>3}% {msg} ETA {eta}")
+        indicatif::ProgressStyle::with_template("{spinner} {bar:25} {percent:>3}% {msg} ETA {eta}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let step_s = sc.step_s;
     let gpus = sc.gpus() as f64;
-    let start = std::time::Instant::now();
+    // The rate counts from the first step, not from building the engine.
+    let start = std::sync::OnceLock::new();
     let progress = |done: u64, _total: u64| {
+        let start = start.get_or_init(std::time::Instant::now);
         bar.set_position(done);
         let sim_h = done as f64 * step_s / 3600.0;
         let rate = done as f64 * gpus / start.elapsed().as_secs_f64().max(1e-9);
-        bar.set_message(format!("sim {sim_h:.2} h, {:.2e} GPU-steps/s", rate));
+        bar.set_message(format!("sim {sim_h:.2} h, {rate:.1e} GPU-steps/s"));
     };
     let res = fjord::engine::run::run(sc, &dest, &fjord::engine::run::RunOptions { threads, plots }, &progress)?;
     bar.finish_and_clear();
