@@ -506,6 +506,7 @@ impl Engine {
             net_draw_mw: sup.net_draw_mw,
             ramp_mw_per_s_max: 0.0,
             gpu_smoothing_burn_mw: tot.burn_w * mw,
+            dispatchable_excess_mw: sup.dispatchable_excess_mw,
             ..Default::default()
         };
         let mut v = v;

@@ -63,6 +63,8 @@ pub struct Accumulators {
     pub curtailed_j: f64,
     /// Unserved (J).
     pub unserved_j: f64,
+    /// Hydro/gas output above demand that could not ramp down (J, part of curtailed).
+    pub dispatchable_excess_j: f64,
     /// CO₂ (kg).
     pub carbon_kg: f64,
     /// Supply balance residual, max |MW|.
@@ -120,6 +122,7 @@ impl Accumulators {
         self.battery_in_j += (-sup.battery_mw).max(0.0) * mw;
         self.curtailed_j += sup.curtailed_mw * mw;
         self.unserved_j += sup.unserved_mw * mw;
+        self.dispatchable_excess_j += sup.dispatchable_excess_mw * mw;
         self.carbon_kg += sup.carbon_kg;
         self.supply_balance_max_mw = self.supply_balance_max_mw.max(sup.balance_error_mw.abs());
         self.heat_in_j += (tot.it_w + cdu_pump_w + po.work_in_w) * dt;
@@ -284,6 +287,7 @@ pub fn summarise(e: &Engine, stored_change_j: f64, wall_s: f64) -> Summary {
     s.num("heat_reused_mwh", a.heat_reused_j * mwh);
     s.num("unserved_mwh", a.unserved_j * mwh);
     s.num("curtailed_mwh", a.curtailed_j * mwh);
+    s.num("dispatchable_excess_mwh", a.dispatchable_excess_j * mwh);
     if let Some(st) = e.supply.state.as_ref() {
         if e.supply.params.as_ref().is_some_and(|p| p.grid.price_series.is_some()) {
             s.num("grid_cost", st.totals.grid_cost);

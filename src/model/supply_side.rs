@@ -31,8 +31,10 @@ pub struct SupplyStep {
     pub battery_mw: f64,
     /// Battery state of charge.
     pub battery_soc_frac: f64,
-    /// Curtailed.
+    /// Curtailed (renewables and dispatchable excess).
     pub curtailed_mw: f64,
+    /// Of which hydro or gas output that could not ramp down fast enough (MW).
+    pub dispatchable_excess_mw: f64,
     /// Unserved.
     pub unserved_mw: f64,
     /// Net draw on the supply connections (hydro + gas + grid − export).
@@ -208,6 +210,7 @@ impl SupplySide {
             battery_mw: r.battery_mw,
             battery_soc_frac: r.battery_soc_frac,
             curtailed_mw: r.curtailed_mw,
+            dispatchable_excess_mw: r.dispatchable_excess_mw,
             unserved_mw: r.unserved_mw,
             net_draw_mw: r.net_draw_mw,
             carbon_kg: r.grid_carbon_kg + r.gas_carbon_kg,

@@ -77,6 +77,7 @@ step_values! {
     net_draw_mw: Mean,
     ramp_mw_per_s_max: Max,
     gpu_smoothing_burn_mw: Mean,
+    dispatchable_excess_mw: Mean,
     gpu_temp_p05_c: Last,
     gpu_temp_p25_c: Last,
     gpu_temp_p50_c: Last,
