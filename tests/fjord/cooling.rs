@@ -390,6 +390,11 @@ fn energy_balance_with_the_plant_at_coarse_and_fine_steps() {
 
 /// An EPW file of 8,760 hourly records with a constant dry bulb `dry_bulb` (°C).
 fn epw_text(dry_bulb: f64) -> String {
+    epw_text_irradiance(dry_bulb, 0.0)
+}
+
+/// The same with a constant diffuse irradiance: GHI = DHI = `diffuse_w_m2`, DNI = 0.
+pub fn epw_text_irradiance(dry_bulb: f64, diffuse_w_m2: f64) -> String {
     const DAYS: [u32; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
     let mut lines = vec![
         "LOCATION,Testville,TST,TST,fjord-test,000000,60.00,10.00,1.0,50.0".to_string(),
@@ -405,7 +410,7 @@ fn epw_text(dry_bulb: f64) -> String {
         for d in 1..=*days {
             for h in 1..=24 {
                 lines.push(format!(
-                    "1999,{},{d},{h},60,?9?9?9?9E0?9?9?9?9?9?9?9?9?9?9?9?9?9?9?9*9*9?9?9?9,{dry_bulb:.1},{:.1},70,101300,9999,9999,300,0,0,0,\
+                    "1999,{},{d},{h},60,?9?9?9?9E0?9?9?9?9?9?9?9?9?9?9?9?9?9?9?9*9*9?9?9?9,{dry_bulb:.1},{:.1},70,101300,9999,9999,300,{diffuse_w_m2:.0},0,{diffuse_w_m2:.0},\
                      999999,999999,999999,999999,180,3.0,5,5,20.0,77777,9,999999999,0,0.1000,0,88,0.200,0.0,0.0",
                     m + 1,
                     dry_bulb - 3.0,

@@ -367,3 +367,52 @@ grid = { import_limit_mw = 100.0, carbon_file = "carbon.csv", price_file = "pric
     assert!(stderr(&o).contains("carbon.csv:3"), "{}", stderr(&o));
     assert!(!dir.join("bad").exists());
 }
+
+/// Solar from an EPW file's irradiance: with a constant diffuse sky (GHI = DHI, DNI = 0) the
+/// PV output is constant, proportional to the irradiance, and below the derated nameplate
+/// scaled by irradiance/1000 W/m² (the tilted plane sees (1 + cos β)/2 of the sky plus a little
+/// ground reflection, and warm cells lose output).
+#[test]
+fn solar_follows_epw_irradiance() {
+    let dir = TestDir::new("epw-solar");
+    let mut out_mw = vec![];
+    for (i, g) in [400.0, 800.0].iter().enumerate() {
+        dir.write(&format!("w{i}.epw"), &crate::cooling::epw_text_irradiance(10.0, *g));
+        let text = format!(
+            r#"
+[scenario]
+start = "2026-03-01T00:00:00Z"
+duration = "2h"
+step = "10s"
+record_every = "60s"
+[site]
+latitude_deg = 60.0
+longitude_deg = 10.0
+weather_file = "w{i}.epw"
+[cluster]
+gpu = "gb300"
+racks = 2
+[cooling]
+cdus = 1
+[cooling.heat_rejection]
+kind = "ideal"
+[supply]
+solar = {{ capacity_mw = 10.0 }}
+grid = {{ import_limit_mw = 10.0, export_limit_mw = 20.0 }}
+"#
+        );
+        let path = dir.write(&format!("s{i}.toml"), &text);
+        let out = dir.join(&format!("run{i}"));
+        run_ok(&path, &out, &["--format", "none"]);
+        let ts = Csv::read(&out.join("timeseries.csv"));
+        let solar = ts.col("solar_mw");
+        let (lo, hi) = (solar.iter().copied().fold(f64::INFINITY, f64::min), max_of(&solar));
+        assert!(hi - lo < 1e-6 * hi.max(1e-9), "a constant sky gives constant PV: {lo}..{hi}");
+        let bound = 10.0 * 0.86 * g / 1000.0 * 1.05;
+        assert!(hi > 0.5 * bound / 1.05 && hi < bound, "PV {hi} MW at {g} W/m² (bound {bound})");
+        out_mw.push(hi);
+    }
+    // Twice the irradiance, about twice the output (cells run warmer: a little less).
+    let ratio = out_mw[1] / out_mw[0];
+    assert!(ratio > 1.85 && ratio < 2.0, "ratio {ratio}");
+}
