@@ -413,8 +413,3 @@ fn racks_csv(e: &Engine) -> String {
 pub fn run_quiet(sc: Scenario, dest: &Path, threads: Option<usize>) -> Result<RunResult> {
     run(sc, dest, &RunOptions { threads, plots: None }, &|_, _| {})
 }
-
-/// Unused-field guard for `Scenario` re-export.
-pub fn steps_of(sc: &Scenario) -> u64 {
-    sc.steps()
-}
