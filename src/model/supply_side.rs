@@ -81,6 +81,7 @@ impl SupplySide {
         let mut p = SupplyParams::default();
         p.hydro.capacity_mw = h.capacity_mw.unwrap_or(0.0);
         p.hydro.ramp_mw_per_min = h.ramp_mw_per_min.unwrap_or(p.hydro.ramp_mw_per_min);
+        p.hydro.ramp_down_mw_per_min = h.ramp_down_mw_per_min;
         p.hydro.min_mw = h.min_mw.unwrap_or(0.0);
         p.hydro.daily_energy_mwh = h.daily_energy_mwh.filter(|v| *v > 0.0);
         if let Some(r) = h.reservoir_mwh.filter(|v| *v > 0.0) {
@@ -117,6 +118,7 @@ impl SupplySide {
         if let Some(v) = g.ramp_frac_per_min {
             p.gas.ramp_frac_per_min = v;
         }
+        p.gas.ramp_down_frac_per_min = g.ramp_down_frac_per_min;
         if let Some(v) = g.min_mw {
             p.gas.min_mw = v;
         }

@@ -268,6 +268,7 @@ block!(
     HydroBlock {
         capacity_mw: f64,
         ramp_mw_per_min: f64,
+        ramp_down_mw_per_min: f64,
         min_mw: f64,
         daily_energy_mwh: f64,
         reservoir_mwh: f64,
@@ -302,6 +303,7 @@ block!(
     GasBlock {
         capacity_mw: f64,
         ramp_frac_per_min: f64,
+        ramp_down_frac_per_min: f64,
         min_mw: f64,
         carbon_g_per_kwh: f64,
     }

@@ -416,3 +416,59 @@ grid = {{ import_limit_mw = 10.0, export_limit_mw = 20.0 }}
     let ratio = out_mw[1] / out_mw[0];
     assert!(ratio > 1.85 && ratio < 2.0, "ratio {ratio}");
 }
+
+/// Asymmetric hydro ramps (`ramp_down_mw_per_min`): with a fast shed and a slow pick-up,
+/// hydro follows the checkpoint dips down at once, climbs back no faster than its up-ramp,
+/// and the excess it could not shed disappears; the rising edges become unserved instead.
+#[test]
+fn hydro_sheds_load_faster_than_it_picks_it_up() {
+    let dir = TestDir::new("hydro-asym");
+    let run_with = |down: f64| {
+        let text = format!(
+            r#"
+[scenario]
+duration = "30m"
+step = "1s"
+record_every = "1s"
+[cluster]
+gpu = "gb300"
+racks = 8
+[[workload.jobs]]
+name = "train"
+kind = "training"
+gpus = 576
+iteration_s = 4.0
+checkpoint_every = "10m"
+checkpoint_s = 60.0
+mtbf = "0s"
+[cooling]
+cdus = 1
+[cooling.heat_rejection]
+kind = "ideal"
+[power]
+facility_base_kw = 10.0
+[supply]
+hydro = {{ capacity_mw = 50.0, ramp_mw_per_min = 6.0, ramp_down_mw_per_min = {down} }}
+grid = {{ import_limit_mw = 0.0 }}
+on_shortfall = "unserved"
+"#
+        );
+        let path = dir.write(&format!("h{down}.toml"), &text);
+        let out = dir.join(&format!("run{down}"));
+        run_ok(&path, &out, &["--format", "none"]);
+        (summary(&out), Csv::read(&out.join("timeseries.csv")).col("hydro_mw"))
+    };
+    let (sym, _) = run_with(6.0);
+    let (fast, hydro) = run_with(600.0);
+    let (up, down) = (6.0 / 60.0, 600.0 / 60.0);
+    let mut fastest_drop: f64 = 0.0;
+    for w in hydro.windows(2) {
+        let d = w[1] - w[0];
+        assert!(d <= up + 1e-6 && -d <= down + 1e-6, "hydro moved {d} MW in 1 s");
+        fastest_drop = fastest_drop.max(-d);
+    }
+    assert!(fastest_drop > 3.0 * up, "the fast shed is used: {fastest_drop} MW/s");
+    let (ex_sym, ex_fast) = (metric(&sym, "dispatchable_excess_mwh"), metric(&fast, "dispatchable_excess_mwh"));
+    assert!(ex_sym > 0.0 && ex_fast < 0.1 * ex_sym, "excess {ex_fast} MWh with a fast shed vs {ex_sym} MWh symmetric");
+    assert!(metric(&fast, "unserved_mwh") > metric(&sym, "unserved_mwh"));
+}

@@ -22,6 +22,9 @@ pub struct GasParams {
     /// Largest change of output per minute as a share of `capacity_mw` (1/min). Default 0.2
     /// (industrial frame GT, REFERENCE §7.3 [S2]).
     pub ramp_frac_per_min: f64,
+    /// Largest decrease per minute as a share of capacity (1/min) when it differs from
+    /// `ramp_frac_per_min` (governor load shedding); `None` = symmetric.
+    pub ramp_down_frac_per_min: Option<f64>,
     /// Technical minimum output (MW). Default 0.
     pub min_mw: f64,
     /// CO2 intensity of the electricity produced (g/kWh). Default 550 (simple cycle, [D]/[E]).
@@ -30,7 +33,7 @@ pub struct GasParams {
 
 impl Default for GasParams {
     fn default() -> Self {
-        Self { capacity_mw: 0.0, ramp_frac_per_min: 0.2, min_mw: 0.0, carbon_g_per_kwh: 550.0 }
+        Self { capacity_mw: 0.0, ramp_frac_per_min: 0.2, ramp_down_frac_per_min: None, min_mw: 0.0, carbon_g_per_kwh: 550.0 }
     }
 }
 
@@ -53,7 +56,8 @@ impl GasParams {
 
     /// Feasible output band for a step of `dt_s` seconds given the present state.
     pub fn band(&self, state: &GasState, dt_s: f64) -> Band {
-        ramp_band(state.output_mw, self.ramp_mw_per_s() * step_s(dt_s), self.min_mw, self.capacity_mw)
+        let down = self.ramp_down_frac_per_min.map_or_else(|| self.ramp_mw_per_s(), |f| nonneg(f) * nonneg(self.capacity_mw) / 60.0);
+        ramp_band(state.output_mw, self.ramp_mw_per_s() * step_s(dt_s), down * step_s(dt_s), self.min_mw, self.capacity_mw)
     }
 
     /// CO2 emitted by `output_mw` over `dt_s` seconds (kg).

@@ -59,6 +59,9 @@ pub struct HydroParams {
     /// Largest change of output per minute, up or down (MW/min). Default 60 [E]
     /// (REFERENCE §7.3: tens of % of rating per minute).
     pub ramp_mw_per_min: f64,
+    /// Largest decrease per minute (MW/min) when it differs from `ramp_mw_per_min`, e.g. a
+    /// governor shedding load faster than the plant may pick it up; `None` = symmetric.
+    pub ramp_down_mw_per_min: Option<f64>,
     /// Technical minimum output while running (MW). Default 0.
     pub min_mw: f64,
     /// Energy the plant may deliver per UTC day (MWh); `None` = unlimited. Default `None`.
@@ -69,7 +72,7 @@ pub struct HydroParams {
 
 impl Default for HydroParams {
     fn default() -> Self {
-        Self { capacity_mw: 0.0, ramp_mw_per_min: 60.0, min_mw: 0.0, daily_energy_mwh: None, reservoir: None }
+        Self { capacity_mw: 0.0, ramp_mw_per_min: 60.0, ramp_down_mw_per_min: None, min_mw: 0.0, daily_energy_mwh: None, reservoir: None }
     }
 }
 
@@ -105,6 +108,11 @@ impl HydroParams {
         nonneg(self.ramp_mw_per_min) / 60.0
     }
 
+    /// Largest decrease per second (MW/s).
+    pub fn ramp_down_mw_per_s(&self) -> f64 {
+        self.ramp_down_mw_per_min.map_or_else(|| self.ramp_mw_per_s(), |r| nonneg(r) / 60.0)
+    }
+
     /// Energy still available for a step starting at `t_s` of length `dt_s` (MWh):
     /// the smaller of the day's remaining budget and reservoir content plus the step's
     /// inflow; `None` when neither limit is configured.
@@ -130,9 +138,10 @@ impl HydroParams {
         let dt_h = dt / SECONDS_PER_HOUR;
         let cap = nonneg(self.capacity_mw) * frac_or(availability_frac, 1.0);
         let ramp_s = self.ramp_mw_per_s();
-        let mut band = ramp_band(state.output_mw, ramp_s * dt, self.min_mw, cap);
+        let mut band = ramp_band(state.output_mw, ramp_s * dt, self.ramp_down_mw_per_s() * dt, self.min_mw, cap);
         if let Some(r) = self.remaining_energy_mwh(state, t_s, dt_s) {
-            let limit = energy_limited_mw(r, dt_h, ramp_s * SECONDS_PER_HOUR);
+            // The reserve for ramping down before the budget runs out uses the down ramp.
+            let limit = energy_limited_mw(r, dt_h, self.ramp_down_mw_per_s() * SECONDS_PER_HOUR);
             band.hi_mw = band.hi_mw.min(limit);
             band.lo_mw = band.lo_mw.min(band.hi_mw);
         }
@@ -276,10 +285,22 @@ mod tests {
     }
 
     #[test]
+    fn asymmetric_ramp_sheds_faster_than_it_picks_up() {
+        let p = HydroParams { capacity_mw: 260.0, ramp_mw_per_min: 60.0, ramp_down_mw_per_min: Some(600.0), ..HydroParams::default() };
+        let s = HydroState::new(&p, 0.0, 150.0);
+        let b = p.band(&s, 0.0, 1.0, 1.0);
+        assert!((b.hi_mw - 151.0).abs() < 1e-9, "up 1 MW/s: {b:?}");
+        assert!((b.lo_mw - 140.0).abs() < 1e-9, "down 10 MW/s: {b:?}");
+        let sym = HydroParams { ramp_down_mw_per_min: None, ..p };
+        assert!((sym.band(&s, 0.0, 1.0, 1.0).lo_mw - 149.0).abs() < 1e-9);
+    }
+
+    #[test]
     fn nonsense_inputs_do_not_panic() {
         let p = HydroParams {
             capacity_mw: f64::NAN,
             ramp_mw_per_min: -3.0,
+            ramp_down_mw_per_min: Some(f64::NAN),
             min_mw: f64::INFINITY,
             daily_energy_mwh: Some(f64::NAN),
             reservoir: Some(ReservoirParams { energy_mwh: f64::NAN, inflow_mw: f64::NEG_INFINITY, initial_frac: f64::NAN }),

@@ -96,12 +96,13 @@ fn step_s(dt_s: f64) -> f64 {
 ///   (starting up) climbs to it at the ramp rate rather than jumping.
 /// * If `max < prev − step` (a trip or an outage), `lo = hi = max`: the drop is immediate,
 ///   not ramp-limited.
-fn ramp_band(prev_mw: f64, step_mw: f64, min_mw: f64, max_mw: f64) -> Band {
+fn ramp_band(prev_mw: f64, up_mw: f64, down_mw: f64, min_mw: f64, max_mw: f64) -> Band {
     let prev = nonneg(prev_mw);
-    let step = nonneg(step_mw);
+    let up = nonneg(up_mw);
+    let down = nonneg(down_mw);
     let max = nonneg(max_mw);
     let min = nonneg(min_mw);
-    let hi = max.min(prev + step);
-    let lo = (prev - step).max(min).min(prev + step).min(hi).max(0.0);
+    let hi = max.min(prev + up);
+    let lo = (prev - down).max(min).min(prev + up).min(hi).max(0.0);
     Band { lo_mw: lo, hi_mw: hi }
 }
