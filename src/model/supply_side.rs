@@ -82,6 +82,7 @@ impl SupplySide {
         p.hydro.capacity_mw = h.capacity_mw.unwrap_or(0.0);
         p.hydro.ramp_mw_per_min = h.ramp_mw_per_min.unwrap_or(p.hydro.ramp_mw_per_min);
         p.hydro.ramp_down_mw_per_min = h.ramp_down_mw_per_min;
+        p.hydro.governor_band_frac = h.governor_band_frac.unwrap_or(0.0);
         p.hydro.min_mw = h.min_mw.unwrap_or(0.0);
         p.hydro.daily_energy_mwh = h.daily_energy_mwh.filter(|v| *v > 0.0);
         if let Some(r) = h.reservoir_mwh.filter(|v| *v > 0.0) {
@@ -119,6 +120,7 @@ impl SupplySide {
             p.gas.ramp_frac_per_min = v;
         }
         p.gas.ramp_down_frac_per_min = g.ramp_down_frac_per_min;
+        p.gas.governor_band_frac = g.governor_band_frac.unwrap_or(0.0);
         if let Some(v) = g.min_mw {
             p.gas.min_mw = v;
         }

@@ -269,6 +269,7 @@ block!(
         capacity_mw: f64,
         ramp_mw_per_min: f64,
         ramp_down_mw_per_min: f64,
+        governor_band_frac: f64,
         min_mw: f64,
         daily_energy_mwh: f64,
         reservoir_mwh: f64,
@@ -304,6 +305,7 @@ block!(
         capacity_mw: f64,
         ramp_frac_per_min: f64,
         ramp_down_frac_per_min: f64,
+        governor_band_frac: f64,
         min_mw: f64,
         carbon_g_per_kwh: f64,
     }

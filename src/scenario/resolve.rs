@@ -604,6 +604,7 @@ fn fill_supply(sup: &mut SupplyBlock) -> R<()> {
     get!(h.capacity_mw, 0.0);
     let up = get!(h.ramp_mw_per_min, 60.0);
     get!(h.ramp_down_mw_per_min, up);
+    get!(h.governor_band_frac, 0.0);
     get!(h.min_mw, 0.0);
     let w = sup.wind.get_or_insert_with(Default::default);
     get!(w.capacity_mw, 0.0);
@@ -620,6 +621,7 @@ fn fill_supply(sup: &mut SupplyBlock) -> R<()> {
     get!(g.capacity_mw, 0.0);
     let up = get!(g.ramp_frac_per_min, 0.2);
     get!(g.ramp_down_frac_per_min, up);
+    get!(g.governor_band_frac, 0.0);
     get!(g.min_mw, 0.0);
     get!(g.carbon_g_per_kwh, 550.0);
     let gr = sup.grid.get_or_insert_with(Default::default);
@@ -649,6 +651,7 @@ fn check_supply(sup: &SupplyBlock) -> R<()> {
     nonneg("supply.hydro.capacity_mw", h.capacity_mw, 1e6)?;
     nonneg("supply.hydro.ramp_mw_per_min", h.ramp_mw_per_min, 1e6)?;
     nonneg("supply.hydro.ramp_down_mw_per_min", h.ramp_down_mw_per_min, 1e6)?;
+    range("supply.hydro.governor_band_frac", h.governor_band_frac.unwrap_or(0.0), 0.0, 1.0, "a fraction of capacity")?;
     let hmin = nonneg("supply.hydro.min_mw", h.min_mw, 1e6)?;
     if hmin > h.capacity_mw.unwrap_or(0.0) {
         return Err(("supply.hydro.min_mw".into(), "expected at most supply.hydro.capacity_mw".into()));
@@ -673,6 +676,7 @@ fn check_supply(sup: &SupplyBlock) -> R<()> {
     nonneg("supply.gas.capacity_mw", g.capacity_mw, 1e6)?;
     range("supply.gas.ramp_frac_per_min", g.ramp_frac_per_min.unwrap_or(0.2), 0.0, 100.0, "a fraction of capacity per minute")?;
     range("supply.gas.ramp_down_frac_per_min", g.ramp_down_frac_per_min.unwrap_or(0.2), 0.0, 100.0, "a fraction of capacity per minute")?;
+    range("supply.gas.governor_band_frac", g.governor_band_frac.unwrap_or(0.0), 0.0, 1.0, "a fraction of capacity")?;
     nonneg("supply.gas.min_mw", g.min_mw, 1e6)?;
     nonneg("supply.gas.carbon_g_per_kwh", g.carbon_g_per_kwh, 5000.0)?;
     let gr = sup.grid.clone().unwrap_or_default();

@@ -429,6 +429,7 @@ mod tests {
                 capacity_mw: 200.0,
                 ramp_mw_per_min: 30.0,
                 ramp_down_mw_per_min: None,
+                governor_band_frac: 0.0,
                 min_mw: 20.0,
                 daily_energy_mwh: Some(3000.0),
                 reservoir: Some(ReservoirParams { energy_mwh: 5000.0, inflow_mw: 100.0, initial_frac: 0.5 }),

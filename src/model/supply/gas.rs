@@ -12,7 +12,7 @@
 //! REFERENCE §7.4 [D]/[E]. Start-up times, part-load heat-rate penalties and unit commitment
 //! (several discrete turbines) are not modelled [E]: the fleet is one continuous unit.
 
-use super::{nonneg, ramp_band, step_s, Band, SECONDS_PER_HOUR};
+use super::{governed_band, nonneg, step_s, Band, SECONDS_PER_HOUR};
 
 /// Parameters of the on-site gas turbine fleet.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -25,6 +25,9 @@ pub struct GasParams {
     /// Largest decrease per minute as a share of capacity (1/min) when it differs from
     /// `ramp_frac_per_min` (governor load shedding); `None` = symmetric.
     pub ramp_down_frac_per_min: Option<f64>,
+    /// Governor (primary-response) band as a share of capacity around the ramp-limited set
+    /// point (see the hydro model). Default 0.
+    pub governor_band_frac: f64,
     /// Technical minimum output (MW). Default 0.
     pub min_mw: f64,
     /// CO2 intensity of the electricity produced (g/kWh). Default 550 (simple cycle, [D]/[E]).
@@ -33,7 +36,7 @@ pub struct GasParams {
 
 impl Default for GasParams {
     fn default() -> Self {
-        Self { capacity_mw: 0.0, ramp_frac_per_min: 0.2, ramp_down_frac_per_min: None, min_mw: 0.0, carbon_g_per_kwh: 550.0 }
+        Self { capacity_mw: 0.0, ramp_frac_per_min: 0.2, ramp_down_frac_per_min: None, governor_band_frac: 0.0, min_mw: 0.0, carbon_g_per_kwh: 550.0 }
     }
 }
 
@@ -46,6 +49,8 @@ pub struct GasState {
     pub energy_mwh: f64,
     /// CO2 emitted since the start (kg).
     pub carbon_kg: f64,
+    /// Ramp-limited set point (MW); equals the output without a governor band.
+    pub setpoint_mw: f64,
 }
 
 impl GasParams {
@@ -56,8 +61,20 @@ impl GasParams {
 
     /// Feasible output band for a step of `dt_s` seconds given the present state.
     pub fn band(&self, state: &GasState, dt_s: f64) -> Band {
-        let down = self.ramp_down_frac_per_min.map_or_else(|| self.ramp_mw_per_s(), |f| nonneg(f) * nonneg(self.capacity_mw) / 60.0);
-        ramp_band(state.output_mw, self.ramp_mw_per_s() * step_s(dt_s), down * step_s(dt_s), self.min_mw, self.capacity_mw)
+        let g = nonneg(self.governor_band_frac).min(1.0) * nonneg(self.capacity_mw);
+        governed_band(
+            state.setpoint_mw,
+            self.ramp_mw_per_s() * step_s(dt_s),
+            self.ramp_down_mw_per_s() * step_s(dt_s),
+            g,
+            self.min_mw,
+            self.capacity_mw,
+        )
+    }
+
+    /// Largest decrease per second (MW/s).
+    pub fn ramp_down_mw_per_s(&self) -> f64 {
+        self.ramp_down_frac_per_min.map_or_else(|| self.ramp_mw_per_s(), |f| nonneg(f) * nonneg(self.capacity_mw) / 60.0)
     }
 
     /// CO2 emitted by `output_mw` over `dt_s` seconds (kg).
@@ -69,7 +86,8 @@ impl GasParams {
 impl GasState {
     /// State with the fleet running at `output_mw` (clamped to `[0, capacity]`).
     pub fn new(params: &GasParams, output_mw: f64) -> Self {
-        Self { output_mw: nonneg(output_mw).min(nonneg(params.capacity_mw)), energy_mwh: 0.0, carbon_kg: 0.0 }
+        let out = nonneg(output_mw).min(nonneg(params.capacity_mw));
+        Self { output_mw: out, energy_mwh: 0.0, carbon_kg: 0.0, setpoint_mw: out }
     }
 
     /// Records that the fleet delivered `output_mw` for `dt_s` seconds (the value should come
@@ -79,6 +97,14 @@ impl GasState {
         self.energy_mwh += p * step_s(dt_s) / SECONDS_PER_HOUR;
         self.carbon_kg += params.carbon_kg(p, dt_s);
         self.output_mw = p;
+        // The set point follows the output as far as the ramp allows.
+        let step = step_s(dt_s);
+        let sp = nonneg(self.setpoint_mw);
+        let toward = p.min(sp + params.ramp_mw_per_s() * step).max(sp - params.ramp_down_mw_per_s() * step);
+        // The output is never further than the governor band from the set point (a trip or an
+        // outage drags the set point with it); without a band the set point is the output.
+        let g = nonneg(params.governor_band_frac).min(1.0) * nonneg(params.capacity_mw);
+        self.setpoint_mw = toward.max(p - g).min(p + g).min(nonneg(params.capacity_mw));
     }
 }
 

@@ -32,7 +32,7 @@
 //!   above `E_max` spills (counted in [`HydroState::spilled_mwh`]). The reserve rule ignores
 //!   future inflow (conservative).
 
-use super::{frac_or, nonneg, ramp_band, step_s, Band, SECONDS_PER_DAY, SECONDS_PER_HOUR};
+use super::{frac_or, governed_band, nonneg, step_s, Band, SECONDS_PER_DAY, SECONDS_PER_HOUR};
 
 /// A hydro reservoir expressed as electrical energy.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -62,6 +62,10 @@ pub struct HydroParams {
     /// Largest decrease per minute (MW/min) when it differs from `ramp_mw_per_min`, e.g. a
     /// governor shedding load faster than the plant may pick it up; `None` = symmetric.
     pub ramp_down_mw_per_min: Option<f64>,
+    /// Governor (primary-response) band as a share of capacity: output may deviate this far
+    /// from the ramp-limited set point within a step, the set point itself moving at most
+    /// the ramp. Default 0 (output = set point: the plain ramp limit).
+    pub governor_band_frac: f64,
     /// Technical minimum output while running (MW). Default 0.
     pub min_mw: f64,
     /// Energy the plant may deliver per UTC day (MWh); `None` = unlimited. Default `None`.
@@ -72,7 +76,15 @@ pub struct HydroParams {
 
 impl Default for HydroParams {
     fn default() -> Self {
-        Self { capacity_mw: 0.0, ramp_mw_per_min: 60.0, ramp_down_mw_per_min: None, min_mw: 0.0, daily_energy_mwh: None, reservoir: None }
+        Self {
+            capacity_mw: 0.0,
+            ramp_mw_per_min: 60.0,
+            ramp_down_mw_per_min: None,
+            governor_band_frac: 0.0,
+            min_mw: 0.0,
+            daily_energy_mwh: None,
+            reservoir: None,
+        }
     }
 }
 
@@ -91,6 +103,8 @@ pub struct HydroState {
     pub spilled_mwh: f64,
     /// Energy delivered since the start (MWh).
     pub energy_mwh: f64,
+    /// Ramp-limited set point (MW); equals the output without a governor band.
+    pub setpoint_mw: f64,
 }
 
 /// UTC day index of a time; non-finite times map to day 0.
@@ -138,7 +152,8 @@ impl HydroParams {
         let dt_h = dt / SECONDS_PER_HOUR;
         let cap = nonneg(self.capacity_mw) * frac_or(availability_frac, 1.0);
         let ramp_s = self.ramp_mw_per_s();
-        let mut band = ramp_band(state.output_mw, ramp_s * dt, self.ramp_down_mw_per_s() * dt, self.min_mw, cap);
+        let g = nonneg(self.governor_band_frac).min(1.0) * nonneg(self.capacity_mw);
+        let mut band = governed_band(state.setpoint_mw, ramp_s * dt, self.ramp_down_mw_per_s() * dt, g, self.min_mw, cap);
         if let Some(r) = self.remaining_energy_mwh(state, t_s, dt_s) {
             // The reserve for ramping down before the budget runs out uses the down ramp.
             let limit = energy_limited_mw(r, dt_h, self.ramp_down_mw_per_s() * SECONDS_PER_HOUR);
@@ -170,8 +185,10 @@ impl HydroState {
     /// use 0 for a cold start, or the expected demand for a plant already in service.
     pub fn new(params: &HydroParams, t_s: f64, output_mw: f64) -> Self {
         let reservoir_mwh = params.reservoir.map(|r| nonneg(r.energy_mwh) * frac_or(r.initial_frac, 0.5));
+        let out = nonneg(output_mw).min(nonneg(params.capacity_mw));
         Self {
-            output_mw: nonneg(output_mw).min(nonneg(params.capacity_mw)),
+            output_mw: out,
+            setpoint_mw: out,
             energy_used_today_mwh: 0.0,
             day_index: day_of(t_s),
             reservoir_mwh,
@@ -203,6 +220,14 @@ impl HydroState {
             self.reservoir_mwh = Some(next.min(full));
         }
         self.output_mw = p;
+        // The set point follows the output as far as the ramp allows.
+        let step = step_s(dt_s);
+        let sp = nonneg(self.setpoint_mw);
+        let toward = p.min(sp + params.ramp_mw_per_s() * step).max(sp - params.ramp_down_mw_per_s() * step);
+        // The output is never further than the governor band from the set point (a trip or an
+        // outage drags the set point with it); without a band the set point is the output.
+        let g = nonneg(params.governor_band_frac).min(1.0) * nonneg(params.capacity_mw);
+        self.setpoint_mw = toward.max(p - g).min(p + g).min(nonneg(params.capacity_mw));
     }
 }
 
@@ -296,11 +321,33 @@ mod tests {
     }
 
     #[test]
+    fn governor_band_follows_fast_swings_while_the_set_point_ramps() {
+        let p = HydroParams { capacity_mw: 200.0, ramp_mw_per_min: 6.0, governor_band_frac: 0.1, ..HydroParams::default() };
+        let mut s = HydroState::new(&p, 0.0, 100.0);
+        // A 15 MW jump is inside the 20 MW band: served at once.
+        let b = p.band(&s, 0.0, 1.0, 1.0);
+        assert!(b.hi_mw >= 115.0 && b.lo_mw <= 85.0, "{b:?}");
+        s.commit(&p, 0.0, 1.0, 115.0);
+        assert!((s.setpoint_mw - 100.1).abs() < 1e-9, "set point ramps at 0.1 MW/s: {}", s.setpoint_mw);
+        // Held there, the set point keeps climbing at the ramp toward the output.
+        for k in 1..=100 {
+            s.commit(&p, f64::from(k), 1.0, 115.0);
+        }
+        assert!((s.setpoint_mw - 110.1).abs() < 1e-6, "{}", s.setpoint_mw);
+        // Without a band the output is the set point: the plain ramp limit.
+        let plain = HydroParams { governor_band_frac: 0.0, ..p };
+        let s0 = HydroState::new(&plain, 0.0, 100.0);
+        let b0 = plain.band(&s0, 0.0, 1.0, 1.0);
+        assert!((b0.hi_mw - 100.1).abs() < 1e-9 && (b0.lo_mw - 99.9).abs() < 1e-9);
+    }
+
+    #[test]
     fn nonsense_inputs_do_not_panic() {
         let p = HydroParams {
             capacity_mw: f64::NAN,
             ramp_mw_per_min: -3.0,
             ramp_down_mw_per_min: Some(f64::NAN),
+            governor_band_frac: f64::NAN,
             min_mw: f64::INFINITY,
             daily_energy_mwh: Some(f64::NAN),
             reservoir: Some(ReservoirParams { energy_mwh: f64::NAN, inflow_mw: f64::NEG_INFINITY, initial_frac: f64::NAN }),

@@ -96,6 +96,21 @@ fn step_s(dt_s: f64) -> f64 {
 ///   (starting up) climbs to it at the ramp rate rather than jumping.
 /// * If `max < prev − step` (a trip or an outage), `lo = hi = max`: the drop is immediate,
 ///   not ramp-limited.
+/// Output band of a unit with a governor: the ramp-limited set point `sp` may move `up_mw` /
+/// `down_mw` within `[min_mw, max_mw]` ([`ramp_band`]), and the output may deviate up to
+/// `band_mw` either side of wherever the set point can be (primary response acts in seconds,
+/// the set point follows at the ramp rate). `band_mw = 0` gives [`ramp_band`] exactly.
+fn governed_band(sp_mw: f64, up_mw: f64, down_mw: f64, band_mw: f64, min_mw: f64, max_mw: f64) -> Band {
+    let sb = ramp_band(sp_mw, up_mw, down_mw, min_mw, max_mw);
+    let g = nonneg(band_mw);
+    if g <= 0.0 {
+        return sb;
+    }
+    let hi = (sb.hi_mw + g).min(nonneg(max_mw)).max(sb.hi_mw);
+    let lo = (sb.lo_mw - g).max(nonneg(min_mw).min(sb.lo_mw)).max(0.0).min(hi);
+    Band { lo_mw: lo, hi_mw: hi }
+}
+
 fn ramp_band(prev_mw: f64, up_mw: f64, down_mw: f64, min_mw: f64, max_mw: f64) -> Band {
     let prev = nonneg(prev_mw);
     let up = nonneg(up_mw);
