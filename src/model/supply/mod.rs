@@ -88,14 +88,6 @@ fn step_s(dt_s: f64) -> f64 {
     }
 }
 
-/// Ramp-limited band around `prev_mw` for a step that may move `step_mw`, within
-/// `[min_mw, max_mw]`.
-///
-/// * `hi = min(max, prev + step)`.
-/// * `lo = max(prev − step, min)`, but never above `prev + step`: a unit below its minimum
-///   (starting up) climbs to it at the ramp rate rather than jumping.
-/// * If `max < prev − step` (a trip or an outage), `lo = hi = max`: the drop is immediate,
-///   not ramp-limited.
 /// Output band of a unit with a governor: the ramp-limited set point `sp` may move `up_mw` /
 /// `down_mw` within `[min_mw, max_mw]` ([`ramp_band`]), and the output may deviate up to
 /// `band_mw` either side of wherever the set point can be (primary response acts in seconds,
@@ -111,6 +103,15 @@ fn governed_band(sp_mw: f64, up_mw: f64, down_mw: f64, band_mw: f64, min_mw: f64
     Band { lo_mw: lo, hi_mw: hi }
 }
 
+/// Ramp-limited band around `prev_mw` for a step that may move `up_mw` up and
+/// `down_mw` down, within
+/// `[min_mw, max_mw]`.
+///
+/// * `hi = min(max, prev + up)`.
+/// * `lo = max(prev − down, min)`, but never above `prev + up`: a unit below its minimum
+///   (starting up) climbs to it at the ramp rate rather than jumping.
+/// * If `max < prev − down` (a trip or an outage), `lo = hi = max`: the drop is immediate,
+///   not ramp-limited.
 fn ramp_band(prev_mw: f64, up_mw: f64, down_mw: f64, min_mw: f64, max_mw: f64) -> Band {
     let prev = nonneg(prev_mw);
     let up = nonneg(up_mw);
