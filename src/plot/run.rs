@@ -125,20 +125,30 @@ fn power_chart(run: &Run) -> Result<Chart, PlotError> {
     chart.y_axis = AxisSpec::from_zero();
     chart.layers = stacked(&run.t, &items);
 
-    let supply_cols = ["hydro_mw", "wind_mw", "solar_mw", "grid_import_mw", "gas_mw", "battery_mw"];
+    // Supply delivered to the site: sources and battery, less exports and curtailment.
+    let supply_cols = [
+        ("hydro_mw", 1.0),
+        ("wind_mw", 1.0),
+        ("solar_mw", 1.0),
+        ("grid_import_mw", 1.0),
+        ("gas_mw", 1.0),
+        ("battery_mw", 1.0),
+        ("grid_export_mw", -1.0),
+        ("curtailed_mw", -1.0),
+    ];
     let mut total: Option<Vec<f64>> = None;
-    for name in supply_cols {
+    for (name, sign) in supply_cols {
         if let Some(v) = run.col(name)? {
             let acc = total.get_or_insert_with(|| vec![0.0; v.len()]);
             for (a, x) in acc.iter_mut().zip(v) {
                 if x.is_finite() {
-                    *a += x;
+                    *a += sign * x;
                 }
             }
         }
     }
     if let Some(total) = total.filter(|t| any_nonzero(t, 1e-9)) {
-        chart.layers.push(Layer::line("Total supply", RGBColor(44, 160, 44), &run.t, &total).dashed().width(3));
+        chart.layers.push(Layer::line("Supply delivered", RGBColor(44, 160, 44), &run.t, &total).dashed().width(3));
     }
     if let Some(f) = facility {
         chart.layers.push(Layer::line("Facility power", BLACK, &run.t, f).width(2));

@@ -360,7 +360,7 @@ fn svg_plots_contain_every_series_label() {
             "Cooling",
             "Electrical losses",
             "Other facility load",
-            "Total supply",
+            "Supply delivered",
             "Facility power",
             "Power [MW]",
             "Time since start [h]",
@@ -435,7 +435,7 @@ fn missing_columns_skip_series_and_charts() {
     let power = std::fs::read_to_string(dir.join("plots/power.svg")).expect("power");
     assert!(power.contains("\nIT\n"), "IT layer present");
     assert!(!power.contains("GPUs"));
-    assert!(!power.contains("Total supply"));
+    assert!(!power.contains("Supply delivered"));
     let temps = std::fs::read_to_string(dir.join("plots/temperatures.svg")).expect("temps");
     assert!(temps.contains("TCS supply") && !temps.contains("TCS return"));
     let ramps = std::fs::read_to_string(dir.join("plots/ramps.svg")).expect("ramps");
