@@ -212,7 +212,8 @@ impl SupplySide {
             grid_import_mw: r.grid_import_mw,
             grid_export_mw: r.grid_export_mw,
             battery_mw: r.battery_mw,
-            battery_soc_frac: r.battery_soc_frac,
+            // No battery, no state of charge to report.
+            battery_soc_frac: if p.battery.energy_mwh > 0.0 && p.battery.power_mw > 0.0 { r.battery_soc_frac } else { 0.0 },
             curtailed_mw: r.curtailed_mw,
             dispatchable_excess_mw: r.dispatchable_excess_mw,
             unserved_mw: r.unserved_mw,

@@ -239,7 +239,11 @@ fn supply_chart(run: &Run) -> Result<Option<Chart>, PlotError> {
     chart.y_axis = AxisSpec::from_zero();
     chart.layers = stacked(&run.t, &items);
     let mut has_lines = false;
-    for (col, label, color) in [("curtailed_mw", "Curtailed", RGBColor(44, 160, 44)), ("unserved_mw", "Unserved", RGBColor(214, 39, 40))] {
+    for (col, label, color) in [
+        ("grid_export_mw", "Grid export", RGBColor(120, 120, 120)),
+        ("curtailed_mw", "Curtailed", RGBColor(44, 160, 44)),
+        ("unserved_mw", "Unserved", RGBColor(214, 39, 40)),
+    ] {
         if let Some(v) = run.col(col)? {
             if any_nonzero(v, 1e-9) {
                 chart.layers.push(Layer::line(label, color, &run.t, v).dashed());
