@@ -12,7 +12,7 @@
 //! REFERENCE §7.4 [D]/[E]. Start-up times, part-load heat-rate penalties and unit commitment
 //! (several discrete turbines) are not modelled [E]: the fleet is one continuous unit.
 
-use super::{governed_band, nonneg, step_s, Band, SECONDS_PER_HOUR};
+use super::{governed_band, next_setpoint, nonneg, step_s, Band, SECONDS_PER_HOUR};
 
 /// Parameters of the on-site gas turbine fleet.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -51,6 +51,8 @@ pub struct GasState {
     pub carbon_kg: f64,
     /// Ramp-limited set point (MW); equals the output without a governor band.
     pub setpoint_mw: f64,
+    /// Moving mean of the output that automatic generation control steers toward (MW).
+    pub follow_mw: f64,
 }
 
 impl GasParams {
@@ -87,7 +89,7 @@ impl GasState {
     /// State with the fleet running at `output_mw` (clamped to `[0, capacity]`).
     pub fn new(params: &GasParams, output_mw: f64) -> Self {
         let out = nonneg(output_mw).min(nonneg(params.capacity_mw));
-        Self { output_mw: out, energy_mwh: 0.0, carbon_kg: 0.0, setpoint_mw: out }
+        Self { output_mw: out, energy_mwh: 0.0, carbon_kg: 0.0, setpoint_mw: out, follow_mw: out }
     }
 
     /// Records that the fleet delivered `output_mw` for `dt_s` seconds (the value should come
@@ -97,14 +99,11 @@ impl GasState {
         self.energy_mwh += p * step_s(dt_s) / SECONDS_PER_HOUR;
         self.carbon_kg += params.carbon_kg(p, dt_s);
         self.output_mw = p;
-        // The set point follows the output as far as the ramp allows.
-        let step = step_s(dt_s);
-        let sp = nonneg(self.setpoint_mw);
-        let toward = p.min(sp + params.ramp_mw_per_s() * step).max(sp - params.ramp_down_mw_per_s() * step);
-        // The output is never further than the governor band from the set point (a trip or an
-        // outage drags the set point with it); without a band the set point is the output.
+        // AGC moves the set point toward the mean output at the ramp rate; the governor band
+        // serves the swings around it (see `next_setpoint`).
         let g = nonneg(params.governor_band_frac).min(1.0) * nonneg(params.capacity_mw);
-        self.setpoint_mw = toward.max(p - g).min(p + g).min(nonneg(params.capacity_mw));
+        (self.setpoint_mw, self.follow_mw) =
+            next_setpoint(self.setpoint_mw, self.follow_mw, p, params.ramp_mw_per_s(), params.ramp_down_mw_per_s(), g, params.capacity_mw, dt_s);
     }
 }
 

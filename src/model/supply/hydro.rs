@@ -32,7 +32,7 @@
 //!   above `E_max` spills (counted in [`HydroState::spilled_mwh`]). The reserve rule ignores
 //!   future inflow (conservative).
 
-use super::{frac_or, governed_band, nonneg, step_s, Band, SECONDS_PER_DAY, SECONDS_PER_HOUR};
+use super::{frac_or, governed_band, next_setpoint, nonneg, step_s, Band, SECONDS_PER_DAY, SECONDS_PER_HOUR};
 
 /// A hydro reservoir expressed as electrical energy.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -105,6 +105,8 @@ pub struct HydroState {
     pub energy_mwh: f64,
     /// Ramp-limited set point (MW); equals the output without a governor band.
     pub setpoint_mw: f64,
+    /// Moving mean of the output that automatic generation control steers toward (MW).
+    pub follow_mw: f64,
 }
 
 /// UTC day index of a time; non-finite times map to day 0.
@@ -189,6 +191,7 @@ impl HydroState {
         Self {
             output_mw: out,
             setpoint_mw: out,
+            follow_mw: out,
             energy_used_today_mwh: 0.0,
             day_index: day_of(t_s),
             reservoir_mwh,
@@ -220,14 +223,11 @@ impl HydroState {
             self.reservoir_mwh = Some(next.min(full));
         }
         self.output_mw = p;
-        // The set point follows the output as far as the ramp allows.
-        let step = step_s(dt_s);
-        let sp = nonneg(self.setpoint_mw);
-        let toward = p.min(sp + params.ramp_mw_per_s() * step).max(sp - params.ramp_down_mw_per_s() * step);
-        // The output is never further than the governor band from the set point (a trip or an
-        // outage drags the set point with it); without a band the set point is the output.
+        // AGC moves the set point toward the mean output at the ramp rate; the governor band
+        // serves the swings around it (see `next_setpoint`).
         let g = nonneg(params.governor_band_frac).min(1.0) * nonneg(params.capacity_mw);
-        self.setpoint_mw = toward.max(p - g).min(p + g).min(nonneg(params.capacity_mw));
+        (self.setpoint_mw, self.follow_mw) =
+            next_setpoint(self.setpoint_mw, self.follow_mw, p, params.ramp_mw_per_s(), params.ramp_down_mw_per_s(), g, params.capacity_mw, dt_s);
     }
 }
 
