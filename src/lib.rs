@@ -56,6 +56,21 @@ pub fn check_report(sc: &scenario::Scenario) -> String {
     t.push_str(&format!("  racks {}  GPUs {}  ({} × {} per rack)\n", sc.racks, sc.gpus(), sc.gpu_name, sc.gpus_per_rack));
     t.push_str(&format!("  IT capacity {:.1} MW (all GPUs at TDP)\n", it_mw));
     t.push_str(&format!("  cooling capacity {:.1} MW ({})\n", cooling_mw, sc.cooling.rejection.kind));
+    if sc.cooling.rejection.kind == "dry_coolers" {
+        let p = model::plant_side::params_for(sc);
+        let dc = &p.dry_coolers;
+        t.push_str(&format!(
+            "  dry coolers: {} units, UA {:.0} kW/K and fans {:.1} kW each at full speed; design {:.1} °C ambient, {:.1} K approach\n",
+            dc.units,
+            dc.ua_rated_w_k / 1e3,
+            dc.rated_fan_power_w / 1e3,
+            sc.cooling.rejection.design_ambient_c,
+            sc.cooling.rejection.design_approach_k
+        ));
+        if let Some(ch) = &sc.cooling.chiller {
+            t.push_str(&format!("  trim chiller: {:.1} MW\n", ch.capacity_w / 1e6));
+        }
+    }
     match supply_mw {
         Some(s) => t.push_str(&format!("  supply capacity {:.1} MW\n", s)),
         None => t.push_str("  supply: unlimited grid connection (no [supply] block)\n"),
