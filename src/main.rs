@@ -13,6 +13,20 @@ struct Cli {
     cmd: Cmd,
 }
 
+/// Options shared by `run` and `sweep`.
+#[derive(clap::Args)]
+struct Common {
+    /// Override a key: --set cooling.tcs_supply_setpoint_c=35 (repeatable; every case of a sweep).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    sets: Vec<String>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
+}
+
 #[derive(Subcommand)]
 enum Cmd {
     /// Run one scenario and write its run folder.
@@ -22,15 +36,8 @@ enum Cmd {
         /// Run folder (default output/<scenario stem>/).
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Override a key: --set cooling.tcs_supply_setpoint_c=35 (repeatable).
-        #[arg(long = "set", value_name = "KEY=VALUE")]
-        sets: Vec<String>,
-        /// Worker threads (default: all cores).
-        #[arg(long)]
-        threads: Option<usize>,
-        /// No progress bar.
-        #[arg(long)]
-        quiet: bool,
+        #[command(flatten)]
+        common: Common,
         /// Plot format: png (default) or svg; `none` skips plots and the report page.
         #[arg(long, default_value = "png")]
         format: String,
@@ -65,15 +72,8 @@ enum Cmd {
         /// Output folder (default output/<scenario stem>-sweep/).
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Override a key in every case.
-        #[arg(long = "set", value_name = "KEY=VALUE")]
-        sets: Vec<String>,
-        /// Worker threads (default: all cores).
-        #[arg(long)]
-        threads: Option<usize>,
-        /// No progress bar.
-        #[arg(long)]
-        quiet: bool,
+        #[command(flatten)]
+        common: Common,
         /// png (default), svg, or none (no per-case plots; the sweep plots are still drawn).
         #[arg(long, default_value = "none")]
         format: String,
@@ -101,10 +101,10 @@ fn main() {
         }
     };
     let result = match cli.cmd {
-        Cmd::Run { scenario, out, sets, threads, quiet, format } => cmd_run(&scenario, out, &sets, threads, quiet, &format),
+        Cmd::Run { scenario, out, common, format } => cmd_run(&scenario, out, &common.sets, common.threads, common.quiet, &format),
         Cmd::Plot { run_dir, format } => cmd_plot(&run_dir, &format),
         Cmd::Compare { run_dirs, out, format } => cmd_compare(&run_dirs, out, &format),
-        Cmd::Sweep { scenario, vary, out, sets, threads, quiet, format } => cmd_sweep(&scenario, &vary, out, &sets, threads, quiet, &format),
+        Cmd::Sweep { scenario, vary, out, common, format } => cmd_sweep(&scenario, &vary, out, &common.sets, common.threads, common.quiet, &format),
         Cmd::Check { scenarios, sets } => cmd_check(&scenarios, &sets),
         Cmd::Presets => {
             print!("{}", fjord::presets_text());
