@@ -4,6 +4,13 @@
 /// Parses a duration: a number with a unit suffix `ms`, `s`, `m`, `h` or `d`, a sum of such
 /// parts (`"1h30m"`, `"2m30s"`), or a bare number of seconds. Returns seconds; negative or
 /// non-finite values are refused.
+///
+/// ```
+/// use fjord::units::parse_duration_s;
+/// assert_eq!(parse_duration_s("500ms").unwrap(), 0.5);
+/// assert_eq!(parse_duration_s("1h30m").unwrap(), 5400.0);
+/// assert!(parse_duration_s("soon").is_err());
+/// ```
 pub fn parse_duration_s(text: &str) -> Result<f64, String> {
     let err = || format!("expected a duration like \"500ms\", \"90s\", \"15m\", \"24h\", \"7d\" or \"1h30m\", found \"{text}\"");
     let t = text.trim();

@@ -14,6 +14,12 @@
 const CURVE: [(f64, f64); 6] = [(0.0, 0.80), (0.1, 0.90), (0.2, 0.94), (0.5, 0.96), (0.7, 0.955), (1.0, 0.91)];
 
 /// PSU efficiency at load fraction `x` for a curve whose peak is `peak_eff`.
+///
+/// ```
+/// use fjord::model::electrical::psu_efficiency;
+/// assert!((psu_efficiency(0.5, 0.96) - 0.96).abs() < 1e-12); // the Titanium peak at half load
+/// assert!(psu_efficiency(0.1, 0.96) < psu_efficiency(0.5, 0.96));
+/// ```
 pub fn psu_efficiency(x: f64, peak_eff: f64) -> f64 {
     let x = x.clamp(0.0, 1.2);
     let scale = peak_eff / 0.96;
