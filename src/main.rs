@@ -168,15 +168,7 @@ fn cmd_sweep(
     let n: usize = axes.iter().map(|a| a.values.len()).product();
     let stem = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "sweep".into());
     let dest = out.unwrap_or_else(|| PathBuf::from("output").join(format!("{stem}-sweep")));
-    let show = !quiet && std::io::stderr().is_terminal();
-    let bar = indicatif::ProgressBar::with_draw_target(
-        Some(n as u64),
-        if show { indicatif::ProgressDrawTarget::stderr() } else { indicatif::ProgressDrawTarget::hidden() },
-    );
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} cases ETA {eta}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
+    let bar = progress_bar(n as u64, quiet, "{spinner} {bar:25} {pos}/{len} cases ETA {eta}");
     let opts = fjord::sweep::SweepOptions { sets: sets.to_vec(), threads, format: fmt };
     let dir = fjord::sweep::run_sweep(path, &axes, &dest, &opts, &|done, _| bar.set_position(done as u64))?;
     bar.finish_and_clear();
@@ -184,7 +176,9 @@ fn cmd_sweep(
         let keys = ["pue", "gpu_temp_max_c", "throttled_gpu_hours", "compute_delivered_frac", "facility_energy_mwh"];
         let mut lines = csv.lines();
         let header: Vec<&str> = lines.next().unwrap_or("").split(',').collect();
-        let cols: Vec<usize> = (0..axes.len()).chain(keys.iter().filter_map(|k| header.iter().position(|h| h == k))).collect();
+        // The varied keys lead the header (a linked axis contributes one column per key).
+        let varied: usize = axes.iter().map(|a| a.keys().len()).sum();
+        let cols: Vec<usize> = (0..varied).chain(keys.iter().filter_map(|k| header.iter().position(|h| h == k))).collect();
         println!("{}", cols.iter().map(|&c| header[c]).collect::<Vec<_>>().join("  "));
         for l in lines {
             let f: Vec<&str> = l.split(',').collect();
@@ -210,15 +204,7 @@ fn cmd_run(
     let sc = fjord::scenario::load(path, sets)?;
     let stem = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "run".into());
     let dest = out.unwrap_or_else(|| PathBuf::from("output").join(stem));
-    let show = !quiet && std::io::stderr().is_terminal();
-    let bar = indicatif::ProgressBar::with_draw_target(
-        Some(sc.steps()),
-        if show { indicatif::ProgressDrawTarget::stderr() } else { indicatif::ProgressDrawTarget::hidden() },
-    );
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {bar:25} {percent:>3}% {msg} ETA {eta}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
+    let bar = progress_bar(sc.steps(), quiet, "{spinner} {bar:25} {percent:>3}% {msg} ETA {eta}");
     let step_s = sc.step_s;
     let gpus = sc.gpus() as f64;
     // The rate counts from the first step, not from building the engine.
@@ -235,6 +221,15 @@ fn cmd_run(
     println!("{}", fjord::summary_table(&res.summary));
     println!("run folder: {}", res.dir.display());
     Ok(())
+}
+
+/// A progress bar on stderr, hidden by `--quiet` or when stderr is not a terminal.
+fn progress_bar(len: u64, quiet: bool, template: &str) -> indicatif::ProgressBar {
+    let target =
+        if !quiet && std::io::stderr().is_terminal() { indicatif::ProgressDrawTarget::stderr() } else { indicatif::ProgressDrawTarget::hidden() };
+    let bar = indicatif::ProgressBar::with_draw_target(Some(len), target);
+    bar.set_style(indicatif::ProgressStyle::with_template(template).unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+    bar
 }
 
 fn cmd_check(paths: &[PathBuf], sets: &[String]) -> Result<(), FjordError> {

@@ -151,6 +151,8 @@ pub struct Engine {
     pub cdu_supply_c: Vec<f64>,
     cdu_return_c: Vec<f64>,
     cdu_q_liquid_w: Vec<f64>,
+    /// TCS pump speed per CDU this step (scratch: events set failed pumps to 0).
+    pump_flow: Vec<f64>,
     /// Facility plant.
     pub plant: crate::model::plant_side::Plant,
     /// Supply side.
@@ -283,6 +285,7 @@ impl Engine {
             cdu_supply_c: vec![co.tcs_supply_setpoint_c; cdus],
             cdu_return_c: vec![co.tcs_supply_setpoint_c; cdus],
             cdu_q_liquid_w: vec![0.0; cdus],
+            pump_flow: vec![1.0; cdus],
             plant,
             supply,
             weather,
@@ -330,7 +333,8 @@ impl Engine {
         }
 
         // 2. Events active at t0.
-        let mut pump_flow = vec![1.0f64; self.cdu_design.len()];
+        let pump_flow = &mut self.pump_flow;
+        pump_flow.fill(1.0);
         let mut heat_wave_k = sc.heat_wave_k;
         let mut coolers_out = 0u32;
         let mut hydro_avail = 1.0f64;
@@ -356,17 +360,20 @@ impl Engine {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        let n_gpus_total = sc.gpus() as f64;
-        // Per-GPU demand of each job this step (utilisation known from stage 1).
-        let mut groups: Vec<(f64, f64)> = Vec::with_capacity(self.jobs.len() + 1);
-        let mut in_jobs = 0.0;
-        for (j, js) in self.jobs.iter().zip(&self.job_steps) {
-            let u = j.rack_util(js, 0, j.first_rack, t0, t1);
-            groups.push((f64::from(j.job.gpus), u));
-            in_jobs += f64::from(j.job.gpus);
-        }
-        groups.push(((n_gpus_total - in_jobs).max(0.0), 0.0));
-        self.cap_level_w = cap_level(&self.last, &groups, sc, limit_w);
+        self.cap_level_w = match limit_w {
+            None => f64::INFINITY,
+            Some(limit) => {
+                // Per-GPU demand of each job this step (utilisation known from stage 1).
+                let mut groups: Vec<(f64, f64)> = Vec::with_capacity(self.jobs.len() + 1);
+                let mut in_jobs = 0.0;
+                for (j, js) in self.jobs.iter().zip(&self.job_steps) {
+                    groups.push((f64::from(j.job.gpus), j.rack_util(js, 0, j.first_rack, t0, t1)));
+                    in_jobs += f64::from(j.job.gpus);
+                }
+                groups.push(((sc.gpus() as f64 - in_jobs).max(0.0), 0.0));
+                cap_level(&self.last, &groups, sc, limit)
+            }
+        };
 
         // 4. GPUs and racks, in parallel over blocks.
         let ctx = StepCtx {
@@ -562,7 +569,7 @@ impl Engine {
     }
 }
 
-/// The per-GPU power cap (W) that makes the site fit under `limit_w` (facility power), by
+/// The per-GPU power cap (W) that makes the site fit under `limit` (facility power, W), by
 /// feed-forward water-filling:
 /// * GPU budget `B = (limit − F_other)/m`, where `F_other = F_prev − m·G_prev` is the last
 ///   step's facility power not due to GPUs and `m = (1 + cooling share)/(η_psu·η_dist)` the
@@ -571,10 +578,9 @@ impl Engine {
 ///   (utilisation from the workload stage, leakage at the last mean GPU temperature);
 /// * the cap `L` solves `Σ_groups n·min(d, L) = B` (GPUs below the cap keep their power).
 ///
-/// No limit, or a budget that covers every GPU's demand, gives no cap (+∞). The cap never
+/// A budget that covers every GPU's demand gives no cap (+∞). The cap never
 /// goes below idle power: what idle GPUs still overdraw is left to the supply (unserved).
-fn cap_level(last: &StepValues, groups: &[(f64, f64)], sc: &Scenario, limit_w: Option<f64>) -> f64 {
-    let Some(limit) = limit_w else { return f64::INFINITY };
+fn cap_level(last: &StepValues, groups: &[(f64, f64)], sc: &Scenario, limit: f64) -> f64 {
     let g = &sc.gpu;
     let prev_fac = last.facility_power_mw * 1e6;
     let prev_gpu = last.gpu_power_mw * 1e6;

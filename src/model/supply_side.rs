@@ -55,6 +55,8 @@ pub struct SupplySide {
     longitude_deg: f64,
     start_unix_s: f64,
     tilt_deg: f64,
+    /// This step's dispatch input (see `input`).
+    input_cache: Option<DispatchInput>,
 }
 
 impl SupplySide {
@@ -67,6 +69,7 @@ impl SupplySide {
             longitude_deg: sc.longitude_deg,
             start_unix_s: sc.start_unix_s,
             tilt_deg: sc.latitude_deg.abs().min(40.0),
+            input_cache: None,
         };
         let Some(spec) = &sc.supply else {
             return Ok(out);
@@ -163,13 +166,18 @@ impl SupplySide {
         Ok(out)
     }
 
-    fn input(&self, t_s: f64, dt_s: f64, w: &WeatherSample, hydro_avail: f64, demand_mw: f64) -> DispatchInput {
-        let p = self.params.as_ref().expect("supply present");
+    /// The step's dispatch input: wind and solar availability from the weather and the sun
+    /// at the site. Computed once per step (the cap stage and dispatch share it).
+    fn input(&mut self, t_s: f64, dt_s: f64, w: &WeatherSample, hydro_avail: f64, demand_mw: f64) -> Option<DispatchInput> {
+        let p = self.params.as_ref()?;
+        if let Some(inp) = self.input_cache.filter(|i| i.t_s.to_bits() == t_s.to_bits()) {
+            return Some(DispatchInput { demand_mw, ..inp });
+        }
         let unix = self.start_unix_s + t_s;
         let sun = super::sun::sun_position(self.latitude_deg, self.longitude_deg, unix);
         let az = if self.latitude_deg >= 0.0 { 180.0 } else { 0.0 };
         let poa = supply::solar::plane_of_array_w_m2(w.ghi_w_m2, w.dni_w_m2, w.dhi_w_m2, sun.elevation_deg, sun.azimuth_deg, self.tilt_deg, az, 0.2);
-        DispatchInput {
+        let inp = DispatchInput {
             demand_mw,
             wind_avail_mw: p.wind.available_mw(w.wind_speed_m_s),
             solar_avail_mw: p.solar.available_mw(poa, w.dry_bulb_c),
@@ -177,29 +185,28 @@ impl SupplySide {
             t_s,
             hydro_availability_frac: hydro_avail,
             site_cap_mw: None,
-        }
+        };
+        self.input_cache = Some(inp);
+        Some(inp)
     }
 
     /// With `on_shortfall = "cap_gpus"`, the most the supply can deliver this step (W),
-    /// which the engine turns into GPU caps; `None` otherwise.
+    /// which the engine turns into GPU caps; `None` otherwise (and before the first step).
     pub fn limit_w(&mut self, t_s: f64, dt_s: f64, w: &WeatherSample, hydro_avail: f64, prev_facility_w: f64) -> Option<f64> {
-        let p = self.params.as_ref()?;
-        if p.on_shortfall != Shortfall::CapGpus {
+        if self.params.as_ref()?.on_shortfall != Shortfall::CapGpus || self.state.is_none() {
             return None;
         }
-        self.state.as_ref()?;
-        let inp = self.input(t_s, dt_s, w, hydro_avail, prev_facility_w * 1e-6);
-        let st = self.state.as_ref()?;
+        let inp = self.input(t_s, dt_s, w, hydro_avail, prev_facility_w * 1e-6)?;
+        let (p, st) = (self.params.as_ref()?, self.state.as_ref()?);
         Some(supply::dispatch::available_supply_mw(p, st, &inp) * 1e6)
     }
 
     /// Dispatches the step against `facility_w`.
     pub fn dispatch(&mut self, t_s: f64, dt_s: f64, w: &WeatherSample, hydro_avail: f64, facility_w: f64) -> SupplyStep {
         let mw = facility_w * 1e-6;
-        let Some(p) = self.params.as_ref() else {
+        let (Some(inp), Some(p)) = (self.input(t_s, dt_s, w, hydro_avail, mw), self.params.as_ref()) else {
             return SupplyStep { grid_import_mw: mw, net_draw_mw: mw, ..Default::default() };
         };
-        let inp = self.input(t_s, dt_s, w, hydro_avail, mw);
         let st = self.state.get_or_insert_with(|| SupplyState::new(p, t_s, mw));
         let r = supply::dispatch::dispatch(p, st, &inp);
         SupplyStep {

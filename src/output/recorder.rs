@@ -26,8 +26,8 @@ macro_rules! step_values {
             pub const NAMES: &'static [&'static str] = &[$(stringify!($name)),*];
             /// Aggregation per column.
             pub const AGGS: &'static [Agg] = &[$(Agg::$agg),*];
-            /// Values in column order.
-            pub fn values(&self) -> Vec<f64> { vec![$(self.$name),*] }
+            /// Values in column order (no allocation: the recorder calls it every step).
+            pub fn values(&self) -> [f64; COLUMNS] { [$(self.$name),*] }
         }
     };
 }
@@ -85,10 +85,13 @@ step_values! {
     gpu_temp_p95_c: Last,
 }
 
+/// Number of recorded columns after `time_s` and `timestamp`.
+pub const COLUMNS: usize = StepValues::NAMES.len();
+
 /// Streams window rows to a CSV writer.
 pub struct Recorder<W: Write> {
     out: W,
-    sums: Vec<f64>,
+    sums: [f64; COLUMNS],
     n: u64,
     window_start_s: f64,
     start_unix_s: f64,
@@ -103,7 +106,7 @@ impl<W: Write> Recorder<W> {
             header.push_str(n);
         }
         writeln!(out, "{header}")?;
-        Ok(Recorder { out, sums: vec![0.0; StepValues::NAMES.len()], n: 0, window_start_s: 0.0, start_unix_s })
+        Ok(Recorder { out, sums: [0.0; COLUMNS], n: 0, window_start_s: 0.0, start_unix_s })
     }
 
     /// Adds one step that began at `t_s`.

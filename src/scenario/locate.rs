@@ -6,7 +6,7 @@
 /// `supply.hydro.capacity_mw` inside an inline table) in `text`, or of its nearest
 /// enclosing table that is present.
 pub fn locate(text: &str, path: &str) -> Option<usize> {
-    let want = normalise(path);
+    let want = split(path);
     let mut best: Option<(usize, usize)> = None; // (matched length, line)
     let mut table: Vec<String> = Vec::new();
     let mut counters: std::collections::HashMap<String, usize> = Default::default();
@@ -60,10 +60,6 @@ fn consider(want: &[String], have: &[String], line: usize, best: &mut Option<(us
             *best = Some((have.len(), line));
         }
     }
-}
-
-fn normalise(path: &str) -> Vec<String> {
-    split(path)
 }
 
 fn split(path: &str) -> Vec<String> {

@@ -803,26 +803,24 @@ pub fn build(raw: &RawScenario, base_dir: &std::path::Path) -> R<Scenario> {
     let power_variation_frac = range("cluster.power_variation_frac", c.power_variation_frac.unwrap_or(0.0), 0.0, 0.3, "a fraction")?;
 
     let g = &raw.gpu;
-    let gv = |k: &str, v: Option<f64>| -> f64 {
-        let _ = k;
-        v.unwrap_or(f64::NAN)
-    };
+    // Every [gpu] key is filled by fill_defaults; NaN stands for "missing" and fails the checks.
+    let gv = |v: Option<f64>| v.unwrap_or(f64::NAN);
     let gpu = GpuParams {
-        tdp_w: pos("gpu.tdp_w", gv("tdp_w", g.tdp_w), "power (W)")?,
-        idle_w: range("gpu.idle_w", gv("idle_w", g.idle_w), 0.0, g.tdp_w.unwrap_or(0.0), "an idle power (W) no larger than gpu.tdp_w")?,
-        leakage_frac: range("gpu.leakage_frac", gv("", g.leakage_frac), 0.0, 0.9, "a fraction")?,
-        leakage_per_k: range("gpu.leakage_per_k", gv("", g.leakage_per_k), 0.0, 0.2, "a rate (1/K)")?,
-        leakage_ref_c: range("gpu.leakage_ref_c", gv("", g.leakage_ref_c), -20.0, 150.0, "a temperature (°C)")?,
-        r_th_k_per_w: pos("gpu.r_th_k_per_w", gv("", g.r_th_k_per_w), "thermal resistance (K/W)")?,
-        c_th_j_per_k: pos("gpu.c_th_j_per_k", gv("", g.c_th_j_per_k), "heat capacity (J/K)")?,
-        throttle_c: range("gpu.throttle_c", gv("", g.throttle_c), 0.0, 200.0, "a temperature (°C)")?,
-        throttle_hysteresis_k: range("gpu.throttle_hysteresis_k", gv("", g.throttle_hysteresis_k), 0.0, 30.0, "a temperature difference (K)")?,
-        min_clock_frac: range("gpu.min_clock_frac", gv("", g.min_clock_frac), 0.05, 1.0, "a fraction")?,
-        shutdown_c: range("gpu.shutdown_c", gv("", g.shutdown_c), 0.0, 250.0, "a temperature (°C)")?,
-        restart_c: range("gpu.restart_c", gv("", g.restart_c), -20.0, 250.0, "a temperature (°C)")?,
-        power_floor_frac: range("gpu.power_floor_frac", gv("", g.power_floor_frac), 0.0, 1.0, "a fraction of TDP")?,
-        ramp_up_w_per_s: range("gpu.ramp_up_w_per_s", gv("", g.ramp_up_w_per_s), 0.0, 1e9, "a ramp (W/s, 0 = unlimited)")?,
-        ramp_down_w_per_s: range("gpu.ramp_down_w_per_s", gv("", g.ramp_down_w_per_s), 0.0, 1e9, "a ramp (W/s, 0 = unlimited)")?,
+        tdp_w: pos("gpu.tdp_w", gv(g.tdp_w), "power (W)")?,
+        idle_w: range("gpu.idle_w", gv(g.idle_w), 0.0, g.tdp_w.unwrap_or(0.0), "an idle power (W) no larger than gpu.tdp_w")?,
+        leakage_frac: range("gpu.leakage_frac", gv(g.leakage_frac), 0.0, 0.9, "a fraction")?,
+        leakage_per_k: range("gpu.leakage_per_k", gv(g.leakage_per_k), 0.0, 0.2, "a rate (1/K)")?,
+        leakage_ref_c: range("gpu.leakage_ref_c", gv(g.leakage_ref_c), -20.0, 150.0, "a temperature (°C)")?,
+        r_th_k_per_w: pos("gpu.r_th_k_per_w", gv(g.r_th_k_per_w), "thermal resistance (K/W)")?,
+        c_th_j_per_k: pos("gpu.c_th_j_per_k", gv(g.c_th_j_per_k), "heat capacity (J/K)")?,
+        throttle_c: range("gpu.throttle_c", gv(g.throttle_c), 0.0, 200.0, "a temperature (°C)")?,
+        throttle_hysteresis_k: range("gpu.throttle_hysteresis_k", gv(g.throttle_hysteresis_k), 0.0, 30.0, "a temperature difference (K)")?,
+        min_clock_frac: range("gpu.min_clock_frac", gv(g.min_clock_frac), 0.05, 1.0, "a fraction")?,
+        shutdown_c: range("gpu.shutdown_c", gv(g.shutdown_c), 0.0, 250.0, "a temperature (°C)")?,
+        restart_c: range("gpu.restart_c", gv(g.restart_c), -20.0, 250.0, "a temperature (°C)")?,
+        power_floor_frac: range("gpu.power_floor_frac", gv(g.power_floor_frac), 0.0, 1.0, "a fraction of TDP")?,
+        ramp_up_w_per_s: range("gpu.ramp_up_w_per_s", gv(g.ramp_up_w_per_s), 0.0, 1e9, "a ramp (W/s, 0 = unlimited)")?,
+        ramp_down_w_per_s: range("gpu.ramp_down_w_per_s", gv(g.ramp_down_w_per_s), 0.0, 1e9, "a ramp (W/s, 0 = unlimited)")?,
     };
     if gpu.shutdown_c <= gpu.throttle_c {
         return Err(("gpu.shutdown_c".into(), format!("expected above gpu.throttle_c ({}), found {}", gpu.throttle_c, gpu.shutdown_c)));
