@@ -314,11 +314,6 @@ impl Engine {
         gpu + tcs + self.plant.stored_heat_j()
     }
 
-    /// The last step's recorded values.
-    pub fn last(&self) -> &StepValues {
-        &self.last
-    }
-
     /// Advances one step; returns its values.
     pub fn step(&mut self) -> StepValues {
         let sc = &self.sc;

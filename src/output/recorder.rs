@@ -124,8 +124,9 @@ impl<W: Write> Recorder<W> {
         self.n += 1;
     }
 
-    /// Closes the window: writes its row. `pue_override` replaces the mean of per-step
-    /// PUE with the ratio of the window's mean facility and IT power.
+    /// Closes the window: writes its row. The `pue` column is the ratio of the window's mean
+    /// facility and IT power (facility energy over IT energy, as PUE is defined), not a mean of
+    /// per-step ratios.
     pub fn flush(&mut self) -> std::io::Result<()> {
         if self.n == 0 {
             return Ok(());
@@ -150,11 +151,6 @@ impl<W: Write> Recorder<W> {
         self.sums.iter_mut().for_each(|s| *s = 0.0);
         self.n = 0;
         Ok(())
-    }
-
-    /// Steps in the open window.
-    pub fn pending(&self) -> u64 {
-        self.n
     }
 
     /// The writer back.
