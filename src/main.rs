@@ -92,6 +92,8 @@ enum Cmd {
 }
 
 fn main() {
+    // Ctrl-C / SIGTERM / SIGHUP remove unfinished output folders before exiting.
+    fjord::output::runfolder::install_signal_cleanup();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -142,8 +144,23 @@ fn cmd_plot(dir: &std::path::Path, format: &str) -> Result<(), FjordError> {
 fn cmd_compare(dirs: &[PathBuf], out: Option<PathBuf>, format: &str) -> Result<(), FjordError> {
     let fmt = parse_format(format, false)?.unwrap_or(fjord::plot::ImageFormat::Png);
     let out = out.unwrap_or_else(|| PathBuf::from("output").join("compare"));
-    let files = fjord::plot::compare_runs(dirs, &out, fmt).map_err(fjord::plot_error)?;
-    if let Ok(md) = std::fs::read_to_string(out.join("comparison.md")) {
+    fjord::output::runfolder::check_dest(&out)?;
+    // Never write the comparison over (or around) one of the runs it reads.
+    if let Ok(o) = std::fs::canonicalize(&out) {
+        if dirs.iter().filter_map(|d| std::fs::canonicalize(d).ok()).any(|d| d.starts_with(&o)) {
+            return Err(FjordError::bad(
+                &format!("--out {}", out.display()),
+                None,
+                "",
+                "holds one of the runs being compared; choose another folder",
+            ));
+        }
+    }
+    let folder = fjord::output::runfolder::RunFolder::create(&out, fjord::output::runfolder::Kind::Compare)?;
+    let files = fjord::plot::compare_runs(dirs, &folder.tmp, fmt).map_err(fjord::plot_error)?;
+    let md = std::fs::read_to_string(folder.file("comparison.md")).ok();
+    let out = folder.commit()?;
+    if let Some(md) = md {
         println!("{md}");
     }
     println!("{} files in {}", files.len() + 2, out.display());
@@ -160,12 +177,10 @@ fn cmd_sweep(
     quiet: bool,
     format: &str,
 ) -> Result<(), FjordError> {
-    if threads == Some(0) {
-        return Err(FjordError::bad("--threads", None, "", "expected at least 1 thread"));
-    }
+    fjord::engine::run::check_threads(threads)?;
     let fmt = parse_format(format, true)?;
     let axes = vary.iter().map(|v| fjord::sweep::parse_vary(v)).collect::<Result<Vec<_>, _>>()?;
-    let n: usize = axes.iter().map(|a| a.values.len()).product();
+    let n = fjord::sweep::case_count(&axes)?;
     let stem = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "sweep".into());
     let dest = out.unwrap_or_else(|| PathBuf::from("output").join(format!("{stem}-sweep")));
     let bar = progress_bar(n as u64, quiet, "{spinner} {bar:25} {pos}/{len} cases ETA {eta}");
@@ -197,9 +212,7 @@ fn cmd_run(
     quiet: bool,
     format: &str,
 ) -> Result<(), FjordError> {
-    if threads == Some(0) {
-        return Err(FjordError::bad("--threads", None, "", "expected at least 1 thread"));
-    }
+    fjord::engine::run::check_threads(threads)?;
     let plots = parse_format(format, true)?;
     let sc = fjord::scenario::load(path, sets)?;
     let stem = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "run".into());
@@ -232,10 +245,25 @@ fn progress_bar(len: u64, quiet: bool, template: &str) -> indicatif::ProgressBar
     bar
 }
 
+/// Checks every file (reading its side files as `run` would) and reports each bad one; exit 2
+/// if any is bad.
 fn cmd_check(paths: &[PathBuf], sets: &[String]) -> Result<(), FjordError> {
+    let mut bad = 0;
     for p in paths {
-        let sc = fjord::scenario::load(p, sets)?;
-        println!("{}", fjord::check_report(&sc));
+        match fjord::scenario::load(p, sets).and_then(|sc| fjord::check_side_files(&sc).map(|()| sc)) {
+            Ok(sc) => println!("{}", fjord::check_report(&sc)),
+            Err(e) if paths.len() > 1 => {
+                if e.exit_code() != 2 {
+                    return Err(e);
+                }
+                eprintln!("error: {e}");
+                bad += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    if bad > 0 {
+        return Err(FjordError::bad("check", None, "", format!("{bad} of {} scenario files are bad (each is listed above)", paths.len())));
     }
     Ok(())
 }

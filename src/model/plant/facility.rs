@@ -66,6 +66,7 @@ use super::dry_cooler::{DryCoolerBank, DryCoolerDesign};
 use super::heat_reuse::HeatReuse;
 use super::pi::{Action, Pi, PiGains};
 use super::pump::Pump;
+use crate::units::SafeClamp;
 
 /// Upper bound of `d ln K / dy` of the actuator sequence, used for tuning and sub-stepping.
 const LOOP_GAIN_PER_INDEX: f64 = 5.0;
@@ -507,7 +508,7 @@ pub fn step(params: &PlantParams, state: &mut PlantState, inputs: &PlantInputs) 
     let q_design = m_design * cp * finite_pos(params.fws_design_dt_k, 10.0);
     let f_min = finite_or(params.fws_min_flow_frac, 0.3).max(finite_or(params.fws_pump.min_speed_frac, 0.0)).clamp(0.0, 1.0);
     let f_load = if q_design > 0.0 { q_load / q_design } else { 1.0 };
-    let flow_frac = f_load.clamp(f_min, 1.0).min(inp.avail_frac);
+    let flow_frac = f_load.safe_clamp(f_min, 1.0).min(inp.avail_frac);
     let (m, pump_w) = if flow_frac > 0.0 && m_design > 0.0 { (flow_frac * m_design, params.fws_pump.power_w(flow_frac)) } else { (0.0, 0.0) };
     let mc = m * cp;
     let q_in = q_load + pump_w;
