@@ -1,5 +1,6 @@
 //! The `fjord` command line: a thin layer over the library. Exit codes: 0 success,
-//! 2 bad input, 1 any other failure.
+//! 2 bad input, 1 any other failure, 128 + signal when interrupted (Ctrl-C 130, SIGTERM 143)
+//! after removing the unfinished output folder.
 
 use clap::{Parser, Subcommand};
 use fjord::error::FjordError;
