@@ -133,6 +133,15 @@ fn parse_format(text: &str, allow_none: bool) -> Result<Option<fjord::plot::Imag
 
 fn cmd_plot(dir: &std::path::Path, format: &str) -> Result<(), FjordError> {
     let fmt = parse_format(format, false)?.unwrap_or(fjord::plot::ImageFormat::Png);
+    // `plot` writes plots/ and report.html into the folder: only into one fjord wrote.
+    if dir.is_dir() && !fjord::output::runfolder::is_marked(dir) {
+        return Err(FjordError::bad(
+            &dir.display().to_string(),
+            None,
+            "",
+            format!("not a run folder written by fjord (it has no {}); plot only redraws fjord's own runs", fjord::output::runfolder::MARKER),
+        ));
+    }
     let plots = fjord::plot::plot_run(dir, fmt).map_err(fjord::plot_error)?;
     let page = fjord::plot::write_report(dir, &plots).map_err(fjord::plot_error)?;
     for p in &plots {

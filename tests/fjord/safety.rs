@@ -122,6 +122,12 @@ fn a_users_folder_is_refused_by_run_sweep_and_compare() {
     assert_eq!(list_dir(&dir.join("precious")), vec!["notes.txt"]);
     assert_eq!(std::fs::read_to_string(dir.join("precious/notes.txt")).unwrap(), "mine");
     assert_eq!(dir.entries(""), vec!["a", "b", "precious", "tiny.toml"], "a temporary folder was left");
+    // `plot` writes into the folder it is given: only into one fjord wrote.
+    dir.write("precious/timeseries.csv", "time_s,pue\n0,1.1\n");
+    let o = run_in(dir.path(), &["plot", "precious"]);
+    assert_bad(&o, "not a run folder written by fjord");
+    assert!(!dir.join("precious/plots").exists() && !dir.join("precious/report.html").exists());
+    std::fs::remove_file(dir.join("precious/timeseries.csv")).unwrap();
     // A compare written over one of its own runs would destroy it.
     let o = run_in(dir.path(), &["compare", "a", "b", "--out", "a", "--format", "svg"]);
     assert_bad(&o, "holds one of the runs being compared");
