@@ -405,3 +405,108 @@ fn a_non_finite_state_is_named_by_stage_and_quantity() {
     v.tcs_supply_c = f64::INFINITY;
     assert_eq!(fjord::engine::first_non_finite(&v).map(|(n, _)| n), Some("tcs_supply_c"));
 }
+
+/// Every model parameter of the GPU, loop, plant and power chain at extreme or broken values
+/// (1e300, 0, −1, NaN), set on the resolved scenario so no input check stands in
+/// the way: no panic ever; each run either finishes with finite metrics or stops with a named
+/// exit-1 (or bad-input exit-2) error and writes nothing.
+#[test]
+fn every_model_parameter_at_extreme_values_never_panics() {
+    extreme_values(false);
+}
+
+/// The cases [`every_model_parameter_at_extreme_values_never_panics`] leaves out because the
+/// plant's start-up settling runs at its 1,000-sub-step cap for them (~7 s each here); run
+/// with `cargo test --release -- --ignored`.
+#[test]
+#[ignore = "slow: ~1.5 min of plant settling at the sub-step cap"]
+fn slow_extreme_values_never_panic() {
+    extreme_values(true);
+}
+
+/// Values for which the plant settles at its sub-step cap (bounded, but slow).
+fn settles_slowly(name: &str, value: f64) -> bool {
+    matches!(
+        (name, value.is_nan(), value >= 1e300, value <= 0.0),
+        ("gpu.tdp_w" | "rack_overhead_w", true, _, _)
+            | (
+                "gpu.tdp_w" | "rack_overhead_w" | "cooling.fws_supply_setpoint_c" | "cooling.liquid_capture_frac" | "cooling.air_side_fan_w_per_w",
+                _,
+                true,
+                _
+            )
+            | ("cooling.fws_volume_m3", _, _, _)
+    )
+}
+
+fn extreme_values(slow: bool) {
+    let dir = TestDir::new("extreme-all");
+    let text = "[scenario]\nduration = \"2m\"\nstep = \"1s\"\nrecord_every = \"10s\"\n[cluster]\nracks = 2\n[cooling]\ncdus = 2\n\
+                [[workload.jobs]]\nname = \"t\"\nkind = \"training\"\ngpus = 144\niteration_s = 2.0\n\
+                [[events]]\nkind = \"cdu_pump_failure\"\nat = \"30s\"\ntarget = 1\n";
+    let base = scenario(text, dir.path());
+    type Field = fn(&mut fjord::scenario::Scenario) -> &mut f64;
+    let fields: Vec<(&str, Field)> = vec![
+        ("gpu.tdp_w", |s| &mut s.gpu.tdp_w),
+        ("gpu.idle_w", |s| &mut s.gpu.idle_w),
+        ("gpu.leakage_frac", |s| &mut s.gpu.leakage_frac),
+        ("gpu.leakage_per_k", |s| &mut s.gpu.leakage_per_k),
+        ("gpu.r_th_k_per_w", |s| &mut s.gpu.r_th_k_per_w),
+        ("gpu.c_th_j_per_k", |s| &mut s.gpu.c_th_j_per_k),
+        ("gpu.throttle_c", |s| &mut s.gpu.throttle_c),
+        ("gpu.min_clock_frac", |s| &mut s.gpu.min_clock_frac),
+        ("gpu.power_floor_frac", |s| &mut s.gpu.power_floor_frac),
+        ("gpu.ramp_up_w_per_s", |s| &mut s.gpu.ramp_up_w_per_s),
+        ("rack_overhead_w", |s| &mut s.rack_overhead_w),
+        ("power_variation_frac", |s| &mut s.power_variation_frac),
+        ("heat_wave_k", |s| &mut s.heat_wave_k),
+        ("cooling.density_kg_m3", |s| &mut s.cooling.density_kg_m3),
+        ("cooling.cp_j_kg_k", |s| &mut s.cooling.cp_j_kg_k),
+        ("cooling.liquid_capture_frac", |s| &mut s.cooling.liquid_capture_frac),
+        ("cooling.tcs_supply_setpoint_c", |s| &mut s.cooling.tcs_supply_setpoint_c),
+        ("cooling.fws_supply_setpoint_c", |s| &mut s.cooling.fws_supply_setpoint_c),
+        ("cooling.flow_lpm_per_kw", |s| &mut s.cooling.flow_lpm_per_kw),
+        ("cooling.tcs_volume_m3", |s| &mut s.cooling.tcs_volume_m3),
+        ("cooling.cdu_approach_k", |s| &mut s.cooling.cdu_approach_k),
+        ("cooling.cdu_control_tau_s", |s| &mut s.cooling.cdu_control_tau_s),
+        ("cooling.pump_efficiency_frac", |s| &mut s.cooling.pump_efficiency_frac),
+        ("cooling.fws_volume_m3", |s| &mut s.cooling.fws_volume_m3),
+        ("cooling.fws_design_dt_k", |s| &mut s.cooling.fws_design_dt_k),
+        ("cooling.fws_min_flow_frac", |s| &mut s.cooling.fws_min_flow_frac),
+        ("cooling.air_side_fan_w_per_w", |s| &mut s.cooling.air_side_fan_w_per_w),
+        ("rejection.ua_per_unit_w_k", |s| &mut s.cooling.rejection.ua_per_unit_w_k),
+        ("rejection.rated_fan_power_w", |s| &mut s.cooling.rejection.rated_fan_power_w),
+        ("rejection.min_fan_speed_frac", |s| &mut s.cooling.rejection.min_fan_speed_frac),
+        ("rejection.design_ambient_c", |s| &mut s.cooling.rejection.design_ambient_c),
+        ("power.psu_rated_w", |s| &mut s.power.psu_rated_w),
+        ("power.distribution_efficiency_frac", |s| &mut s.power.distribution_efficiency_frac),
+    ];
+    let mut outcomes = [0usize; 2];
+    for (name, field) in &fields {
+        for value in [1e300, 0.0, -1.0, f64::NAN] {
+            if settles_slowly(name, value) != slow {
+                continue;
+            }
+            let mut sc = base.clone();
+            *field(&mut sc) = value;
+            let dest = dir.join("out");
+            match fjord::engine::run::run_quiet(sc, &dest, Some(1)) {
+                Ok(r) => {
+                    let broken = r.summary.non_finite_metrics();
+                    assert!(broken.is_empty(), "{name} = {value}: non-finite metrics {broken:?}");
+                    assert!(!std::fs::read_to_string(dest.join("summary.json")).unwrap().contains("null"), "{name} = {value}");
+                    std::fs::remove_dir_all(&dest).unwrap();
+                    outcomes[0] += 1;
+                }
+                Err(e) => {
+                    assert!(matches!(e.exit_code(), 1 | 2), "{name} = {value}: {e}");
+                    assert!(e.to_string().len() < 400, "{name} = {value}: long message {e}");
+                    assert!(!dest.exists(), "{name} = {value}: a failed run wrote its folder");
+                    outcomes[1] += 1;
+                }
+            }
+        }
+    }
+    assert!(outcomes[1] > 0 && (slow || outcomes[0] > 0), "{outcomes:?}");
+    assert!(dir.entries("").is_empty(), "left behind: {:?}", dir.entries(""));
+}
