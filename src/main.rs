@@ -107,7 +107,7 @@ fn main() {
         Cmd::Sweep { scenario, vary, out, common, format } => cmd_sweep(&scenario, &vary, out, &common.sets, common.threads, common.quiet, &format),
         Cmd::Check { scenarios, sets } => cmd_check(&scenarios, &sets),
         Cmd::Presets => {
-            print!("{}", fjord::presets_text());
+            print!("{}", fjord::cli::presets_text());
             Ok(())
         }
     };
@@ -130,8 +130,8 @@ fn parse_format(text: &str, allow_none: bool) -> Result<Option<fjord::plot::Imag
 
 fn cmd_plot(dir: &std::path::Path, format: &str) -> Result<(), FjordError> {
     let fmt = parse_format(format, false)?.unwrap_or(fjord::plot::ImageFormat::Png);
-    let plots = fjord::plot::plot_run(dir, fmt).map_err(fjord::plot_error)?;
-    let page = fjord::plot::write_report(dir, &plots).map_err(fjord::plot_error)?;
+    let plots = fjord::plot::plot_run(dir, fmt)?;
+    let page = fjord::plot::write_report(dir, &plots)?;
     for p in &plots {
         println!("{}", p.display());
     }
@@ -142,7 +142,7 @@ fn cmd_plot(dir: &std::path::Path, format: &str) -> Result<(), FjordError> {
 fn cmd_compare(dirs: &[PathBuf], out: Option<PathBuf>, format: &str) -> Result<(), FjordError> {
     let fmt = parse_format(format, false)?.unwrap_or(fjord::plot::ImageFormat::Png);
     let out = out.unwrap_or_else(|| PathBuf::from("output").join("compare"));
-    let files = fjord::plot::compare_runs(dirs, &out, fmt).map_err(fjord::plot_error)?;
+    let files = fjord::plot::compare_runs(dirs, &out, fmt)?;
     if let Ok(md) = std::fs::read_to_string(out.join("comparison.md")) {
         println!("{md}");
     }
@@ -218,7 +218,7 @@ fn cmd_run(
     };
     let res = fjord::engine::run::run(sc, &dest, &fjord::engine::run::RunOptions { threads, plots }, &progress)?;
     bar.finish_and_clear();
-    println!("{}", fjord::summary_table(&res.summary));
+    println!("{}", fjord::cli::summary_table(&res.summary));
     println!("run folder: {}", res.dir.display());
     Ok(())
 }
@@ -235,7 +235,7 @@ fn progress_bar(len: u64, quiet: bool, template: &str) -> indicatif::ProgressBar
 fn cmd_check(paths: &[PathBuf], sets: &[String]) -> Result<(), FjordError> {
     for p in paths {
         let sc = fjord::scenario::load(p, sets)?;
-        println!("{}", fjord::check_report(&sc));
+        println!("{}", fjord::cli::check_report(&sc));
     }
     Ok(())
 }

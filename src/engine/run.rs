@@ -236,8 +236,8 @@ fn run_in_pool(sc: Scenario, dest: &Path, opts: &RunOptions, progress: &(dyn Fn(
         folder.write("ramps.csv", &t)?;
     }
     if let Some(fmt) = opts.plots {
-        let plots = crate::plot::plot_run(&folder.tmp, fmt).map_err(crate::plot_error)?;
-        crate::plot::write_report(&folder.tmp, &plots).map_err(crate::plot_error)?;
+        let plots = crate::plot::plot_run(&folder.tmp, fmt)?;
+        crate::plot::write_report(&folder.tmp, &plots)?;
     }
     let dir = folder.commit()?;
     Ok(RunResult { dir, summary })

@@ -139,6 +139,17 @@ impl PlotError {
     }
 }
 
+/// A plotting error as a fjord error (bad input → exit code 2, drawing failures → 1).
+impl From<PlotError> for crate::FjordError {
+    fn from(e: PlotError) -> Self {
+        if e.is_bad_input() {
+            crate::FjordError::bad("plot", None, "", e.to_string())
+        } else {
+            crate::FjordError::Other(e.to_string())
+        }
+    }
+}
+
 /// Draws the charts of one run folder into `run_dir/plots/` and returns their paths.
 ///
 /// Reads `timeseries.csv` (required; `time_s` is its only required column), `summary.json`
