@@ -72,16 +72,14 @@ impl PlantState {
                 super::step(params, &mut s, &i);
             }
         }
+        // The physical state of the settled plant, the counters of a new one.
         Self {
-            heat_in_j: 0.0,
-            heat_out_j: 0.0,
-            stored_heat_j: 0.0,
-            heat_reused_j: 0.0,
-            cooling_energy_j: 0.0,
-            heat_pump_energy_j: 0.0,
-            steps: 0,
-            feedforward_heat_w: f64::NAN,
-            ..s
+            fws_supply_c: s.fws_supply_c,
+            fan_pi: s.fan_pi,
+            chiller_on: s.chiller_on,
+            chiller_run_s: s.chiller_run_s,
+            last_ambient_c: s.last_ambient_c,
+            ..Self::new(params)
         }
     }
 
