@@ -3,7 +3,7 @@
 #
 # Usage: scripts/diff-runs.sh [BASE_REV] [DURATION]
 #   BASE_REV  the git revision to compare against (default: main)
-#   DURATION  scenario.duration for every run (default: 2h)
+#   DURATION  scenario.duration for every run (default: 2h; `shipped` keeps each file's own)
 #
 # Builds BASE_REV (exported with `git archive`, built into this checkout's target/ so the
 # dependencies are shared) and the working tree, runs each scenarios/*.toml of the working
@@ -48,11 +48,14 @@ blank_timing() {
     done
 }
 
+set_duration=(--set "scenario.duration=$dur")
+[[ "$dur" == shipped ]] && set_duration=()
+
 status=0
 for sc in "$root"/scenarios/*.toml; do
     name=$(basename "$sc" .toml)
     for v in base new; do
-        if ! "$work/fjord-$v" run "$sc" --out "$work/$v/$name" --set "scenario.duration=$dur" --threads 2 --quiet \
+        if ! "$work/fjord-$v" run "$sc" --out "$work/$v/$name" "${set_duration[@]}" --threads 2 --quiet \
             >"$work/$v-$name.log" 2>&1; then
             echo "$name: the $v binary failed:"
             sed 's/^/    /' "$work/$v-$name.log"

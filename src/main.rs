@@ -128,6 +128,20 @@ fn parse_format(text: &str, allow_none: bool) -> Result<Option<fjord::plot::Imag
     }
 }
 
+/// `--threads` (at least 1) and `--format` (png, svg or none) of `run` and `sweep`.
+fn check_threads_and_format(threads: Option<usize>, format: &str) -> Result<Option<fjord::plot::ImageFormat>, FjordError> {
+    if threads == Some(0) {
+        return Err(FjordError::bad("--threads", None, "", "expected at least 1 thread"));
+    }
+    parse_format(format, true)
+}
+
+/// The default output folder: `output/<scenario stem><suffix>` (`fallback` without a stem).
+fn default_out(scenario: &std::path::Path, fallback: &str, suffix: &str) -> PathBuf {
+    let stem = scenario.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| fallback.into());
+    PathBuf::from("output").join(format!("{stem}{suffix}"))
+}
+
 fn cmd_plot(dir: &std::path::Path, format: &str) -> Result<(), FjordError> {
     let fmt = parse_format(format, false)?.unwrap_or(fjord::plot::ImageFormat::Png);
     let plots = fjord::plot::plot_run(dir, fmt)?;
@@ -160,14 +174,10 @@ fn cmd_sweep(
     quiet: bool,
     format: &str,
 ) -> Result<(), FjordError> {
-    if threads == Some(0) {
-        return Err(FjordError::bad("--threads", None, "", "expected at least 1 thread"));
-    }
-    let fmt = parse_format(format, true)?;
+    let fmt = check_threads_and_format(threads, format)?;
     let axes = vary.iter().map(|v| fjord::sweep::parse_vary(v)).collect::<Result<Vec<_>, _>>()?;
     let n: usize = axes.iter().map(|a| a.values.len()).product();
-    let stem = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "sweep".into());
-    let dest = out.unwrap_or_else(|| PathBuf::from("output").join(format!("{stem}-sweep")));
+    let dest = out.unwrap_or_else(|| default_out(path, "sweep", "-sweep"));
     let bar = progress_bar(n as u64, quiet, "{spinner} {bar:25} {pos}/{len} cases ETA {eta}");
     let opts = fjord::sweep::SweepOptions { sets: sets.to_vec(), threads, format: fmt };
     let dir = fjord::sweep::run_sweep(path, &axes, &dest, &opts, &|done, _| bar.set_position(done as u64))?;
@@ -197,13 +207,9 @@ fn cmd_run(
     quiet: bool,
     format: &str,
 ) -> Result<(), FjordError> {
-    if threads == Some(0) {
-        return Err(FjordError::bad("--threads", None, "", "expected at least 1 thread"));
-    }
-    let plots = parse_format(format, true)?;
+    let plots = check_threads_and_format(threads, format)?;
     let sc = fjord::scenario::load(path, sets)?;
-    let stem = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "run".into());
-    let dest = out.unwrap_or_else(|| PathBuf::from("output").join(stem));
+    let dest = out.unwrap_or_else(|| default_out(path, "run", ""));
     let bar = progress_bar(sc.steps(), quiet, "{spinner} {bar:25} {percent:>3}% {msg} ETA {eta}");
     let step_s = sc.step_s;
     let gpus = sc.gpus() as f64;
