@@ -101,10 +101,10 @@ fn main() {
         }
     };
     let result = match cli.cmd {
-        Cmd::Run { scenario, out, common, format } => cmd_run(&scenario, out, &common.sets, common.threads, common.quiet, &format),
+        Cmd::Run { scenario, out, common, format } => cmd_run(&scenario, out, &common, &format),
         Cmd::Plot { run_dir, format } => cmd_plot(&run_dir, &format),
         Cmd::Compare { run_dirs, out, format } => cmd_compare(&run_dirs, out, &format),
-        Cmd::Sweep { scenario, vary, out, common, format } => cmd_sweep(&scenario, &vary, out, &common.sets, common.threads, common.quiet, &format),
+        Cmd::Sweep { scenario, vary, out, common, format } => cmd_sweep(&scenario, &vary, out, &common, &format),
         Cmd::Check { scenarios, sets } => cmd_check(&scenarios, &sets),
         Cmd::Presets => {
             print!("{}", fjord::cli::presets_text());
@@ -164,16 +164,9 @@ fn cmd_compare(dirs: &[PathBuf], out: Option<PathBuf>, format: &str) -> Result<(
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
-fn cmd_sweep(
-    path: &std::path::Path,
-    vary: &[String],
-    out: Option<PathBuf>,
-    sets: &[String],
-    threads: Option<usize>,
-    quiet: bool,
-    format: &str,
-) -> Result<(), FjordError> {
+fn cmd_sweep(path: &std::path::Path, vary: &[String], out: Option<PathBuf>, common: &Common, format: &str) -> Result<(), FjordError> {
+    let Common { sets, threads, quiet } = common;
+    let (threads, quiet) = (*threads, *quiet);
     let fmt = check_threads_and_format(threads, format)?;
     let axes = vary.iter().map(|v| fjord::sweep::parse_vary(v)).collect::<Result<Vec<_>, _>>()?;
     let n: usize = axes.iter().map(|a| a.values.len()).product();
@@ -199,14 +192,9 @@ fn cmd_sweep(
     Ok(())
 }
 
-fn cmd_run(
-    path: &std::path::Path,
-    out: Option<PathBuf>,
-    sets: &[String],
-    threads: Option<usize>,
-    quiet: bool,
-    format: &str,
-) -> Result<(), FjordError> {
+fn cmd_run(path: &std::path::Path, out: Option<PathBuf>, common: &Common, format: &str) -> Result<(), FjordError> {
+    let Common { sets, threads, quiet } = common;
+    let (threads, quiet) = (*threads, *quiet);
     let plots = check_threads_and_format(threads, format)?;
     let sc = fjord::scenario::load(path, sets)?;
     let dest = out.unwrap_or_else(|| default_out(path, "run", ""));
