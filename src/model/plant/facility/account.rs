@@ -1,7 +1,7 @@
 //! The facility-water loop of one step: its state, what goes in and out, the flow and heat
 //! load of the step ([`LoopStep`]: flow follows load, pumps and air-side fans heat the water)
 //! and the energy account ([`Energies`] summed by the heat-rejection kind, closed into
-//! [`PlantOutputs`] and the running totals of [`PlantState`] by [`close_step`]).
+//! [`PlantOutputs`] and the running totals of [`PlantState`] by `close_step`).
 
 use super::super::pi::Pi;
 use super::{finite_or, finite_pos, PlantParams, MAX_INPUT};
