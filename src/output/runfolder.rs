@@ -179,8 +179,7 @@ impl RunFolder {
         let parent = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         std::fs::create_dir_all(parent).map_err(|e| out_error(dest, format!("cannot create the folder holding it ({})", plain_io(&e))))?;
         remove_stale_temps(parent);
-        let name = dest.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "run".into());
-        let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+        let tmp = parent.join(format!(".{}.tmp-{}", Self::name_of(dest), std::process::id()));
         let mut reg = live();
         if reg.contains(&tmp) {
             return Err(FjordError::Other(format!("{} is already being written by this process", shown(dest))));
@@ -204,6 +203,15 @@ impl RunFolder {
         );
         folder.write(MARKER, &text).map_err(|_| out_error(dest, "cannot write there"))?;
         Ok(folder)
+    }
+
+    /// The folder's final name: the last component of the destination (`run` if it has none).
+    pub fn name(&self) -> String {
+        Self::name_of(&self.dest)
+    }
+
+    fn name_of(dest: &Path) -> String {
+        dest.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "run".into())
     }
 
     /// Path of `file` inside the temporary folder.
