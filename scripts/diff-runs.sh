@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every shipped scenario with two fjord binaries and diffs the run folders, ignoring the
-# two timing metrics (wall_s, gpu_steps_per_s) and the PNG/HTML renderings' embedded numbers
-# of those. Used to show that a refactor changes no result (issue 14: byte-identical runs).
+# Runs every shipped scenario with two fjord binaries and diffs the run folders, ignoring only
+# the timing metrics (wall_s, gpu_steps_per_s, and report.html, which embeds them); every
+# CSV, summary, resolved scenario and PNG must match byte for byte. Used to show that a
+# refactor changes no result (issue 14: byte-identical runs).
 #
 # usage: scripts/diff-runs.sh OLD_FJORD NEW_FJORD [extra --set ...]
 # Two passes per scenario: 20 minutes at the scenario's own step, and 12 hours at a 10 s step

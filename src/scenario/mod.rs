@@ -198,8 +198,13 @@ fn describe_toml_error(text: &str, e: &toml::de::Error) -> (String, String) {
     let mut message = msg.clone();
     if let Some(u) = &unknown {
         let expected: Vec<&str> = msg.split('`').skip(3).step_by(2).collect();
+        // The hint goes before the list of valid keys, so a long list cut at the message cap
+        // never takes the hint with it.
         if let Some(n) = crate::error::nearest(u, &expected) {
-            message = format!("{msg} (did you mean `{n}`?)");
+            message = match msg.split_once(", expected") {
+                Some((head, tail)) => format!("{head} (did you mean `{n}`?); expected{tail}"),
+                None => format!("{msg} (did you mean `{n}`?)"),
+            };
         }
     }
     (key, message)

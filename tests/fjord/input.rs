@@ -391,7 +391,7 @@ fn issue_8_random_in_range_scenarios_run_finite_and_balanced() {
     let mut g = Gen(2026);
     let ranges = fjord::scenario::check::all_ranges();
     let range = |k: &str| ranges.iter().find(|r| r.key == k).copied().unwrap_or_else(|| panic!("no range for {k}"));
-    for case in 0..12 {
+    for case in 0..24 {
         // Log-uniform for wide positive ranges, uniform otherwise.
         let mut draw = |k: &str| -> f64 {
             let r = range(k);
@@ -402,7 +402,7 @@ fn issue_8_random_in_range_scenarios_run_finite_and_balanced() {
             }
         };
         let tdp = draw("gpu.tdp_w");
-        let idle = tdp * 0.3 * (case as f64 / 12.0);
+        let idle = tdp * 0.3 * (case as f64 / 24.0);
         let throttle = 60.0 + draw("gpu.throttle_c") / 10.0;
         let tcs = 20.0 + draw("cooling.tcs_supply_setpoint_c") / 2.0;
         let fws = tcs - 1.0 - draw("cooling.cdu_approach_k").min(10.0);
