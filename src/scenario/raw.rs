@@ -44,6 +44,9 @@ impl<'de> Deserialize<'de> for Dur {
             toml::Value::String(t) => Ok(Dur::Text(t)),
             toml::Value::Integer(i) => Ok(Dur::Seconds(i as f64)),
             toml::Value::Float(f) => Ok(Dur::Seconds(f)),
+            // A point in time where an offset is taken (`events.at`, a job's `start`): kept as
+            // text and turned into seconds after `scenario.start` by `resolve::fill_defaults`.
+            toml::Value::Datetime(dt) => Ok(Dur::Text(Time::Datetime(dt).text())),
             other => Err(serde::de::Error::custom(format!("expected a duration such as \"24h\" or a number of seconds, found {}", describe(&other)))),
         }
     }

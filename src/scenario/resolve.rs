@@ -186,6 +186,16 @@ pub fn fill_defaults(raw: &mut RawScenario, file_stem: &str, base_dir: &std::pat
     }
     site.heat_wave_k.get_or_insert(0.0);
 
+    // Points in time given as dates (`at = 2026-07-15T06:00:00Z`) become offsets from the start.
+    if let Ok(start) = crate::model::calendar::parse_utc(&raw.scenario.start.as_ref().map(Time::text).unwrap_or_default()) {
+        for (i, j) in raw.workload.jobs.iter_mut().enumerate() {
+            time_to_offset(&mut j.start, start, &format!("workload.jobs[{i}].start"))?;
+        }
+        for (i, e) in raw.events.iter_mut().enumerate() {
+            time_to_offset(&mut e.at, start, &format!("events[{i}].at"))?;
+        }
+    }
+
     gpu_params::fill_defaults(&mut raw.cluster, &mut raw.gpu)?;
     let lon = raw.site.longitude_deg.unwrap_or(0.0);
     job_params::fill_defaults(&mut raw.workload.jobs, lon)?;
@@ -197,6 +207,22 @@ pub fn fill_defaults(raw: &mut RawScenario, file_stem: &str, base_dir: &std::pat
     if let Some(sup) = raw.supply.as_mut() {
         SupplySpec::fill_defaults(sup)?;
     }
+    Ok(())
+}
+
+/// A time written as a date (`2026-07-15T06:00:00Z`, quoted or a TOML datetime; a local
+/// date-time is UTC) where an offset from the start is taken: becomes that offset.
+fn time_to_offset(d: &mut Option<Dur>, start_unix_s: f64, key: &str) -> R<()> {
+    let Some(Dur::Text(t)) = d.as_ref() else { return Ok(()) };
+    let b = t.trim().as_bytes();
+    if !(b.len() >= 10 && b[4] == b'-' && b[7] == b'-') {
+        return Ok(());
+    }
+    let at = crate::model::calendar::parse_utc(t).map_err(|m| (key.to_string(), format!("expected a duration or a time: {m}")))?;
+    if at < start_unix_s {
+        return Err((key.to_string(), format!("{} is before scenario.start", t.trim())));
+    }
+    *d = Some(Dur::from_s(at - start_unix_s));
     Ok(())
 }
 

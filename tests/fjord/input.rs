@@ -159,6 +159,23 @@ fn issue_8_toml_datetimes_are_accepted() {
     assert_eq!(load(&resolved, &[]).unwrap().start_unix_s, quoted.start_unix_s);
 }
 
+/// Where an offset from the start is taken (`events.at`, a job's `start`), a date-time is
+/// taken too and becomes its offset; before the start it is refused.
+#[test]
+fn issue_8_event_and_job_times_take_datetimes() {
+    let text = format!(
+        "{}\n[[events]]\nat = 2026-07-15T00:06:00Z\nkind = \"heat_wave\"\noffset_k = 2.0\n",
+        TINY.replace("[scenario]", "[scenario]\nstart = 2026-07-15T00:00:00Z").replace("gpus = 72", "gpus = 72\nstart = \"2026-07-15T00:02:00\"")
+    );
+    let sc = load(&text, &[]).expect("dates as times");
+    assert_eq!(sc.events[0].at_s, 360.0);
+    assert_eq!(sc.jobs[0].start_s, 120.0);
+    let resolved = fjord::scenario::resolved_toml(&sc);
+    assert!(resolved.contains("start = \"2m\""), "{resolved}");
+    let m = bad(&text.replace("at = 2026-07-15T00:06:00Z", "at = 2026-07-14T00:00:00Z"), &[]);
+    assert!(m.contains("events[0].at") && m.contains("before scenario.start"), "{m}");
+}
+
 /// `--set site.weather_file=` replaces the file's `site.climate`, and the reverse.
 #[test]
 fn issue_8_set_weather_source_replaces_the_other() {
