@@ -110,6 +110,7 @@ pub fn presets_text() -> String {
         }
     }
     t.push_str(&defaults_text());
+    t.push_str(&scenario::check::ranges_text());
     t
 }
 
