@@ -174,20 +174,27 @@ impl JobRuntime {
 
     /// The mean utilisation of rack `rack_in_job` (0-based within the job) over [t0, t1).
     pub fn rack_util(&self, js: &JobStep, rack_in_job: usize, rack_id: usize, t0: f64, t1: f64) -> f64 {
+        self.rack_util_cached(js, rack_in_job, rack_id, t0, t1, &mut NoiseKnots::default())
+    }
+
+    /// [`JobRuntime::rack_util`] with the rack's inference-noise knots kept in `knots` between
+    /// steps, so each per-minute knot is drawn once instead of twice every step (the same
+    /// values: the result is bit-identical to [`JobRuntime::rack_util`]).
+    pub fn rack_util_cached(&self, js: &JobStep, rack_in_job: usize, rack_id: usize, t0: f64, t1: f64, knots: &mut NoiseKnots) -> f64 {
         let u = match &self.job.kind {
             JobKind::Training { iteration_s, compute_frac, compute_util, comm_util, checkpoint_util, .. } => {
                 let phase = self.phases.get(rack_in_job).copied().unwrap_or(0.0);
                 let p = *iteration_s;
                 let w = |t: f64| {
                     let tau = t - self.job.start_s + phase;
-                    let k = (tau / p).floor();
+                    let k = floor_exact(tau / p);
                     k * compute_frac * p + (tau - k * p).min(compute_frac * p)
                 };
                 let cf = ((w(t1) - w(t0)) / (t1 - t0)).clamp(0.0, 1.0);
                 js.ckpt_frac * checkpoint_util + js.run_frac * (comm_util + (compute_util - comm_util) * cf)
             }
             JobKind::Inference { noise, .. } => {
-                let n = 0.5f64.sqrt() * noise * self.noise_at(rack_id as u64, 0.5 * (t0 + t1));
+                let n = 0.5f64.sqrt() * noise * self.noise_at_cached(rack_id as u64, 0.5 * (t0 + t1), knots);
                 js.run_frac * (js.base_util + n)
             }
             _ => js.run_frac * js.base_util,
@@ -201,12 +208,56 @@ impl JobRuntime {
 
     /// Standard-normal noise, piecewise linear between per-minute knots.
     fn noise_at(&self, entity: u64, t: f64) -> f64 {
-        let m = (t / 60.0).floor();
+        self.noise_at_cached(entity, t, &mut NoiseKnots::default())
+    }
+
+    /// [`JobRuntime::noise_at`], drawing the knots only when `t` enters a new minute (and
+    /// reusing the old upper knot as the new lower one when the minute advances by one).
+    fn noise_at_cached(&self, entity: u64, t: f64, knots: &mut NoiseKnots) -> f64 {
+        let m = floor_exact(t / 60.0);
         let f = t / 60.0 - m;
         let key = entity ^ ((self.index as u64) << 40);
-        let a = normal(self.seed, Stream::InferenceNoise, key, m.max(0.0) as u64);
-        let b = normal(self.seed, Stream::InferenceNoise, key, m.max(0.0) as u64 + 1);
-        a + (b - a) * f
+        let minute = m.max(0.0) as u64;
+        if knots.key != key || knots.minute != minute || !knots.valid {
+            knots.a = if knots.valid && knots.key == key && knots.minute.checked_add(1) == Some(minute) {
+                knots.b
+            } else {
+                normal(self.seed, Stream::InferenceNoise, key, minute)
+            };
+            knots.b = normal(self.seed, Stream::InferenceNoise, key, minute + 1);
+            knots.key = key;
+            knots.minute = minute;
+            knots.valid = true;
+        }
+        knots.a + (knots.b - knots.a) * f
+    }
+}
+
+/// One rack's inference-noise knots at the ends of its current minute: the standard-normal
+/// draws for minutes `minute` and `minute + 1` of entity `key` (a cache; empty by default).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoiseKnots {
+    valid: bool,
+    key: u64,
+    minute: u64,
+    a: f64,
+    b: f64,
+}
+
+/// `x.floor()`, bit for bit (−0.0, non-finite and huge values included), without the call:
+/// the default x86-64 target has no SSE4.1 `roundsd`, so `f64::floor` is a software routine
+/// (~2.4 % of a stargate-norway run's CPU). Truncate through `i64` where |x| < 2⁵² (above it
+/// every `f64` is an integer), step down when truncation rounded up, and keep the sign of x
+/// (`floor(−0.0) = −0.0`, `floor(0.3) = +0.0`).
+#[inline]
+pub fn floor_exact(x: f64) -> f64 {
+    const TWO_52: f64 = 4_503_599_627_370_496.0;
+    if x.abs() < TWO_52 {
+        let t = x as i64 as f64;
+        let f = if t > x { t - 1.0 } else { t };
+        f.copysign(x)
+    } else {
+        x
     }
 }
 
@@ -220,7 +271,7 @@ fn ckpt_cumulative(tau: f64, every: f64, cs: f64) -> f64 {
     if tau < every {
         return 0.0;
     }
-    let k = (tau / every).floor();
+    let k = floor_exact(tau / every);
     (k - 1.0) * cs + (tau - k * every).min(cs)
 }
 
@@ -299,6 +350,62 @@ mod tests {
         assert_eq!(j.rack_util(&js, 0, 0, a + 1.0, a + 2.0), 0.0);
         let ev = JobRuntime::new(training(0.0), 0, 0, 72, 7, 0.0, 86400.0, &[100.0]);
         assert_eq!(ev.down, vec![(100.0, 700.0)]);
+    }
+
+    #[test]
+    fn floor_exact_matches_floor_bit_for_bit() {
+        let two52 = 4_503_599_627_370_496.0f64;
+        let mut xs =
+            vec![0.0, -0.0, 0.5, -0.5, 1.0, -1.0, 0.999_999_999_999, -1e-300, 1e-300, f64::MIN_POSITIVE, -f64::MIN_POSITIVE, 5e-324, -5e-324];
+        xs.extend([two52, -two52, two52 - 0.5, -(two52 - 0.5), two52 * 2.0 + 2.0, 1e300, -1e300, f64::MAX, f64::MIN]);
+        xs.extend([f64::INFINITY, f64::NEG_INFINITY, f64::NAN, 9.2e18, -9.3e18]);
+        for k in -1000i64..1000 {
+            let x = k as f64 * 0.25;
+            xs.extend([x, x.next_up(), x.next_down(), x / 6.0, x / 60.0]);
+        }
+        // Random bit patterns cover every exponent.
+        for i in 0..200_000u64 {
+            xs.push(f64::from_bits(crate::rng::uniform(3, Stream::GpuFactor, i, 0).to_bits() ^ (i << 52)));
+            xs.push(crate::rng::uniform(3, Stream::GpuFactor, i, 1) * 1e6 - 5e5);
+        }
+        for x in xs {
+            assert_eq!(floor_exact(x).to_bits(), x.floor().to_bits(), "floor of {x:e}");
+        }
+    }
+
+    #[test]
+    fn cached_noise_knots_give_the_same_utilisation() {
+        let job = Job {
+            name: "inf".into(),
+            gpus: 720,
+            start_s: 0.0,
+            kind: JobKind::Inference { mean_util: 0.5, diurnal_amplitude: 0.3, peak_hour_utc: 14.0, noise: 0.2 },
+        };
+        let j = JobRuntime::new(job, 1, 3, 72, 9, 0.0, 86400.0, &[]);
+        // Steps of 1 s, 7 s, 60 s and 3600 s with one cache per rack, kept across steps.
+        for dt in [1.0, 7.0, 60.0, 3600.0] {
+            let mut knots = [NoiseKnots::default(); 3];
+            let mut varied = 0;
+            let mut t = 0.0;
+            while t < 7200.0 {
+                let js = j.job_step(t, t + dt);
+                for (r, k) in knots.iter_mut().enumerate() {
+                    let cached = j.rack_util_cached(&js, r, 3 + r, t, t + dt, k);
+                    let plain = j.rack_util(&js, r, 3 + r, t, t + dt);
+                    assert_eq!(cached.to_bits(), plain.to_bits(), "dt {dt}, t {t}, rack {r}");
+                    varied += usize::from(cached != js.run_frac * js.base_util);
+                }
+                t += dt;
+            }
+            assert!(varied > 0, "the noise must act (dt {dt})");
+        }
+        // A cache handed from one rack to another is redrawn, not reused.
+        let js = j.job_step(30.0, 31.0);
+        let mut k = NoiseKnots::default();
+        let a = j.rack_util_cached(&js, 0, 3, 30.0, 31.0, &mut k);
+        let b = j.rack_util_cached(&js, 1, 4, 30.0, 31.0, &mut k);
+        assert_ne!(a, b);
+        assert_eq!(b.to_bits(), j.rack_util(&js, 1, 4, 30.0, 31.0).to_bits());
     }
 
     #[test]
