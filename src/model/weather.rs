@@ -436,18 +436,83 @@ fn periodic_spline(x_nodes: &[f64; 12], u: &[f64; 12], x: f64) -> f64 {
     (2.0 * s3 - 3.0 * s2 + 1.0) * u[i] + (s3 - 2.0 * s2 + s) * h * m_i + (-2.0 * s3 + 3.0 * s2) * u[j] + (s3 - s2) * h * m_j
 }
 
-/// Monthly averages of the spline through `u` (midpoint rule, 24 points per day).
-fn monthly_means_of_spline(x_nodes: &[f64; 12], u: &[f64; 12]) -> [f64; 12] {
-    let mut out = [0.0; 12];
+/// The part of [`periodic_spline`] at one day that does not depend on the node values: the
+/// segment `i` and the Hermite weights, with the same arithmetic, so that
+/// [`SplineSample::eval`] returns the same bits as [`periodic_spline`]. The climatology fit
+/// evaluates the spline at the same 8,760 days in every iteration; this keeps the day's
+/// segment search and its four `rem_euclid` out of the loop.
+#[derive(Debug, Clone, Copy)]
+struct SplineSample {
+    i: usize,
+    c0: f64,
+    c1: f64,
+    c2: f64,
+    c3: f64,
+}
+
+impl SplineSample {
+    fn new(x_nodes: &[f64; 12], x: f64) -> Self {
+        const P: f64 = 365.0;
+        let x = x.rem_euclid(P);
+        let i = x_nodes.iter().rposition(|&xn| xn <= x).unwrap_or(11);
+        let j = (i + 1) % 12;
+        let h = (x_nodes[j] - x_nodes[i]).rem_euclid(P);
+        let dx = (x - x_nodes[i]).rem_euclid(P);
+        let s = (dx / h).clamp(0.0, 1.0);
+        let (s2, s3) = (s * s, s * s * s);
+        SplineSample { i, c0: 2.0 * s3 - 3.0 * s2 + 1.0, c1: (s3 - 2.0 * s2 + s) * h, c2: -2.0 * s3 + 3.0 * s2, c3: (s3 - s2) * h }
+    }
+
+    /// The spline at this day, from the segments' tangents of [`spline_slopes`].
+    fn eval(&self, u: &[f64; 12], slopes: &([f64; 12], [f64; 12])) -> f64 {
+        let (i, j) = (self.i, (self.i + 1) % 12);
+        self.c0 * u[i] + self.c1 * slopes.0[i] + self.c2 * u[j] + self.c3 * slopes.1[i]
+    }
+}
+
+/// Catmull–Rom tangents at both ends of each segment `i` (`m_i`, `m_j` of
+/// [`periodic_spline`], the same arithmetic).
+fn spline_slopes(x_nodes: &[f64; 12], u: &[f64; 12]) -> ([f64; 12], [f64; 12]) {
+    const P: f64 = 365.0;
+    let gap = |a: usize, b: usize| (x_nodes[b] - x_nodes[a]).rem_euclid(P);
+    let (mut m_i, mut m_j) = ([0.0; 12], [0.0; 12]);
+    for i in 0..12 {
+        let j = (i + 1) % 12;
+        let prev = (i + 11) % 12;
+        let next = (j + 1) % 12;
+        let h = gap(i, j);
+        m_i[i] = (u[j] - u[prev]) / (gap(prev, i) + h);
+        m_j[i] = (u[next] - u[i]) / (h + gap(j, next));
+    }
+    (m_i, m_j)
+}
+
+/// The midpoint-rule sample days of [`monthly_means`]: 24 a day, month by month.
+fn monthly_samples(x_nodes: &[f64; 12]) -> Vec<SplineSample> {
+    let mut out = Vec::with_capacity(8760);
     let mut start = 0.0;
+    for days in MONTH_DAYS {
+        let n = (days * 24.0) as usize;
+        out.extend((0..n).map(|k| SplineSample::new(x_nodes, start + (k as f64 + 0.5) / 24.0)));
+        start += days;
+    }
+    out
+}
+
+/// Monthly averages of the spline through `u` (midpoint rule, 24 points per day) at the
+/// days of [`monthly_samples`].
+fn monthly_means(x_nodes: &[f64; 12], samples: &[SplineSample], u: &[f64; 12]) -> [f64; 12] {
+    let slopes = spline_slopes(x_nodes, u);
+    let mut out = [0.0; 12];
+    let mut k0 = 0;
     for m in 0..12 {
         let n = (MONTH_DAYS[m] * 24.0) as usize;
         let mut sum = 0.0;
-        for k in 0..n {
-            sum += periodic_spline(x_nodes, u, start + (k as f64 + 0.5) / 24.0);
+        for p in &samples[k0..k0 + n] {
+            sum += p.eval(u, &slopes);
         }
         out[m] = sum / n as f64;
-        start += MONTH_DAYS[m];
+        k0 += n;
     }
     out
 }
@@ -455,9 +520,10 @@ fn monthly_means_of_spline(x_nodes: &[f64; 12], u: &[f64; 12]) -> [f64; 12] {
 /// Spline node values whose monthly averages reproduce `table` (fixed-point iteration
 /// `u ← u + (table − A·u)`; A's eigenvalues lie in ~[0.8, 1], so it converges fast).
 fn mean_preserving_nodes(x_nodes: &[f64; 12], table: &[f64; 12]) -> [f64; 12] {
+    let samples = monthly_samples(x_nodes);
     let mut u = *table;
     for _ in 0..60 {
-        let means = monthly_means_of_spline(x_nodes, &u);
+        let means = monthly_means(x_nodes, &samples, &u);
         let mut worst: f64 = 0.0;
         for m in 0..12 {
             let r = table[m] - means[m];
@@ -661,9 +727,41 @@ mod tests {
         for c in CLIMATES {
             let tab = c.mean_daily_max_c();
             let u = mean_preserving_nodes(&x, &tab);
-            let means = monthly_means_of_spline(&x, &u);
+            // Monthly means by direct evaluation of the spline (not the fit's samples).
+            let mut start = 0.0;
             for m in 0..12 {
-                assert!((means[m] - tab[m]).abs() < 1e-6, "{c:?} month {m}");
+                let n = (MONTH_DAYS[m] * 24.0) as usize;
+                let mean = (0..n).map(|k| periodic_spline(&x, &u, start + (k as f64 + 0.5) / 24.0)).sum::<f64>() / n as f64;
+                assert!((mean - tab[m]).abs() < 1e-6, "{c:?} month {m}");
+                start += MONTH_DAYS[m];
+            }
+        }
+    }
+
+    #[test]
+    fn spline_samples_match_the_spline_bit_for_bit() {
+        let x = mid_month_days();
+        let samples = monthly_samples(&x);
+        assert_eq!(samples.len(), 8760);
+        for c in CLIMATES {
+            for tab in [c.mean_daily_max_c(), c.mean_daily_min_c(), c.mean_wind_speed_m_s(), c.mean_rel_humidity_frac()] {
+                let u = mean_preserving_nodes(&x, &tab);
+                let slopes = spline_slopes(&x, &u);
+                let mut start = 0.0;
+                let mut k0 = 0;
+                for days in MONTH_DAYS {
+                    let n = (days * 24.0) as usize;
+                    for k in 0..n {
+                        let day = start + (k as f64 + 0.5) / 24.0;
+                        assert_eq!(samples[k0 + k].eval(&u, &slopes).to_bits(), periodic_spline(&x, &u, day).to_bits(), "{c:?} day {day}");
+                    }
+                    start += days;
+                    k0 += n;
+                }
+                // Days outside one year wrap like the spline's.
+                for day in [-400.25, -0.5, 365.0, 366.7, 1000.1] {
+                    assert_eq!(SplineSample::new(&x, day).eval(&u, &slopes).to_bits(), periodic_spline(&x, &u, day).to_bits());
+                }
             }
         }
     }
