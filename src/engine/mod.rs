@@ -30,7 +30,7 @@ pub mod run;
 use crate::model::cdu::{self, CduDesign};
 use crate::model::electrical;
 use crate::model::gpu::{self, GpuState, KernelParams, SegmentInput};
-use crate::model::workload::{JobRuntime, JobStep, NoiseKnots};
+use crate::model::workload::{JobRuntime, JobStep, RackCache};
 use crate::output::recorder::StepValues;
 use crate::rng::{normal, Stream};
 use crate::scenario::{EventKind, Scenario};
@@ -106,8 +106,8 @@ pub struct Block {
     pub cap_level_w: f32,
     /// Accumulators, one per rack.
     pub acc: Vec<RackAcc>,
-    /// Inference-noise knots, one per rack (drawn once a minute instead of every step).
-    pub noise: Vec<NoiseKnots>,
+    /// Workload values kept between steps, one per rack (inference-noise knots, training `W`).
+    pub workload_cache: Vec<RackCache>,
 }
 
 /// Read-only per-step inputs of the parallel stage.
@@ -279,7 +279,7 @@ impl Engine {
                 gpus,
                 cap_level_w: f32::INFINITY,
                 acc: vec![RackAcc { temp_max_c: f64::MIN, ..Default::default() }; n],
-                noise: vec![NoiseKnots::default(); n],
+                workload_cache: vec![RackCache::default(); n],
             });
             r0 += n;
         }
@@ -677,7 +677,7 @@ fn step_block(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
             let (util, active) = match seg.job {
                 Some(j) => {
                     let js = &ctx.job_steps[j];
-                    let u = ctx.jobs[j].rack_util_cached(js, seg.rack_in_job, r, ctx.t0, ctx.t1, &mut b.noise[k]);
+                    let u = ctx.jobs[j].rack_util_cached(js, seg.rack_in_job, r, ctx.t0, ctx.t1, &mut b.workload_cache[k]);
                     (u, js.run_frac + js.ckpt_frac > 0.0)
                 }
                 None => (0.0, false),

@@ -174,13 +174,14 @@ impl JobRuntime {
 
     /// The mean utilisation of rack `rack_in_job` (0-based within the job) over [t0, t1).
     pub fn rack_util(&self, js: &JobStep, rack_in_job: usize, rack_id: usize, t0: f64, t1: f64) -> f64 {
-        self.rack_util_cached(js, rack_in_job, rack_id, t0, t1, &mut NoiseKnots::default())
+        self.rack_util_cached(js, rack_in_job, rack_id, t0, t1, &mut RackCache::default())
     }
 
-    /// [`JobRuntime::rack_util`] with the rack's inference-noise knots kept in `knots` between
-    /// steps, so each per-minute knot is drawn once instead of twice every step (the same
-    /// values: the result is bit-identical to [`JobRuntime::rack_util`]).
-    pub fn rack_util_cached(&self, js: &JobStep, rack_in_job: usize, rack_id: usize, t0: f64, t1: f64, knots: &mut NoiseKnots) -> f64 {
+    /// [`JobRuntime::rack_util`] with the rack's values kept in `knots` between steps: each
+    /// per-minute inference-noise knot is drawn once instead of twice every step, and a training
+    /// rack's `W(t0)` is the last step's `W(t1)` (the same values: the result is bit-identical
+    /// to [`JobRuntime::rack_util`]).
+    pub fn rack_util_cached(&self, js: &JobStep, rack_in_job: usize, rack_id: usize, t0: f64, t1: f64, knots: &mut RackCache) -> f64 {
         let u = match &self.job.kind {
             JobKind::Training { iteration_s, compute_frac, compute_util, comm_util, checkpoint_util, .. } => {
                 let phase = self.phases.get(rack_in_job).copied().unwrap_or(0.0);
@@ -190,7 +191,12 @@ impl JobRuntime {
                     let k = floor_exact(tau / p);
                     k * compute_frac * p + (tau - k * p).min(compute_frac * p)
                 };
-                let cf = ((w(t1) - w(t0)) / (t1 - t0)).clamp(0.0, 1.0);
+                // W at the step's start is W at the last step's end (the same t, the same rack).
+                let key = ((self.index as u64) << 40) ^ rack_in_job as u64;
+                let w0 = if knots.w_valid && knots.w_key == key && knots.w_t.to_bits() == t0.to_bits() { knots.w } else { w(t0) };
+                let w1 = w(t1);
+                (knots.w_valid, knots.w_key, knots.w_t, knots.w) = (true, key, t1, w1);
+                let cf = ((w1 - w0) / (t1 - t0)).clamp(0.0, 1.0);
                 js.ckpt_frac * checkpoint_util + js.run_frac * (comm_util + (compute_util - comm_util) * cf)
             }
             JobKind::Inference { noise, .. } => {
@@ -208,12 +214,12 @@ impl JobRuntime {
 
     /// Standard-normal noise, piecewise linear between per-minute knots.
     fn noise_at(&self, entity: u64, t: f64) -> f64 {
-        self.noise_at_cached(entity, t, &mut NoiseKnots::default())
+        self.noise_at_cached(entity, t, &mut RackCache::default())
     }
 
     /// [`JobRuntime::noise_at`], drawing the knots only when `t` enters a new minute (and
     /// reusing the old upper knot as the new lower one when the minute advances by one).
-    fn noise_at_cached(&self, entity: u64, t: f64, knots: &mut NoiseKnots) -> f64 {
+    fn noise_at_cached(&self, entity: u64, t: f64, knots: &mut RackCache) -> f64 {
         let m = floor_exact(t / 60.0);
         let f = t / 60.0 - m;
         let key = entity ^ ((self.index as u64) << 40);
@@ -233,15 +239,21 @@ impl JobRuntime {
     }
 }
 
-/// One rack's inference-noise knots at the ends of its current minute: the standard-normal
-/// draws for minutes `minute` and `minute + 1` of entity `key` (a cache; empty by default).
+/// One rack's workload values kept from step to step (a cache, empty by default; the results
+/// do not depend on it): the inference-noise knots at the ends of the current minute (the
+/// standard-normal draws for minutes `minute` and `minute + 1` of entity `key`), and a training
+/// rack's cumulative compute time `W(w_t)` at the end of the last step.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct NoiseKnots {
+pub struct RackCache {
     valid: bool,
     key: u64,
     minute: u64,
     a: f64,
     b: f64,
+    w_valid: bool,
+    w_key: u64,
+    w_t: f64,
+    w: f64,
 }
 
 /// `x.floor()`, bit for bit (−0.0, non-finite and huge values included), without the call:
@@ -384,7 +396,7 @@ mod tests {
         let j = JobRuntime::new(job, 1, 3, 72, 9, 0.0, 86400.0, &[]);
         // Steps of 1 s, 7 s, 60 s and 3600 s with one cache per rack, kept across steps.
         for dt in [1.0, 7.0, 60.0, 3600.0] {
-            let mut knots = [NoiseKnots::default(); 3];
+            let mut knots = [RackCache::default(); 3];
             let mut varied = 0;
             let mut t = 0.0;
             while t < 7200.0 {
@@ -399,9 +411,29 @@ mod tests {
             }
             assert!(varied > 0, "the noise must act (dt {dt})");
         }
+        // Training racks with phase jitter: W(t0) taken from the last step, at 1 s, 0.1 s and 7 s.
+        let mut job = training(0.0);
+        if let JobKind::Training { phase_jitter_s, .. } = &mut job.kind {
+            *phase_jitter_s = 0.5;
+        }
+        let tr = JobRuntime::new(job, 0, 0, 72, 5, 0.0, 7200.0, &[]);
+        for dt in [1.0, 0.1, 7.0] {
+            let mut caches = [RackCache::default(); 2];
+            let mut reused = 0;
+            for k in 0..3000 {
+                let (t0, t1) = (k as f64 * dt, (k + 1) as f64 * dt);
+                let js = tr.job_step(t0, t1);
+                for (r, c) in caches.iter_mut().enumerate() {
+                    reused += usize::from(c.w_valid && c.w_t.to_bits() == t0.to_bits());
+                    let cached = tr.rack_util_cached(&js, r, r, t0, t1, c);
+                    assert_eq!(cached.to_bits(), tr.rack_util(&js, r, r, t0, t1).to_bits(), "dt {dt}, t {t0}, rack {r}");
+                }
+            }
+            assert!(reused > 3000, "the cache must be used (dt {dt}: {reused})");
+        }
         // A cache handed from one rack to another is redrawn, not reused.
         let js = j.job_step(30.0, 31.0);
-        let mut k = NoiseKnots::default();
+        let mut k = RackCache::default();
         let a = j.rack_util_cached(&js, 0, 3, 30.0, 31.0, &mut k);
         let b = j.rack_util_cached(&js, 1, 4, 30.0, 31.0, &mut k);
         assert_ne!(a, b);
