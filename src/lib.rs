@@ -34,6 +34,8 @@ pub fn summary_table(s: &output::summary::Summary) -> String {
         ("unserved_mwh", "MWh"),
         ("chiller_hours", "h"),
         ("heat_reused_mwh", "MWh"),
+        ("water_m3", "m³"),
+        ("wue_l_per_kwh", "L/kWh"),
         ("energy_balance_error_frac", ""),
         ("wall_s", "s"),
         ("gpu_steps_per_s", ""),

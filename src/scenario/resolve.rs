@@ -166,6 +166,8 @@ pub struct Cooling {
     pub chiller: Option<ChillerSpec>,
     /// Heat reuse.
     pub heat_reuse: Option<HeatReuseSpec>,
+    /// Loop networks (`[cooling.hydraulics]`).
+    pub hydraulics: crate::model::hydraulics::HydraulicsParams,
 }
 
 /// Heat rejection settings.
@@ -189,6 +191,8 @@ pub struct Rejection {
     pub design_ambient_c: f64,
     /// Design approach (K).
     pub design_approach_k: f64,
+    /// What the bank rejects to (air, wet bulb, pre-cooled air, fjord water) and its water use.
+    pub sink: crate::model::plant_side::Sink,
 }
 
 /// Trim chiller settings.
@@ -278,10 +282,33 @@ pub enum EventKind {
         /// Cap (W).
         cap_w: f64,
     },
+    /// A rack's valve stuck at a position.
+    ValveStuck {
+        /// Rack index.
+        rack: u32,
+        /// Valve position (0 shut, 1 open).
+        position_frac: f64,
+    },
+    /// A duty pump trips; a standby pump starts after a delay.
+    PumpTrip {
+        /// CDU index, or `None` for the facility-water loop.
+        cdu: Option<u32>,
+        /// Delay before the standby pump runs (s).
+        standby_start_s: f64,
+    },
+    /// A rack branch's hydraulic resistance rises linearly over the event to a factor and
+    /// stays (fouling does not clear itself).
+    Fouling {
+        /// Rack index.
+        rack: u32,
+        /// Resistance multiplier reached at the end of the event.
+        resistance_factor: f64,
+    },
 }
 
 /// Event kind names.
-pub const EVENT_KINDS: &[&str] = &["cdu_pump_failure", "dry_cooler_outage", "hydro_outage", "job_failure", "heat_wave", "power_cap"];
+pub const EVENT_KINDS: &[&str] =
+    &["cdu_pump_failure", "dry_cooler_outage", "hydro_outage", "job_failure", "heat_wave", "power_cap", "valve_stuck", "pump_trip", "fouling"];
 
 /// Supply settings (resolved mirror of `[supply]`).
 #[derive(Debug, Clone, PartialEq)]
@@ -556,12 +583,15 @@ pub fn fill_defaults(raw: &mut RawScenario, file_stem: &str, base_dir: &std::pat
     get!(co.fws_pump_head_kpa, 150.0);
     get!(co.fws_min_flow_frac, 0.3);
     get!(co.air_side_fan_w_per_w, 0.046);
+    let pump_eff = co.pump_efficiency_frac.unwrap_or(0.65);
+    crate::model::hydraulics::params::fill(co.hydraulics.get_or_insert_with(Default::default), pump_eff);
     let hr = co.heat_rejection.get_or_insert_with(Default::default);
     let kind = hr.kind.get_or_insert_with(|| "dry_coolers".to_string()).clone();
     let fws_set = co.fws_supply_setpoint_c.unwrap_or(30.0);
     get!(hr.units, 0);
     get!(hr.ua_air_exponent, 0.7);
     get!(hr.min_fan_speed_frac, 0.1);
+    crate::model::plant_side::fill_sink(&kind, hr, fws_set);
     let approach = get!(hr.design_approach_k, 10.0);
     get!(hr.design_ambient_c, fws_set - approach);
     if let Some(ch) = co.chiller.as_mut() {
@@ -577,9 +607,10 @@ pub fn fill_defaults(raw: &mut RawScenario, file_stem: &str, base_dir: &std::pat
         get!(h.hx_approach_k, 5.0);
         get!(h.hp_eta_frac, 0.5);
     }
-    if kind != "ideal" && kind != "dry_coolers" {
-        let hint = crate::error::nearest(&kind, &["ideal", "dry_coolers"]).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
-        return Err(("cooling.heat_rejection.kind".into(), format!("unknown heat rejection \"{kind}\"{hint}; expected ideal or dry_coolers")));
+    let kinds = crate::model::plant_side::REJECTION_KINDS;
+    if !kinds.contains(&kind.as_str()) {
+        let hint = crate::error::nearest(&kind, kinds).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
+        return Err(("cooling.heat_rejection.kind".into(), format!("unknown heat rejection \"{kind}\"{hint}; expected one of {}", kinds.join(", "))));
     }
     // Electrical chain. Base load scales with the site: 0.45 % of the IT capacity at TDP
     // (800 kW for the 178 MW reference campus) [E].
@@ -920,6 +951,7 @@ pub fn build(raw: &RawScenario, base_dir: &std::path::Path) -> R<Scenario> {
         min_fan_speed_frac: range("cooling.heat_rejection.min_fan_speed_frac", hr.min_fan_speed_frac.unwrap_or(0.1), 0.0, 1.0, "a fraction")?,
         design_ambient_c: hr.design_ambient_c.unwrap_or(25.0),
         design_approach_k: hr.design_approach_k.unwrap_or(10.0),
+        sink: crate::model::plant_side::resolve_sink(&hr)?,
     };
     range("cooling.heat_rejection.design_ambient_c", rejection.design_ambient_c, -50.0, 60.0, "a temperature (°C)")?;
     range("cooling.heat_rejection.design_approach_k", rejection.design_approach_k, 1.0, 40.0, "a temperature difference (K)")?;
@@ -977,6 +1009,7 @@ pub fn build(raw: &RawScenario, base_dir: &std::path::Path) -> R<Scenario> {
         rejection,
         chiller,
         heat_reuse,
+        hydraulics: crate::model::hydraulics::params::resolve(&co.hydraulics.clone().unwrap_or_default())?,
     };
 
     let p = &raw.power;
@@ -1016,7 +1049,7 @@ pub fn build(raw: &RawScenario, base_dir: &std::path::Path) -> R<Scenario> {
         let kind = match kind_name.as_str() {
             "cdu_pump_failure" => {
                 need("target", e.target.is_some())?;
-                let cdu = e.target.unwrap_or(0);
+                let cdu = crate::model::hydraulics::params::index_target(&key("target"), e.target.as_ref(), cdus, "CDU")?;
                 if cdu >= cdus {
                     return Err((key("target"), format!("expected a CDU index 0 to {}, found {cdu}", cdus - 1)));
                 }
@@ -1048,6 +1081,7 @@ pub fn build(raw: &RawScenario, base_dir: &std::path::Path) -> R<Scenario> {
                 need("cap_mw", e.cap_mw.is_some())?;
                 EventKind::PowerCap { cap_w: range(&key("cap_mw"), e.cap_mw.unwrap_or(0.0), 0.0, 1e5, "a power (MW)")? * 1e6 }
             }
+            "valve_stuck" | "pump_trip" | "fouling" => crate::model::hydraulics::params::event(&kind_name, e, racks, cdus, &key)?,
             other => {
                 let hint = crate::error::nearest(other, EVENT_KINDS).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
                 return Err((key("kind"), format!("unknown event kind \"{other}\"{hint}; expected one of {}", EVENT_KINDS.join(", "))));

@@ -381,6 +381,9 @@ pub struct PlantInputs {
     pub dry_coolers_offline: u32,
     /// Available FWS pumping, fraction of design flow (1 = all pumps healthy).
     pub fws_pump_available_frac: f64,
+    /// FWS pump electricity from the hydraulic network's operating point (W); `None` uses
+    /// the built-in pump curve [`PlantParams::fws_pump`].
+    pub fws_pump_power_w: Option<f64>,
 }
 
 /// What the plant did during one step: temperatures at the step's end, flows as step means.
@@ -508,7 +511,12 @@ pub fn step(params: &PlantParams, state: &mut PlantState, inputs: &PlantInputs) 
     let f_min = finite_or(params.fws_min_flow_frac, 0.3).max(finite_or(params.fws_pump.min_speed_frac, 0.0)).clamp(0.0, 1.0);
     let f_load = if q_design > 0.0 { q_load / q_design } else { 1.0 };
     let flow_frac = f_load.clamp(f_min, 1.0).min(inp.avail_frac);
-    let (m, pump_w) = if flow_frac > 0.0 && m_design > 0.0 { (flow_frac * m_design, params.fws_pump.power_w(flow_frac)) } else { (0.0, 0.0) };
+    let (m, pump_w) = if flow_frac > 0.0 && m_design > 0.0 {
+        let w = inputs.fws_pump_power_w.filter(|w| w.is_finite() && *w >= 0.0).unwrap_or_else(|| params.fws_pump.power_w(flow_frac));
+        (flow_frac * m_design, w)
+    } else {
+        (0.0, 0.0)
+    };
     let mc = m * cp;
     let q_in = q_load + pump_w;
     let rise = if mc > 0.0 { q_in / mc } else { 0.0 };
@@ -814,7 +822,15 @@ mod tests {
     }
 
     fn inputs(q_it_w: f64, ambient_c: f64, dt_s: f64) -> PlantInputs {
-        PlantInputs { q_cdu_w: 0.85 * q_it_w, q_air_w: 0.15 * q_it_w, ambient_c, dt_s, dry_coolers_offline: 0, fws_pump_available_frac: 1.0 }
+        PlantInputs {
+            q_cdu_w: 0.85 * q_it_w,
+            q_air_w: 0.15 * q_it_w,
+            ambient_c,
+            dt_s,
+            dry_coolers_offline: 0,
+            fws_pump_available_frac: 1.0,
+            fws_pump_power_w: None,
+        }
     }
 
     /// Runs `secs` of constant inputs with step `dt`, returns the last output.
@@ -1119,7 +1135,15 @@ mod tests {
         let mut s = PlantState::new(&p);
         for &x in &bad {
             for &y in &bad {
-                let i = PlantInputs { q_cdu_w: x, q_air_w: y, ambient_c: x, dt_s: y, dry_coolers_offline: 7, fws_pump_available_frac: x };
+                let i = PlantInputs {
+                    q_cdu_w: x,
+                    q_air_w: y,
+                    ambient_c: x,
+                    dt_s: y,
+                    dry_coolers_offline: 7,
+                    fws_pump_available_frac: x,
+                    fws_pump_power_w: None,
+                };
                 let o = step(&p, &mut s, &i);
                 assert!(o.fws_supply_c.is_finite() && o.heat_in_w.is_finite(), "{i:?} -> {o:?}");
             }
