@@ -146,7 +146,7 @@ pub fn resolve(h: &HydraulicsBlock) -> R<HydraulicsParams> {
 /// Lines for `fjord presets`.
 pub fn describe() -> Vec<String> {
     vec![
-        "hydraulics ([cooling.hydraulics]; one network per CDU loop and one facility-water loop, damped Newton with LU, tolerance 1e-10 of design flow/head):".into(),
+        "### Hydraulics ([cooling.hydraulics]; one network per CDU loop and one facility-water loop, damped Newton with LU, tolerance 1e-10 of design flow/head):".into(),
         "  pumps: 1 duty + 1 standby per CDU, 4 + 1 on the facility loop [E] (REFERENCE §3.4: N+1 pumps); BEP = design point, shut-off head 1.2 × design [E] (Grundfos Pump Handbook: 110-130 %)".into(),
         "  efficiencies: pump 0.70 (from cooling.pump_efficiency_frac / (motor × VFD)), motor 0.95, VFD 0.97 [E] (REFERENCE §3.6); speed 0.2-1.1 × design [E]".into(),
         "  pressure split at design: rack headers 50 %, CDU plate HX 25 %, piping the rest (TCS); CDU headers 40 %, heat rejection 30 % (facility) [E]; Δp ∝ Q^1.8 for racks and HX, Q^1.852 pipes (Hazen-Williams)".into(),
