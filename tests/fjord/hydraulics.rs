@@ -140,10 +140,8 @@ fn every_shipped_scenario_balances_and_only_wet_sites_use_water() {
 #[test]
 fn tower_evaporation_is_heat_over_latent_heat() {
     let dir = TestDir::new("tower");
-    let t = text("").replace(
-        "kind = \"ideal\"",
-        "kind = \"cooling_tower\"\ncycles_of_concentration = 4.0\ndrift_frac = 0.0\n[site]\nclimate = \"abilene\"",
-    );
+    let t = text("")
+        .replace("kind = \"ideal\"", "kind = \"cooling_tower\"\ncycles_of_concentration = 4.0\ndrift_frac = 0.0\n[site]\nclimate = \"abilene\"");
     let t = t.replace("record_every = \"10s\"", "record_every = \"1s\"").replace("duration = \"20m\"", "duration = \"5m\"");
     let t = t.replace("[scenario]", "[scenario]\nstart = \"2026-07-15T20:00:00Z\"");
     let sc = scenario(&t, dir.path());
