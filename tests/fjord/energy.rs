@@ -81,7 +81,7 @@ fn energy_balance_quickstart() {
     assert_balanced(&out, "quickstart");
 }
 
-/// SPEC §6: the energy balance closes while a CDU pump is out (its loop stores the heat)
+/// SPEC §6: the energy balance closes while a CDU pump is out (its racks and loop store heat)
 /// and after it recovers. Heat rejection is left at its default kind.
 #[test]
 fn energy_balance_with_pump_failure() {
@@ -120,7 +120,8 @@ target = 1
     let out = dir.join("pump");
     run_ok(&path, &out, &[]);
     assert_balanced(&out, "pump failure");
-    // The failure mattered: the loop warmed above its setpoint.
+    // The failure mattered: its racks lost flow and throttled, the stalled loop warmed.
     let s = summary(&out);
-    assert!(metric(&s, "tcs_supply_max_c") > 36.0);
+    assert!(metric(&s, "throttled_gpu_hours") > 0.0);
+    assert!(metric(&s, "tcs_supply_max_c") > 35.1);
 }

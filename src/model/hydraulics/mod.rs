@@ -102,9 +102,9 @@ pub struct Hydraulics {
 
 /// Time constant of the facility Δp setpoint reset (s) \[E\]: building controllers reset
 /// pump setpoints over minutes (trim-and-respond every few minutes, ASHRAE Guideline 36).
-pub const RESET_LAG_S: f64 = 120.0;
+pub const RESET_LAG_S: f64 = 300.0;
 /// Smallest setpoint move of the reset, fraction of design flow \[E\].
-pub const RESET_STEP_FRAC: f64 = 0.01;
+pub const RESET_STEP_FRAC: f64 = 0.02;
 
 /// A step's hydraulic summary.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
