@@ -22,8 +22,12 @@ mod energy;
 mod events;
 #[path = "fjord/hydraulics.rs"]
 mod hydraulics;
+#[path = "fjord/input.rs"]
+mod input;
 #[path = "fjord/plots.rs"]
 mod plots;
+#[path = "fjord/safety.rs"]
+mod safety;
 #[path = "fjord/supply.rs"]
 mod supply;
 #[path = "fjord/thermal.rs"]

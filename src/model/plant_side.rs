@@ -234,9 +234,6 @@ pub fn rejection_capacity_w(sc: &Scenario) -> f64 {
     q + p.chiller.map_or(0.0, |c| c.capacity_w)
 }
 
-/// Heat rejection kinds (`cooling.heat_rejection.kind`).
-pub const REJECTION_KINDS: &[&str] = &["dry_coolers", "cooling_tower", "adiabatic_dry_coolers", "fjord_water", "ideal"];
-
 /// What the facility's heat rejection bank rejects to, and the water it uses. Every kind but
 /// `ideal` is the same ε-NTU bank with fan (or intake-pump) control ([`super::plant`]); the
 /// kinds differ in their sink temperature, sizing defaults and water use (see

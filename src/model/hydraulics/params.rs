@@ -50,6 +50,16 @@ pub struct HydraulicsParams {
 
 type R<T> = Result<T, (String, String)>;
 
+impl Default for HydraulicsParams {
+    /// The defaults of [`fill`] (wire-to-water 0.65), as resolved.
+    fn default() -> Self {
+        let mut b = HydraulicsBlock::default();
+        fill(&mut b, 0.65);
+        // The defaults are inside every range (tested below).
+        resolve(&b).unwrap_or_else(|_| unreachable!("default hydraulic parameters are in range"))
+    }
+}
+
 /// Writes the defaults into `h`. `pump_efficiency_frac` is `[cooling]`'s wire-to-water
 /// efficiency at the BEP: the default hydraulic efficiency is chosen to match it.
 pub fn fill(h: &mut HydraulicsBlock, pump_efficiency_frac: f64) {
@@ -215,4 +225,15 @@ pub fn event(kind: &str, e: &crate::scenario::raw::EventBlock, racks: u32, cdus:
         }
         _ => unreachable!("called for hydraulic events only"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn defaults_resolve() {
+        let mut b = crate::scenario::raw::HydraulicsBlock::default();
+        super::fill(&mut b, 0.65);
+        assert!(super::resolve(&b).is_ok());
+        assert_eq!(super::HydraulicsParams::default().tcs_duty_pumps, 1);
+    }
 }

@@ -16,6 +16,7 @@ pub mod facility;
 pub mod fjord_water;
 pub mod heat_reuse;
 pub mod hx;
+pub mod params;
 pub mod pi;
 pub mod pump;
 
