@@ -157,7 +157,7 @@ impl Plant {
         };
         let state = PlantState::settled(&params, &inputs, 6.0 * 3600.0);
         let q_design = params.fws_design_flow_kg_s() * params.coolant.cp_j_kg_k * params.fws_design_dt_k;
-        let initial_flow_frac = if q_design > 0.0 { (initial_heat_w / q_design).clamp(params.fws_min_flow_frac, 1.0) } else { 1.0 };
+        let initial_flow_frac = if q_design > 0.0 { (initial_heat_w / q_design).max(params.fws_min_flow_frac).min(1.0) } else { 1.0 };
         Plant { params, state, initial_flow_frac }
     }
 
@@ -282,17 +282,51 @@ pub fn fill_sink(kind: &str, hr: &mut crate::scenario::raw::HeatRejectionBlock, 
     }
 }
 
+use crate::scenario::check::Range;
+
+const S_LATENT_FRAC: Range =
+    Range { key: "cooling.heat_rejection.latent_frac", lo: 0.5, hi: 1.0, what: "a share of the heat leaving as latent heat", why: "" };
+const S_DRIFT_FRAC: Range =
+    Range { key: "cooling.heat_rejection.drift_frac", lo: 0.0, hi: 0.01, what: "a fraction of the circulating flow", why: "" };
+const S_CYCLES_OF_CONCENTRATION: Range = Range {
+    key: "cooling.heat_rejection.cycles_of_concentration",
+    lo: 1.5,
+    hi: 50.0,
+    what: "cycles of concentration (above 1: some water must be blown down)",
+    why: "",
+};
+const S_SATURATION_EFFICIENCY_FRAC: Range =
+    Range { key: "cooling.heat_rejection.saturation_efficiency_frac", lo: 0.0, hi: 1.0, what: "a saturation efficiency", why: "" };
+const S_SWITCH_OVER_C: Range = Range { key: "cooling.heat_rejection.switch_over_c", lo: -20.0, hi: 60.0, what: "a temperature (°C)", why: "" };
+const S_INTAKE_TEMP_C: Range =
+    Range { key: "cooling.heat_rejection.intake_temp_c[]", lo: -2.0, hi: 35.0, what: "a sea-water temperature (°C)", why: "" };
+const S_INTAKE_HEAD_KPA: Range = Range { key: "cooling.heat_rejection.intake_head_kpa", lo: 1.0, hi: 2000.0, what: "a pump head (kPa)", why: "" };
+const S_SEAWATER_RISE_K: Range = Range { key: "cooling.heat_rejection.seawater_rise_k", lo: 1.0, hi: 30.0, what: "a temperature rise (K)", why: "" };
+
+/// Ranges of the kind-specific `[cooling.heat_rejection]` keys.
+pub const SINK_RANGES: &[&Range] = &[
+    &S_LATENT_FRAC,
+    &S_DRIFT_FRAC,
+    &S_CYCLES_OF_CONCENTRATION,
+    &S_SATURATION_EFFICIENCY_FRAC,
+    &S_SWITCH_OVER_C,
+    &S_INTAKE_TEMP_C,
+    &S_INTAKE_HEAD_KPA,
+    &S_SEAWATER_RISE_K,
+];
+
+fn srange(r: &Range, v: Option<f64>) -> Result<f64, (String, String)> {
+    let v = v.unwrap_or(f64::NAN);
+    if !r.contains(v) {
+        return Err((r.key.trim_end_matches("[]").to_string(), r.message(v)));
+    }
+    Ok(v)
+}
+
 /// Checks the kind-specific keys of a filled `[cooling.heat_rejection]`.
 pub fn resolve_sink(hr: &crate::scenario::raw::HeatRejectionBlock) -> Result<Sink, (String, String)> {
     use super::plant::{adiabatic::AdiabaticPrecooler, cooling_tower::CoolingTower, fjord_water::FjordWater};
     let key = |k: &str| format!("cooling.heat_rejection.{k}");
-    let range = |k: &str, v: Option<f64>, lo: f64, hi: f64, why: &str| -> Result<f64, (String, String)> {
-        let v = v.unwrap_or(f64::NAN);
-        if !v.is_finite() || v < lo || v > hi {
-            return Err((key(k), format!("expected {why} in [{lo}, {hi}], found {v}")));
-        }
-        Ok(v)
-    };
     let kind = hr.kind.as_deref().unwrap_or("dry_coolers");
     let only = |k: &str, present: bool, for_kind: &str| -> Result<(), (String, String)> {
         if present && kind != for_kind {
@@ -310,19 +344,13 @@ pub fn resolve_sink(hr: &crate::scenario::raw::HeatRejectionBlock) -> Result<Sin
     only("seawater_rise_k", hr.seawater_rise_k.is_some(), "fjord_water")?;
     Ok(match kind {
         "cooling_tower" => Sink::Tower(CoolingTower {
-            latent_frac: range("latent_frac", hr.latent_frac, 0.5, 1.0, "a share of the heat leaving as latent heat")?,
-            drift_frac: range("drift_frac", hr.drift_frac, 0.0, 0.01, "a fraction of the circulating flow")?,
-            cycles_of_concentration: range(
-                "cycles_of_concentration",
-                hr.cycles_of_concentration,
-                1.5,
-                50.0,
-                "cycles of concentration (above 1: some water must be blown down)",
-            )?,
+            latent_frac: srange(&S_LATENT_FRAC, hr.latent_frac)?,
+            drift_frac: srange(&S_DRIFT_FRAC, hr.drift_frac)?,
+            cycles_of_concentration: srange(&S_CYCLES_OF_CONCENTRATION, hr.cycles_of_concentration)?,
         }),
         "adiabatic_dry_coolers" => Sink::Adiabatic(AdiabaticPrecooler {
-            saturation_efficiency_frac: range("saturation_efficiency_frac", hr.saturation_efficiency_frac, 0.0, 1.0, "a saturation efficiency")?,
-            switch_over_c: range("switch_over_c", hr.switch_over_c, -20.0, 60.0, "a temperature (°C)")?,
+            saturation_efficiency_frac: srange(&S_SATURATION_EFFICIENCY_FRAC, hr.saturation_efficiency_frac)?,
+            switch_over_c: srange(&S_SWITCH_OVER_C, hr.switch_over_c)?,
         }),
         "fjord_water" => {
             let t = hr.intake_temp_c.clone().unwrap_or_default();
@@ -331,12 +359,12 @@ pub fn resolve_sink(hr: &crate::scenario::raw::HeatRejectionBlock) -> Result<Sin
             }
             let mut intake = [0.0; 12];
             for (i, v) in t.iter().enumerate() {
-                intake[i] = range("intake_temp_c", Some(*v), -2.0, 35.0, "a sea-water temperature (°C)")?;
+                intake[i] = srange(&S_INTAKE_TEMP_C, Some(*v))?;
             }
             Sink::Fjord(FjordWater {
                 intake_temp_c: intake,
-                intake_head_pa: range("intake_head_kpa", hr.intake_head_kpa, 1.0, 2000.0, "a pump head (kPa)")? * 1e3,
-                seawater_rise_k: range("seawater_rise_k", hr.seawater_rise_k, 1.0, 30.0, "a temperature rise (K)")?,
+                intake_head_pa: srange(&S_INTAKE_HEAD_KPA, hr.intake_head_kpa)? * 1e3,
+                seawater_rise_k: srange(&S_SEAWATER_RISE_K, hr.seawater_rise_k)?,
                 ..FjordWater::default()
             })
         }

@@ -166,7 +166,7 @@ pub fn fmt_dur(s: f64) -> String {
 
 /// Every component's ranges, in the order of the scenario file.
 pub fn all_ranges() -> Vec<&'static Range> {
-    let groups: [&[&Range]; 9] = [
+    let groups: [&[&Range]; 10] = [
         super::resolve::RANGES,
         crate::model::gpu::params::CLUSTER_RANGES,
         crate::model::gpu::params::RANGES,
@@ -175,7 +175,8 @@ pub fn all_ranges() -> Vec<&'static Range> {
         crate::model::electrical::params::RANGES,
         crate::model::supply::params::RANGES,
         super::events::RANGES,
-        &[],
+        crate::model::hydraulics::params::RANGES,
+        crate::model::plant_side::SINK_RANGES,
     ];
     groups.iter().flat_map(|g| g.iter().copied()).collect()
 }
