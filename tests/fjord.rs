@@ -24,5 +24,7 @@ mod events;
 mod plots;
 #[path = "fjord/supply.rs"]
 mod supply;
+#[path = "fjord/telemetry.rs"]
+mod telemetry;
 #[path = "fjord/thermal.rs"]
 mod thermal;

@@ -7,6 +7,7 @@
 
 use super::presets::{gpu_names, gpu_preset};
 use super::raw::*;
+use crate::model::supply::grid::HourlySeries;
 use crate::units::format_duration;
 
 /// A resolution error before it is given a file and line: (dotted key, message).
@@ -99,12 +100,11 @@ pub enum JobKind {
         /// Utilisation.
         util: f64,
     },
-    /// Replay of a CSV trace: each value holds until the next row.
+    /// Replay of measured telemetry (utilisation or board power); each value holds until the
+    /// next sample.
     Trace {
-        /// Row times (s since start, ascending).
-        times_s: Vec<f64>,
-        /// Utilisation per row.
-        utils: Vec<f64>,
+        /// The measured series, per measured GPU.
+        data: std::sync::Arc<crate::telemetry::replay::TraceData>,
     },
 }
 
@@ -288,6 +288,23 @@ pub const EVENT_KINDS: &[&str] = &["cdu_pump_failure", "dry_cooler_outage", "hyd
 pub struct SupplySpec {
     /// The filled block.
     pub block: SupplyBlock,
+    /// Grid CO₂ intensity series (g/kWh), from `carbon_file`.
+    pub carbon_series: Option<HourlySeries>,
+    /// Grid price series (currency per MWh), from `price_file`.
+    pub price_series: Option<HourlySeries>,
+    /// Wind output profile, from `supply.wind.profile_file`.
+    pub wind_profile: Option<Profile>,
+    /// Solar output profile, from `supply.solar.profile_file`.
+    pub solar_profile: Option<Profile>,
+}
+
+/// A measured or modelled output profile of wind or solar.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    /// Values on the scenario time line.
+    pub series: HourlySeries,
+    /// True: values in MW; false: a fraction of the nameplate `capacity_mw`.
+    pub mw: bool,
 }
 
 /// A resolved scenario.
@@ -335,6 +352,11 @@ pub struct Scenario {
     pub supply: Option<SupplySpec>,
     /// Events.
     pub events: Vec<Event>,
+    /// Exponent γ of the utilisation→power curve `P = idle + (tdp − idle)·u^γ` (1 = linear),
+    /// applied by the workload stage (`fjord calibrate` fits it).
+    pub utilization_exponent: f64,
+    /// Warnings for the user (side files that start late or miss the run).
+    pub warnings: Vec<String>,
     /// The filled mirror (for `scenario.resolved.toml`).
     pub filled: RawScenario,
 }
@@ -402,6 +424,12 @@ pub fn fill_defaults(raw: &mut RawScenario, file_stem: &str, base_dir: &std::pat
             abs(&mut g.carbon_file);
             abs(&mut g.price_file);
         }
+        if let Some(w) = sup.wind.as_mut() {
+            abs(&mut w.profile_file);
+        }
+        if let Some(w) = sup.solar.as_mut() {
+            abs(&mut w.profile_file);
+        }
     }
     let s = &mut raw.scenario;
     s.name.get_or_insert_with(|| file_stem.to_string());
@@ -452,6 +480,7 @@ pub fn fill_defaults(raw: &mut RawScenario, file_stem: &str, base_dir: &std::pat
     get!(g.power_floor_frac, 0.0);
     get!(g.ramp_up_w_per_s, 0.0);
     get!(g.ramp_down_w_per_s, 0.0);
+    get!(g.utilization_exponent, 1.0);
 
     let lon = raw.site.longitude_deg.unwrap_or(0.0);
     for (i, j) in raw.workload.jobs.iter_mut().enumerate() {
@@ -513,9 +542,25 @@ pub fn fill_defaults(raw: &mut RawScenario, file_stem: &str, base_dir: &std::pat
             }
             "trace" => {
                 if j.file.is_none() {
-                    return Err((key("file"), "missing: a trace job needs `file` (CSV with header time_s,utilization_frac)".into()));
+                    return Err((
+                        key("file"),
+                        "missing: a trace job needs `file` (nvidia-smi or DCGM telemetry, or CSV with header time_s,utilization_frac)".into(),
+                    ));
                 }
-                &["file"]
+                for (k, v, options) in [
+                    ("format", &mut j.format, &["auto", "nvidia-smi", "dcgm", "csv"][..]),
+                    ("signal", &mut j.signal, &["auto", "power", "utilization"][..]),
+                    ("tile", &mut j.tile, &["aligned", "shifted"][..]),
+                ] {
+                    let val = v.get_or_insert_with(|| options[0].to_string()).clone();
+                    if !options.contains(&val.as_str()) {
+                        let hint = crate::error::nearest(&val, options).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
+                        return Err((key(k), format!("unknown {k} \"{val}\"{hint}; expected one of {}", options.join(", "))));
+                    }
+                }
+                let every = if j.sample_every.is_some() { dur_s(&j.sample_every, &key("sample_every"))? } else { 1.0 };
+                j.sample_every = Some(Dur::from_s(every));
+                &["file", "format", "signal", "tile", "sample_every"]
             }
             other => {
                 let kinds = ["training", "inference", "constant", "trace"];
@@ -624,7 +669,26 @@ fn fill_supply(sup: &mut SupplyBlock) -> R<()> {
     get!(g.governor_band_frac, 0.0);
     get!(g.min_mw, 0.0);
     get!(g.carbon_g_per_kwh, 550.0);
+    for (name, b) in [
+        ("wind", sup.wind.as_mut().map(|w| (&w.profile_file, &mut w.profile_unit))),
+        ("solar", sup.solar.as_mut().map(|w| (&w.profile_file, &mut w.profile_unit))),
+    ] {
+        if let Some((file, unit)) = b {
+            if file.is_some() {
+                let u = unit.get_or_insert_with(|| "capacity_frac".to_string()).clone();
+                if u != "capacity_frac" && u != "mw" {
+                    let hint = crate::error::nearest(&u, &["capacity_frac", "mw"]).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
+                    return Err((format!("supply.{name}.profile_unit"), format!("unknown unit \"{u}\"{hint}; expected capacity_frac or mw")));
+                }
+            }
+        }
+    }
     let gr = sup.grid.get_or_insert_with(Default::default);
+    let align = gr.align.get_or_insert_with(|| "calendar".to_string()).clone();
+    if crate::telemetry::series::Align::parse(&align).is_none() {
+        let hint = crate::error::nearest(&align, &["calendar", "day_of_year"]).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
+        return Err(("supply.grid.align".into(), format!("unknown alignment \"{align}\"{hint}; expected calendar or day_of_year")));
+    }
     get!(gr.import_limit_mw, 0.0);
     get!(gr.export_limit_mw, 0.0);
     get!(gr.carbon_g_per_kwh, 19.0);
@@ -830,6 +894,7 @@ pub fn build(raw: &RawScenario, base_dir: &std::path::Path) -> R<Scenario> {
     }
 
     let mut jobs = Vec::new();
+    let mut warnings: Vec<String> = Vec::new();
     let mut used: u64 = 0;
     for (i, j) in raw.workload.jobs.iter().enumerate() {
         let key = |k: &str| format!("workload.jobs[{i}].{k}");
@@ -886,8 +951,8 @@ pub fn build(raw: &RawScenario, base_dir: &std::path::Path) -> R<Scenario> {
             "trace" => {
                 let file = j.file.clone().unwrap_or_default();
                 let path = base_dir.join(&file);
-                let (times_s, utils) = read_trace(&path).map_err(|m| (key("file"), m))?;
-                JobKind::Trace { times_s, utils }
+                let data = read_trace_job(&path, j, duration_s, &mut warnings).map_err(|(k, m)| (key(&k), m))?;
+                JobKind::Trace { data: std::sync::Arc::new(data) }
             }
             _ => unreachable!("checked in fill_defaults"),
         };
@@ -1079,11 +1144,14 @@ pub fn build(raw: &RawScenario, base_dir: &std::path::Path) -> R<Scenario> {
         supply: match &raw.supply {
             Some(block) => {
                 check_supply(block)?;
-                Some(SupplySpec { block: block.clone() })
+                let (carbon_series, price_series, wind_profile, solar_profile) = read_supply_series(block, start_unix_s, duration_s, &mut warnings)?;
+                Some(SupplySpec { block: block.clone(), carbon_series, price_series, wind_profile, solar_profile })
             }
             None => None,
         },
         events,
+        utilization_exponent: range("gpu.utilization_exponent", raw.gpu.utilization_exponent.unwrap_or(1.0), 0.1, 10.0, "an exponent")?,
+        warnings,
         filled: raw.clone(),
     };
     let rated = raw.power.psu_rated_kw.map(|kw| kw * 1e3).unwrap_or_else(|| 2.0 * sc.rack_design_w());
@@ -1091,37 +1159,76 @@ pub fn build(raw: &RawScenario, base_dir: &std::path::Path) -> R<Scenario> {
     Ok(sc)
 }
 
-/// Reads a utilisation trace: CSV with header `time_s,utilization_frac`, ascending times.
-pub fn read_trace(path: &std::path::Path) -> Result<(Vec<f64>, Vec<f64>), String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read trace {}: {e}", path.display()))?;
-    let mut times = vec![];
-    let mut utils = vec![];
-    let mut lines = text.lines().enumerate();
-    match lines.next() {
-        Some((_, h)) if h.trim().replace(' ', "") == "time_s,utilization_frac" => {}
-        _ => return Err(format!("{}:1: expected the header `time_s,utilization_frac`", path.display())),
-    }
-    for (i, line) in lines {
-        if line.trim().is_empty() {
-            continue;
+/// Reads a trace job's telemetry file (any format of [`crate::telemetry::readers`]) and
+/// chooses its signal. Errors are (key within the job, message naming the side file and line).
+fn read_trace_job(
+    path: &std::path::Path,
+    j: &crate::scenario::raw::JobBlock,
+    duration_s: f64,
+    warnings: &mut Vec<String>,
+) -> Result<crate::telemetry::replay::TraceData, (String, String)> {
+    use crate::telemetry::readers::{self, Format};
+    use crate::telemetry::replay::{Signal, Tile, TraceData};
+    let format = Format::parse(j.format.as_deref().unwrap_or("auto")).unwrap_or(Format::Auto);
+    let every = pos("sample_every", dur_s(&j.sample_every, "sample_every").unwrap_or(1.0), "sampling interval")
+        .map_err(|(_, m)| ("sample_every".to_string(), m))?;
+    let t = readers::read(path, format, every).map_err(|e| ("file".to_string(), e.to_string()))?;
+    let signal = match j.signal.as_deref().unwrap_or("auto") {
+        "power" if !t.has_power() => {
+            return Err(("signal".into(), format!("{}: signal = \"power\" but the file has no power values", t.path)));
         }
-        let mut it = line.split(',');
-        let (Some(a), Some(b), None) = (it.next(), it.next(), it.next()) else {
-            return Err(format!("{}:{}: expected two columns time_s,utilization_frac", path.display(), i + 1));
+        "utilization" if !t.has_util() => {
+            return Err(("signal".into(), format!("{}: signal = \"utilization\" but the file has no utilisation values", t.path)));
+        }
+        "power" => Signal::Power,
+        "utilization" => Signal::Utilization,
+        _ if t.has_power() => Signal::Power,
+        _ if t.has_util() => Signal::Utilization,
+        _ => return Err(("file".into(), format!("{}: no power or utilisation values", t.path))),
+    };
+    let tile = if j.tile.as_deref() == Some("shifted") { Tile::Shifted } else { Tile::Aligned };
+    let data = TraceData::new(&t, signal, tile).ok_or_else(|| ("file".to_string(), format!("{}: no usable samples", t.path)))?;
+    let (first, last) = data.span_s();
+    let name = j.name.clone().unwrap_or_default();
+    if tile == Tile::Aligned && first >= duration_s {
+        warnings.push(format!("job `{name}`: trace {} starts at {first} s, after the run ends: its GPUs idle throughout", t.path));
+    } else if tile == Tile::Aligned && first > 0.0 {
+        warnings.push(format!("job `{name}`: trace {} starts at {first} s, after the run's start: its GPUs idle until then", t.path));
+    }
+    if tile == Tile::Aligned && last < duration_s && last > first {
+        warnings.push(format!("job `{name}`: trace {} ends at {last} s, before the run ends ({duration_s} s): its last values hold", t.path));
+    }
+    if signal == Signal::Power && tile == Tile::Shifted && data.gpus.iter().any(|g| g.period() <= 0.0) {
+        return Err(("tile".into(), format!("{}: tile = \"shifted\" loops the trace and needs at least two samples per GPU", t.path)));
+    }
+    Ok(data)
+}
+
+/// (carbon, price, wind profile, solar profile).
+type SupplySeries = (Option<HourlySeries>, Option<HourlySeries>, Option<Profile>, Option<Profile>);
+
+/// Grid series and wind/solar profiles of `[supply]`, read with the shared side-file reader.
+fn read_supply_series(b: &SupplyBlock, start_unix_s: f64, duration_s: f64, warnings: &mut Vec<String>) -> R<SupplySeries> {
+    use crate::telemetry::series::{read_series, Align, SeriesSpec};
+    let gr = b.grid.clone().unwrap_or_default();
+    let align = Align::parse(gr.align.as_deref().unwrap_or("calendar")).unwrap_or(Align::Calendar);
+    let mut read =
+        |file: &Option<String>, file_key: &str, column: Option<&str>, time_column: Option<&str>, align: Align| -> R<Option<HourlySeries>> {
+            let Some(f) = file else { return Ok(None) };
+            let table = crate::telemetry::csvfile::read(std::path::Path::new(f)).map_err(|e| (file_key.to_string(), e.to_string()))?;
+            let spec = SeriesSpec { value_column: column, time_column, align, start_unix_s, duration_s };
+            let out = read_series(&table, &spec).map_err(|e| (file_key.to_string(), e.to_string()))?;
+            warnings.extend(out.warnings.into_iter().map(|w| format!("{file_key}: {w}")));
+            Ok(Some(out.series))
         };
-        let t: f64 = a.trim().parse().map_err(|_| format!("{}:{}: time_s \"{}\" is not a number", path.display(), i + 1, a.trim()))?;
-        let u: f64 = b.trim().parse().map_err(|_| format!("{}:{}: utilization_frac \"{}\" is not a number", path.display(), i + 1, b.trim()))?;
-        if !(0.0..=1.0).contains(&u) {
-            return Err(format!("{}:{}: utilization_frac {u} is outside [0, 1]", path.display(), i + 1));
-        }
-        if !t.is_finite() || times.last().is_some_and(|&l| t <= l) || t < 0.0 {
-            return Err(format!("{}:{}: time_s must be non-negative and strictly ascending", path.display(), i + 1));
-        }
-        times.push(t);
-        utils.push(u);
-    }
-    if times.is_empty() {
-        return Err(format!("{}: the trace has no rows", path.display()));
-    }
-    Ok((times, utils))
+    let tcol = gr.time_column.as_deref();
+    let carbon = read(&gr.carbon_file, "supply.grid.carbon_file", gr.carbon_column.as_deref(), tcol, align)?;
+    let price = read(&gr.price_file, "supply.grid.price_file", gr.price_column.as_deref(), tcol, align)?;
+    let w = b.wind.clone().unwrap_or_default();
+    let wind = read(&w.profile_file, "supply.wind.profile_file", w.profile_column.as_deref(), None, align)?
+        .map(|s| Profile { series: s, mw: w.profile_unit.as_deref() == Some("mw") });
+    let so = b.solar.clone().unwrap_or_default();
+    let solar = read(&so.profile_file, "supply.solar.profile_file", so.profile_column.as_deref(), None, align)?
+        .map(|s| Profile { series: s, mw: so.profile_unit.as_deref() == Some("mw") });
+    Ok((carbon, price, wind, solar))
 }
