@@ -32,9 +32,11 @@
 //!
 //! Before its start time a job's GPUs idle (u = 0).
 
+pub mod params;
+
 use crate::rng::{normal, uniform, Stream};
-use crate::scenario::resolve::{Job, JobKind};
 use crate::telemetry::replay::{Signal, Tile};
+use params::{Job, JobKind};
 
 /// A job prepared for the run: its placement and precomputed down intervals.
 #[derive(Debug, Clone)]
