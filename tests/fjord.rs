@@ -24,6 +24,8 @@ mod events;
 mod input;
 #[path = "fjord/plots.rs"]
 mod plots;
+#[path = "fjord/safety.rs"]
+mod safety;
 #[path = "fjord/supply.rs"]
 mod supply;
 #[path = "fjord/telemetry.rs"]
