@@ -7,39 +7,19 @@
 //! The shipped full-size scenarios are shrunk with `--set` (racks, CDUs, jobs and every
 //! capacity in MW or kW in proportion) and run at a 5 s step with 1 min rows.
 
-use crate::util::{max_of, metric, min_of, rel, run_fjord, run_ok, run_sets, scenario_file, shrink, stderr, summary, Csv, TestDir};
+use crate::util::{max_of, metric, min_of, rel, run_fjord, run_ok, run_sets, scenario_file, shrink_to_40, stderr, summary, Csv, TestDir};
 use std::path::Path;
 
 const KELVIN: f64 = 273.15;
 
 /// Narvik (stargate-norway*.toml, narvik-*.toml): 1,389 racks shrunk to 40.
 fn narvik(extra: &[&str]) -> Vec<String> {
-    let mut v = shrink(
-        40,
-        1389,
-        2,
-        &[2592, 288],
-        &[("power.facility_base_kw", 800.0), ("supply.hydro.capacity_mw", 230.0), ("supply.grid.import_limit_mw", 60.0)],
-    );
-    v.push("scenario.step=5s".into());
-    v.push("scenario.record_every=60s".into());
-    v.extend(extra.iter().map(|s| s.to_string()));
-    v
+    shrink_to_40(1389, &[("power.facility_base_kw", 800.0), ("supply.hydro.capacity_mw", 230.0), ("supply.grid.import_limit_mw", 60.0)], extra)
 }
 
 /// Abilene (abilene-summer.toml): 1,000 racks shrunk to 40.
 fn abilene(extra: &[&str]) -> Vec<String> {
-    let mut v = shrink(
-        40,
-        1000,
-        2,
-        &[2592, 288],
-        &[("power.facility_base_kw", 800.0), ("cooling.chiller.capacity_mw", 60.0), ("supply.grid.import_limit_mw", 250.0)],
-    );
-    v.push("scenario.step=5s".into());
-    v.push("scenario.record_every=60s".into());
-    v.extend(extra.iter().map(|s| s.to_string()));
-    v
+    shrink_to_40(1000, &[("power.facility_base_kw", 800.0), ("cooling.chiller.capacity_mw", 60.0), ("supply.grid.import_limit_mw", 250.0)], extra)
 }
 
 fn run_scenario(dir: &TestDir, name: &str, file: &str, sets: &[String]) -> (std::path::PathBuf, Csv) {

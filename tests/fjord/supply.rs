@@ -5,32 +5,19 @@
 //! The shipped full-size scenarios are shrunk with `--set` (racks, CDUs, jobs and every
 //! capacity in MW or kW in proportion).
 
-use crate::util::{max_of, metric, rel, run_fjord, run_ok, run_sets, scenario_file, shrink, stderr, summary, Csv, TestDir};
+use crate::util::{max_of, metric, rel, run_fjord, run_ok, run_sets, scenario_file, shrink, shrink_to_40, stderr, summary, Csv, TestDir};
 use std::path::PathBuf;
 
 /// hydro-drought.toml (1,389 racks) shrunk to 40: 130 MW of hydro and 10 MW of grid for a
 /// site that peaks near 165 MW.
 fn drought(extra: &[&str]) -> Vec<String> {
-    let mut v = shrink(
-        40,
-        1389,
-        2,
-        &[2592, 288],
-        &[("power.facility_base_kw", 800.0), ("supply.hydro.capacity_mw", 130.0), ("supply.grid.import_limit_mw", 10.0)],
-    );
-    v.push("scenario.step=5s".into());
-    v.push("scenario.record_every=60s".into());
-    v.extend(extra.iter().map(|s| s.to_string()));
-    v
+    shrink_to_40(1389, &[("power.facility_base_kw", 800.0), ("supply.hydro.capacity_mw", 130.0), ("supply.grid.import_limit_mw", 10.0)], extra)
 }
 
 /// abilene-gas.toml (1,000 racks) shrunk to 40: gas turbines, solar, battery, small grid.
 fn gas(extra: &[&str]) -> Vec<String> {
-    let mut v = shrink(
-        40,
+    shrink_to_40(
         1000,
-        2,
-        &[2592, 288],
         &[
             ("power.facility_base_kw", 800.0),
             ("supply.gas.capacity_mw", 200.0),
@@ -40,11 +27,8 @@ fn gas(extra: &[&str]) -> Vec<String> {
             ("supply.battery.power_mw", 50.0),
             ("supply.grid.import_limit_mw", 40.0),
         ],
-    );
-    v.push("scenario.step=5s".into());
-    v.push("scenario.record_every=60s".into());
-    v.extend(extra.iter().map(|s| s.to_string()));
-    v
+        extra,
+    )
 }
 
 fn run(dir: &TestDir, name: &str, file: &str, sets: &[String]) -> (PathBuf, Csv) {

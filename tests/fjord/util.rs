@@ -227,6 +227,16 @@ pub fn shrink(racks: u32, full_racks: u32, cdus: u32, job_gpus: &[u32], scaled: 
     v
 }
 
+/// [`shrink`] for the shipped full-size sites (`full_racks` racks, jobs of 2,592 and 288 GPUs):
+/// 40 racks on 2 CDUs with `scaled` in proportion, at a 5 s step with 1 min rows, then `extra`.
+pub fn shrink_to_40(full_racks: u32, scaled: &[(&str, f64)], extra: &[&str]) -> Vec<String> {
+    let mut v = shrink(40, full_racks, 2, &[2592, 288], scaled);
+    v.push("scenario.step=5s".into());
+    v.push("scenario.record_every=60s".into());
+    v.extend(extra.iter().map(|s| s.to_string()));
+    v
+}
+
 /// Largest value of a slice (−∞ when empty).
 pub fn max_of(v: &[f64]) -> f64 {
     v.iter().copied().fold(f64::NEG_INFINITY, f64::max)
