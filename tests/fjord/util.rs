@@ -237,6 +237,31 @@ pub fn shrink_to_40(full_racks: u32, scaled: &[(&str, f64)], extra: &[&str]) -> 
     v
 }
 
+/// The `[cluster]` of `racks` GB300 racks and its two jobs: training on all racks but the
+/// last (failures off; `train_keys` are its other `key = value` lines) and inference on the
+/// last rack's 72 GPUs.
+pub fn train_and_serve(racks: u32, train_keys: &[&str]) -> String {
+    let keys: String = train_keys.iter().map(|k| format!("{k}\n")).collect();
+    format!(
+        r#"[cluster]
+gpu = "gb300"
+racks = {racks}
+
+[[workload.jobs]]
+name = "train"
+kind = "training"
+gpus = {train_gpus}
+{keys}mtbf = "0s"
+
+[[workload.jobs]]
+name = "serve"
+kind = "inference"
+gpus = 72
+"#,
+        train_gpus = (racks - 1) * 72
+    )
+}
+
 /// Largest value of a slice (−∞ when empty).
 pub fn max_of(v: &[f64]) -> f64 {
     v.iter().copied().fold(f64::NEG_INFINITY, f64::max)

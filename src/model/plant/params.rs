@@ -325,13 +325,15 @@ impl ChillerSpec {
         get!(ch.condenser_approach_k, 10.0);
     }
 
-    /// Checks a filled `[cooling.chiller]`.
+    /// Checks `[cooling.chiller]` (what is omitted takes its default).
     pub fn resolve(ch: &ChillerBlock, d: &mut Diagnostics) -> Self {
+        let mut ch = ch.clone();
+        Self::fill_defaults(&mut ch);
         ChillerSpec {
-            capacity_w: d.num(&CH_CAP, Some(ch.capacity_mw.unwrap_or(0.0))) * 1e6,
-            eta_ii_frac: d.num(&CH_ETA, Some(ch.eta_ii_frac.unwrap_or(0.5))),
-            evaporator_approach_k: d.num(&CH_EVAP, Some(ch.evaporator_approach_k.unwrap_or(3.0))),
-            condenser_approach_k: d.num(&CH_COND, Some(ch.condenser_approach_k.unwrap_or(10.0))),
+            capacity_w: d.num(&CH_CAP, ch.capacity_mw) * 1e6,
+            eta_ii_frac: d.num(&CH_ETA, ch.eta_ii_frac),
+            evaporator_approach_k: d.num(&CH_EVAP, ch.evaporator_approach_k),
+            condenser_approach_k: d.num(&CH_COND, ch.condenser_approach_k),
         }
     }
 }
@@ -346,14 +348,16 @@ impl HeatReuseSpec {
         get!(h.hp_eta_frac, 0.5);
     }
 
-    /// Checks a filled `[cooling.heat_reuse]`.
+    /// Checks `[cooling.heat_reuse]` (what is omitted takes its default).
     pub fn resolve(h: &HeatReuseBlock, d: &mut Diagnostics) -> Self {
+        let mut h = h.clone();
+        Self::fill_defaults(&mut h);
         let s = HeatReuseSpec {
-            capacity_w: d.num(&HR_CAP, Some(h.capacity_mw.unwrap_or(0.0))) * 1e6,
-            dh_supply_c: d.num(&HR_SUPPLY, Some(h.dh_supply_c.unwrap_or(60.0))),
-            dh_return_c: d.num(&HR_RETURN, Some(h.dh_return_c.unwrap_or(35.0))),
-            hx_approach_k: d.num(&HR_APPROACH, Some(h.hx_approach_k.unwrap_or(5.0))),
-            hp_eta_frac: d.num(&HR_ETA, Some(h.hp_eta_frac.unwrap_or(0.5))),
+            capacity_w: d.num(&HR_CAP, h.capacity_mw) * 1e6,
+            dh_supply_c: d.num(&HR_SUPPLY, h.dh_supply_c),
+            dh_return_c: d.num(&HR_RETURN, h.dh_return_c),
+            hx_approach_k: d.num(&HR_APPROACH, h.hx_approach_k),
+            hp_eta_frac: d.num(&HR_ETA, h.hp_eta_frac),
         };
         if s.dh_return_c >= s.dh_supply_c {
             d.error("cooling.heat_reuse.dh_return_c", format!("expected below dh_supply_c ({} °C), found {}", s.dh_supply_c, s.dh_return_c));
