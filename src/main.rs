@@ -1,5 +1,6 @@
 //! The `fjord` command line: a thin layer over the library. Exit codes: 0 success,
-//! 2 bad input, 1 any other failure.
+//! 2 bad input, 1 any other failure, 128 + signal when interrupted (Ctrl-C 130, SIGTERM 143)
+//! after removing the unfinished output folder.
 
 use clap::{Parser, Subcommand};
 use fjord::error::FjordError;
@@ -89,9 +90,28 @@ enum Cmd {
     },
     /// List built-in GPU, coolant and climate presets with their numbers and sources.
     Presets,
+    /// Fit the GPU model to telemetry (nvidia-smi, DCGM or CSV) and score it on a held-out tail.
+    Calibrate {
+        /// Telemetry file.
+        telemetry: PathBuf,
+        /// GPU preset to start from (e.g. h100).
+        #[arg(long)]
+        gpu: String,
+        /// Share of the trace's time span held out for scoring (its end).
+        #[arg(long = "holdout-frac", default_value_t = 0.3)]
+        holdout_frac: f64,
+        /// Write the fitted `[gpu]` table to this TOML file.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Telemetry format: auto, nvidia-smi, dcgm or csv.
+        #[arg(long, default_value = "auto")]
+        format: String,
+    },
 }
 
 fn main() {
+    // Ctrl-C / SIGTERM / SIGHUP remove unfinished output folders before exiting.
+    fjord::output::runfolder::install_signal_cleanup();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -106,6 +126,7 @@ fn main() {
         Cmd::Compare { run_dirs, out, format } => cmd_compare(&run_dirs, out, &format),
         Cmd::Sweep { scenario, vary, out, common, format } => cmd_sweep(&scenario, &vary, out, &common, &format),
         Cmd::Check { scenarios, sets } => cmd_check(&scenarios, &sets),
+        Cmd::Calibrate { telemetry, gpu, holdout_frac, out, format } => cmd_calibrate(&telemetry, &gpu, holdout_frac, out.as_deref(), &format),
         Cmd::Presets => {
             print!("{}", fjord::cli::presets_text());
             Ok(())
@@ -128,11 +149,9 @@ fn parse_format(text: &str, allow_none: bool) -> Result<Option<fjord::plot::Imag
     }
 }
 
-/// `--threads` (at least 1) and `--format` (png, svg or none) of `run` and `sweep`.
+/// `--threads` (1 to 1024) and `--format` (png, svg or none) of `run` and `sweep`.
 fn check_threads_and_format(threads: Option<usize>, format: &str) -> Result<Option<fjord::plot::ImageFormat>, FjordError> {
-    if threads == Some(0) {
-        return Err(FjordError::bad("--threads", None, "", "expected at least 1 thread"));
-    }
+    fjord::engine::run::check_threads(threads)?;
     parse_format(format, true)
 }
 
@@ -144,6 +163,15 @@ fn default_out(scenario: &std::path::Path, fallback: &str, suffix: &str) -> Path
 
 fn cmd_plot(dir: &std::path::Path, format: &str) -> Result<(), FjordError> {
     let fmt = parse_format(format, false)?.unwrap_or(fjord::plot::ImageFormat::Png);
+    // `plot` writes plots/ and report.html into the folder: only into one fjord wrote.
+    if dir.is_dir() && !fjord::output::runfolder::is_marked(dir) {
+        return Err(FjordError::bad(
+            &dir.display().to_string(),
+            None,
+            "",
+            format!("not a run folder written by fjord (it has no {}); plot only redraws fjord's own runs", fjord::output::runfolder::MARKER),
+        ));
+    }
     let plots = fjord::plot::plot_run(dir, fmt)?;
     let page = fjord::plot::write_report(dir, &plots)?;
     for p in &plots {
@@ -156,8 +184,23 @@ fn cmd_plot(dir: &std::path::Path, format: &str) -> Result<(), FjordError> {
 fn cmd_compare(dirs: &[PathBuf], out: Option<PathBuf>, format: &str) -> Result<(), FjordError> {
     let fmt = parse_format(format, false)?.unwrap_or(fjord::plot::ImageFormat::Png);
     let out = out.unwrap_or_else(|| PathBuf::from("output").join("compare"));
-    let files = fjord::plot::compare_runs(dirs, &out, fmt)?;
-    if let Ok(md) = std::fs::read_to_string(out.join("comparison.md")) {
+    fjord::output::runfolder::check_dest(&out)?;
+    // Never write the comparison over (or around) one of the runs it reads.
+    if let Ok(o) = std::fs::canonicalize(&out) {
+        if dirs.iter().filter_map(|d| std::fs::canonicalize(d).ok()).any(|d| d.starts_with(&o)) {
+            return Err(FjordError::bad(
+                &format!("--out {}", out.display()),
+                None,
+                "",
+                "holds one of the runs being compared; choose another folder",
+            ));
+        }
+    }
+    let folder = fjord::output::runfolder::RunFolder::create(&out, fjord::output::runfolder::Kind::Compare)?;
+    let files = fjord::plot::compare_runs(dirs, &folder.tmp, fmt)?;
+    let md = std::fs::read_to_string(folder.file("comparison.md")).ok();
+    let out = folder.commit()?;
+    if let Some(md) = md {
         println!("{md}");
     }
     println!("{} files in {}", files.len() + 2, out.display());
@@ -169,7 +212,7 @@ fn cmd_sweep(path: &std::path::Path, vary: &[String], out: Option<PathBuf>, comm
     let (threads, quiet) = (*threads, *quiet);
     let fmt = check_threads_and_format(threads, format)?;
     let axes = vary.iter().map(|v| fjord::sweep::parse_vary(v)).collect::<Result<Vec<_>, _>>()?;
-    let n: usize = axes.iter().map(|a| a.values.len()).product();
+    let n = fjord::sweep::case_count(&axes)?;
     let dest = out.unwrap_or_else(|| default_out(path, "sweep", "-sweep"));
     let bar = progress_bar(n as u64, quiet, "{spinner} {bar:25} {pos}/{len} cases ETA {eta}");
     let opts = fjord::sweep::SweepOptions { sets: sets.to_vec(), threads, format: fmt };
@@ -197,6 +240,9 @@ fn cmd_run(path: &std::path::Path, out: Option<PathBuf>, common: &Common, format
     let (threads, quiet) = (*threads, *quiet);
     let plots = check_threads_and_format(threads, format)?;
     let sc = fjord::scenario::load(path, sets)?;
+    for w in &sc.warnings {
+        eprintln!("warning: {w}");
+    }
     let dest = out.unwrap_or_else(|| default_out(path, "run", ""));
     let bar = progress_bar(sc.steps(), quiet, "{spinner} {bar:25} {percent:>3}% {msg} ETA {eta}");
     let step_s = sc.step_s;
@@ -226,10 +272,51 @@ fn progress_bar(len: u64, quiet: bool, template: &str) -> indicatif::ProgressBar
     bar
 }
 
+/// Checks every file (reading its side files as `run` would) and reports each bad one; exit 2
+/// if any is bad.
 fn cmd_check(paths: &[PathBuf], sets: &[String]) -> Result<(), FjordError> {
+    let mut bad = 0;
     for p in paths {
-        let sc = fjord::scenario::load(p, sets)?;
-        println!("{}", fjord::cli::check_report(&sc));
+        match fjord::scenario::load(p, sets).and_then(|sc| fjord::cli::check_side_files(&sc).map(|()| sc)) {
+            Ok(sc) => {
+                for w in &sc.warnings {
+                    eprintln!("warning: {w}");
+                }
+                println!("{}", fjord::cli::check_report(&sc))
+            }
+            Err(e) if paths.len() > 1 => {
+                if e.exit_code() != 2 {
+                    return Err(e);
+                }
+                eprintln!("error: {e}");
+                bad += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    if bad > 0 {
+        return Err(FjordError::bad("check", None, "", format!("{bad} of {} scenario files are bad (each is listed above)", paths.len())));
+    }
+    Ok(())
+}
+
+fn cmd_calibrate(path: &std::path::Path, gpu: &str, holdout: f64, out: Option<&std::path::Path>, format: &str) -> Result<(), FjordError> {
+    let preset = fjord::scenario::presets::gpu_preset(&gpu.to_ascii_lowercase()).ok_or_else(|| {
+        let names = fjord::scenario::presets::gpu_names();
+        let hint = fjord::error::nearest(&gpu.to_ascii_lowercase(), &names).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
+        FjordError::bad("--gpu", None, "", format!("unknown GPU preset \"{gpu}\"{hint}; expected one of {}", names.join(", ")))
+    })?;
+    if !(holdout > 0.0 && holdout <= 0.9) {
+        return Err(FjordError::bad("--holdout-frac", None, "", format!("expected a share in (0, 0.9], found {holdout}")));
+    }
+    let fmt = fjord::telemetry::readers::Format::parse(format)
+        .ok_or_else(|| FjordError::bad("--format", None, "", format!("expected auto, nvidia-smi, dcgm or csv, found \"{format}\"")))?;
+    let t = fjord::telemetry::readers::read(path, fmt, 1.0).map_err(|e| FjordError::bad(&e.path, (e.line > 0).then_some(e.line), "", e.message))?;
+    let c = fjord::calibrate::calibrate(&t, preset, holdout).map_err(|m| FjordError::bad(&path.display().to_string(), None, "", m))?;
+    print!("{}", fjord::calibrate::report(&c, &path.display().to_string()));
+    if let Some(o) = out {
+        std::fs::write(o, fjord::calibrate::gpu_table(&c, preset)).map_err(|e| FjordError::io(o, e))?;
+        println!("\n[gpu] table written to {}", o.display());
     }
     Ok(())
 }

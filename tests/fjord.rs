@@ -24,7 +24,11 @@ mod events;
 mod input;
 #[path = "fjord/plots.rs"]
 mod plots;
+#[path = "fjord/safety.rs"]
+mod safety;
 #[path = "fjord/supply.rs"]
 mod supply;
+#[path = "fjord/telemetry.rs"]
+mod telemetry;
 #[path = "fjord/thermal.rs"]
 mod thermal;

@@ -116,6 +116,8 @@ struct StepCtx<'a> {
     dt: f64,
     jobs: &'a [JobRuntime],
     job_steps: &'a [JobStep],
+    /// Per job: step-mean target powers of a power replay (empty for other jobs).
+    replay: &'a [Vec<f32>],
     segments: &'a [Vec<Segment>],
     cdu_of_rack: &'a [u32],
     cdu_supply_c: &'a [f64],
@@ -144,6 +146,8 @@ pub struct Engine {
     /// Jobs.
     pub jobs: Vec<JobRuntime>,
     job_steps: Vec<JobStep>,
+    /// Per job: step-mean target powers of a power replay (empty for other jobs).
+    replay: Vec<Vec<f32>>,
     /// CDU of each rack.
     pub cdu_of_rack: Vec<u32>,
     cdu_design: Vec<CduDesign>,
@@ -176,6 +180,45 @@ pub fn block_racks(racks: usize, gpus_per_rack: usize) -> usize {
     (target_gpus / gpus_per_rack.max(1)).clamp(1, racks.max(1))
 }
 
+/// The engine stage (numbered as in [`Engine::step`]) that produces a recorded quantity.
+pub fn stage_of(column: &str) -> (u8, &'static str) {
+    const STAGES: [(u8, &str, &[&str]); 6] = [
+        (2, "weather and events", &["ambient_c"]),
+        (4, "GPUs and racks", &["gpu_", "it_power", "throttled", "compute_delivered", "heat_to_liquid", "heat_to_air", "gpus_offline"]),
+        (6, "CDUs", &["tcs_"]),
+        (7, "plant", &["fws_", "heat_rejected", "heat_reused", "dry_cooler", "air_side", "chiller", "heat_pump", "cooling_power"]),
+        (8, "electrical chain", &["electrical_loss", "facility_power", "pue"]),
+        (9, "supply", &["hydro", "wind", "solar", "grid_", "battery", "curtailed", "unserved", "gas_", "net_draw", "dispatchable", "ramp"]),
+    ];
+    STAGES.iter().find(|(_, _, prefixes)| prefixes.iter().any(|p| column.starts_with(p))).map_or((10, "recorder"), |(n, name, _)| (*n, *name))
+}
+
+/// The first quantity (earliest engine stage) of a step that is not a finite number, if any.
+pub fn first_non_finite(v: &StepValues) -> Option<(&'static str, f64)> {
+    StepValues::NAMES.iter().zip(v.values()).filter(|(_, x)| !x.is_finite()).min_by_key(|(name, _)| stage_of(name).0).map(|(name, x)| (*name, x))
+}
+
+impl Engine {
+    /// Advances one step like [`Engine::step`] and quarantines a non-finite state: if any
+    /// recorded quantity is NaN or infinite, returns an error (exit 1) naming the time, the
+    /// engine stage and the quantity, so no file is written from broken numbers.
+    pub fn try_step(&mut self) -> crate::Result<StepValues> {
+        let t_s = self.step_index as f64 * self.sc.step_s;
+        let v = self.step();
+        match first_non_finite(&v) {
+            None => Ok(v),
+            Some((name, x)) => {
+                let (n, stage) = stage_of(name);
+                Err(crate::FjordError::Other(format!(
+                    "the simulation broke down at t = {} s: `{name}` became {x} in stage {n} ({stage}); \
+                     the scenario's numbers are beyond what the models can integrate (look for extreme values); nothing was written",
+                    crate::output::recorder::fmt_num(t_s)
+                )))
+            }
+        }
+    }
+}
+
 impl Engine {
     /// Builds the state tables for a resolved scenario.
     pub fn new(sc: Scenario) -> crate::Result<Self> {
@@ -193,7 +236,8 @@ impl Engine {
         let mut jobs = Vec::new();
         let mut next_rack = 0;
         for (i, j) in sc.jobs.iter().enumerate() {
-            let rt = JobRuntime::new(j.clone(), i, next_rack, gpr, sc.seed, sc.start_unix_s, sc.duration_s, &failures[i]);
+            let rt = JobRuntime::new(j.clone(), i, next_rack, gpr, sc.seed, sc.start_unix_s, sc.duration_s, &failures[i])
+                .with_curve(sc.utilization_exponent);
             next_rack += rt.racks;
             jobs.push(rt);
         }
@@ -222,10 +266,16 @@ impl Engine {
         while r0 < racks {
             let n = per_block.min(racks - r0);
             let base = r0 * gpr;
-            let gpus = GpuState::new(n * gpr, t_init, |i| {
-                let id = (base + i) as u64;
-                (1.0 + var * normal(seed, Stream::GpuFactor, id, 0).clamp(-3.0, 3.0)) as f32
-            });
+            // Factors drawn in parallel (each a pure function of the GPU id; Box-Muller's
+            // ln and cos for 100k GPUs, ~4 % of start-up's instructions).
+            let factors: Vec<f32> = (0..n * gpr)
+                .into_par_iter()
+                .map(|i| {
+                    let id = (base + i) as u64;
+                    (1.0 + var * normal(seed, Stream::GpuFactor, id, 0).clamp(-3.0, 3.0)) as f32
+                })
+                .collect();
+            let gpus = GpuState::new(n * gpr, t_init, |i| factors[i]);
             blocks.push(Block {
                 first_rack: r0,
                 racks: n,
@@ -273,6 +323,7 @@ impl Engine {
         let plant = crate::model::plant_side::Plant::new(&sc, 0.8 * sc.it_capacity_w(), ambient0);
         let supply = crate::model::supply_side::SupplySide::new(&sc)?;
         let n_jobs = jobs.len();
+        let replay = jobs.iter().map(|j| vec![0f32; j.replay_len()]).collect();
         Ok(Engine {
             kp,
             blocks,
@@ -280,6 +331,7 @@ impl Engine {
             segments,
             jobs,
             job_steps: vec![JobStep::default(); n_jobs],
+            replay,
             cdu_of_rack,
             cdu_design,
             cdu_supply_c: vec![co.tcs_supply_setpoint_c; cdus],
@@ -323,8 +375,15 @@ impl Engine {
         let unix = sc.start_unix_s + t0;
 
         // 1. Workload.
-        for (js, j) in self.job_steps.iter_mut().zip(&self.jobs) {
+        for ((js, j), table) in self.job_steps.iter_mut().zip(&self.jobs).zip(&mut self.replay) {
             *js = j.job_step(t0, t1);
+            if !table.is_empty() {
+                // Power replay: the step's targets; the equivalent utilisation feeds the cap stage.
+                let mean_w = j.fill_replay(js, t0, t1, sc.gpu.idle_w, table);
+                let busy = (1.0 - js.idle_frac).max(1e-9);
+                let run_w = (mean_w - js.idle_frac * sc.gpu.idle_w) / busy;
+                js.base_util = ((run_w - sc.gpu.idle_w) / (sc.gpu.tdp_w - sc.gpu.idle_w).max(1.0)).clamp(0.0, 1.0);
+            }
         }
 
         // 2. Events active at t0.
@@ -378,6 +437,7 @@ impl Engine {
             dt,
             jobs: &self.jobs,
             job_steps: &self.job_steps,
+            replay: &self.replay,
             segments: &self.segments,
             cdu_of_rack: &self.cdu_of_rack,
             cdu_supply_c: &self.cdu_supply_c,
@@ -626,6 +686,28 @@ fn step_block(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
         let mut rs = RackStep { temp_max_c: f64::MIN, ..Default::default() };
         let mut max32 = f32::MIN;
         for seg in &ctx.segments[r] {
+            let base = k * gpr;
+            // Power replay: its own small kernel (the utilisation kernel is not involved).
+            if let Some(n) = seg.job.and_then(|j| ctx.jobs[j].replay_gpus()) {
+                let j = seg.job.unwrap_or_default();
+                let inp = crate::model::gpu_replay::ReplayInput {
+                    targets_w: &ctx.replay[j],
+                    n,
+                    first_gpu_in_job: seg.rack_in_job * gpr,
+                    coolant_c,
+                    caps_active: ctx.cap_level_w.is_finite(),
+                };
+                let s = crate::model::gpu_replay::step_segment(ctx.kp, inp, b.gpus.slices(base + seg.lo..base + seg.hi));
+                rs.gpu_w += s.power_w;
+                rs.temp_sum_c += s.temp_c;
+                rs.dtemp_sum_k += s.dtemp_k;
+                max32 = max32.max(s.temp_max_c);
+                rs.throttled += s.throttled;
+                rs.offline += s.offline;
+                rs.compute += s.compute;
+                rs.demand += s.demand;
+                continue;
+            }
             let (util, active) = match seg.job {
                 Some(j) => {
                     let js = &ctx.job_steps[j];
@@ -633,7 +715,6 @@ fn step_block(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
                 }
                 None => (0.0, false),
             };
-            let base = k * gpr;
             let s = gpu::step_segment(
                 ctx.kp,
                 SegmentInput { util: util as f32, coolant_c, job_active: active, caps_active: ctx.cap_level_w.is_finite(), thermal_safe },
@@ -650,6 +731,11 @@ fn step_block(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
             rs.burn_w += s.burn_w;
         }
         rs.temp_max_c = f64::from(max32);
+        *slot = rs;
+    }
+    // Rack power and heat in a second pass: its divisions, independent from rack to rack,
+    // overlap here instead of stalling between kernel calls (same arithmetic per rack).
+    for (k, rs) in out.iter_mut().enumerate().take(b.racks) {
         // The trays of thermally shut-down GPUs power off with them: the rack's non-GPU load
         // (CPUs, NICs, switches) falls in proportion to the GPUs offline.
         let overhead_w = ctx.overhead_w * (1.0 - rs.offline / gpr as f64);
@@ -666,7 +752,6 @@ fn step_block(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
         a.energy_j += rs.it_w * ctx.dt;
         a.throttled_gpu_s += rs.throttled * ctx.dt;
         a.offline_gpu_s += rs.offline * ctx.dt;
-        *slot = rs;
     }
 }
 

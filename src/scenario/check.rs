@@ -48,8 +48,8 @@ impl Range {
 /// `fjord presets`). Items are `const NAME: Range = Range { .. };` or the short
 /// `range!(NAME, key, lo, hi, what, why);`.
 macro_rules! ranges {
-    ($(#[$doc:meta])* $list:ident; $(const $name:ident: Range = $value:expr;)*) => {
-        $(const $name: $crate::scenario::check::Range = $value;)*
+    ($(#[$doc:meta])* $list:ident; $($(#[$item:meta])* const $name:ident: Range = $value:expr;)*) => {
+        $($(#[$item])* const $name: $crate::scenario::check::Range = $value;)*
         $(#[$doc])*
         pub const $list: &[&$crate::scenario::check::Range] = &[$(&$name),*];
     };

@@ -6,7 +6,7 @@
 //! `# expect: FRAGMENT` (repeatable), `# expect-key: dotted.key`, `# expect-line: N`,
 //! `# expect-column: N` and `# expect-not: FRAGMENT`.
 
-use crate::util::{crate_dir, list_dir, run_fjord, run_ok, stderr, TestDir};
+use crate::util::{crate_dir, list_dir, run_fjord, run_ok, stderr, tiny, TestDir};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Default)]
@@ -145,29 +145,6 @@ fn bad_override_type_names_the_key() {
         assert_eq!(o.status.code(), Some(2));
         assert!(stderr(&o).contains(key), "--set {set}: {}", stderr(&o));
     }
-}
-
-fn tiny(dir: &TestDir) -> PathBuf {
-    dir.write(
-        "tiny.toml",
-        r#"
-[scenario]
-duration = "10m"
-step = "1m"
-record_every = "1m"
-
-[cluster]
-racks = 1
-
-[[workload.jobs]]
-name = "c"
-kind = "constant"
-gpus = 72
-
-[cooling.heat_rejection]
-kind = "ideal"
-"#,
-    )
 }
 
 /// (name, bytes) of every file directly in `dir`, sorted by name.

@@ -262,6 +262,31 @@ gpus = 72
     )
 }
 
+/// One rack, ten one-minute steps, an ideal heat sink: a run takes a fraction of a second.
+pub fn tiny(dir: &TestDir) -> PathBuf {
+    dir.write(
+        "tiny.toml",
+        r#"
+[scenario]
+name = "tiny"
+duration = "10m"
+step = "1m"
+record_every = "1m"
+
+[cluster]
+racks = 1
+
+[[workload.jobs]]
+name = "c"
+kind = "constant"
+gpus = 72
+
+[cooling.heat_rejection]
+kind = "ideal"
+"#,
+    )
+}
+
 /// Largest value of a slice (−∞ when empty).
 pub fn max_of(v: &[f64]) -> f64 {
     v.iter().copied().fold(f64::NEG_INFINITY, f64::max)
