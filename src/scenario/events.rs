@@ -1,7 +1,7 @@
 //! Parameters of `[[events]]` (SPEC §5): each event's kind, its time window and the keys its
 //! kind needs, checked against the rest of the scenario (CDU indices, job names).
 
-use super::check::{hint, Diagnostics, Range};
+use super::check::{hint, ranges, Diagnostics, Range};
 use super::raw::EventBlock;
 use crate::model::workload::params::Job;
 
@@ -77,13 +77,15 @@ pub enum EventKind {
 pub const EVENT_KINDS: &[&str] =
     &["cdu_pump_failure", "dry_cooler_outage", "hydro_outage", "job_failure", "heat_wave", "power_cap", "valve_stuck", "pump_trip", "fouling"];
 
-const TARGET: Range = Range { key: "events[].target", lo: 0.0, hi: 5e7, what: "a CDU index", why: "0 to cooling.cdus − 1" };
-const UNITS: Range = Range { key: "events[].units", lo: 0.0, hi: 1e6, what: "a number of units", why: "dry coolers switched off" };
-const FRACTION: Range = Range { key: "events[].fraction", lo: 0.0, hi: 1.0, what: "a fraction", why: "of hydro capacity lost" };
-const OFFSET_K: Range = Range { key: "events[].offset_k", lo: -40.0, hi: 40.0, what: "an offset (K)", why: "added to the ambient air temperature" };
-const CAP_MW: Range = Range { key: "events[].cap_mw", lo: 0.0, hi: 1e5, what: "a power (MW)", why: "a site cap; 100 GW is far above any site" };
-/// Ranges of an event.
-pub const RANGES: &[&Range] = &[&TARGET, &UNITS, &FRACTION, &OFFSET_K, &CAP_MW];
+ranges! {
+    /// Ranges of an event.
+    RANGES;
+    const TARGET: Range = Range { key: "events[].target", lo: 0.0, hi: 5e7, what: "a CDU index", why: "0 to cooling.cdus − 1" };
+    const UNITS: Range = Range { key: "events[].units", lo: 0.0, hi: 1e6, what: "a number of units", why: "dry coolers switched off" };
+    const FRACTION: Range = Range { key: "events[].fraction", lo: 0.0, hi: 1.0, what: "a fraction", why: "of hydro capacity lost" };
+    const OFFSET_K: Range = Range { key: "events[].offset_k", lo: -40.0, hi: 40.0, what: "an offset (K)", why: "added to the ambient air temperature" };
+    const CAP_MW: Range = Range { key: "events[].cap_mw", lo: 0.0, hi: 1e5, what: "a power (MW)", why: "a site cap; 100 GW is far above any site" };
+}
 
 /// Checks the events against `racks` racks, `cdus` CDUs and the resolved `jobs`.
 pub fn resolve(raw: &[EventBlock], racks: u32, cdus: u32, jobs: &[Job], d: &mut Diagnostics) -> Vec<Event> {
