@@ -18,8 +18,12 @@ mod cooling;
 mod determinism;
 #[path = "fjord/energy.rs"]
 mod energy;
+#[path = "fjord/epw_real.rs"]
+mod epw_real;
 #[path = "fjord/events.rs"]
 mod events;
+#[path = "fjord/hydraulics.rs"]
+mod hydraulics;
 #[path = "fjord/input.rs"]
 mod input;
 #[path = "fjord/plots.rs"]
@@ -28,5 +32,7 @@ mod plots;
 mod safety;
 #[path = "fjord/supply.rs"]
 mod supply;
+#[path = "fjord/telemetry.rs"]
+mod telemetry;
 #[path = "fjord/thermal.rs"]
 mod thermal;

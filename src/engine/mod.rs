@@ -118,9 +118,13 @@ struct StepCtx<'a> {
     dt: f64,
     jobs: &'a [JobRuntime],
     job_steps: &'a [JobStep],
+    /// Per job: step-mean target powers of a power replay (empty for other jobs).
+    replay: &'a [Vec<f32>],
     segments: &'a [Vec<Segment>],
     cdu_of_rack: &'a [u32],
     cdu_supply_c: &'a [f64],
+    /// Per-rack coolant offset from starved (or over-fed) cold plates (K).
+    coolant_offset_k: &'a [f64],
     gpus_per_rack: usize,
     overhead_w: f64,
     psu_rated_w: f64,
@@ -146,6 +150,8 @@ pub struct Engine {
     /// Jobs.
     pub jobs: Vec<JobRuntime>,
     job_steps: Vec<JobStep>,
+    /// Per job: step-mean target powers of a power replay (empty for other jobs).
+    replay: Vec<Vec<f32>>,
     /// CDU of each rack.
     pub cdu_of_rack: Vec<u32>,
     cdu_design: Vec<CduDesign>,
@@ -153,8 +159,16 @@ pub struct Engine {
     pub cdu_supply_c: Vec<f64>,
     cdu_return_c: Vec<f64>,
     cdu_q_liquid_w: Vec<f64>,
-    /// TCS pump speed per CDU this step (scratch: events set failed pumps to 0).
-    pump_flow: Vec<f64>,
+    /// Loop networks (pressures, flows, pump power).
+    pub hyd: crate::model::hydraulics::Hydraulics,
+    /// Extra junction-to-supply resistance per rack from its flow (K/W).
+    rack_extra_r: Vec<f64>,
+    /// Coolant offset per rack this step (K).
+    rack_offset_k: Vec<f64>,
+    /// ∫ rack flow dt (kg) and the smallest rack flow (kg/s), per rack.
+    pub rack_flow_acc: Vec<(f64, f64)>,
+    /// The plant's last facility flow over its design flow.
+    fws_demand_frac: f64,
     /// Facility plant.
     pub plant: crate::model::plant_side::Plant,
     /// Supply side.
@@ -234,7 +248,8 @@ impl Engine {
         let mut jobs = Vec::new();
         let mut next_rack = 0;
         for (i, j) in sc.jobs.iter().enumerate() {
-            let rt = JobRuntime::new(j.clone(), i, next_rack, gpr, sc.seed, sc.start_unix_s, sc.duration_s, &failures[i]);
+            let rt = JobRuntime::new(j.clone(), i, next_rack, gpr, sc.seed, sc.start_unix_s, sc.duration_s, &failures[i])
+                .with_curve(sc.utilization_exponent);
             next_rack += rt.racks;
             jobs.push(rt);
         }
@@ -319,8 +334,20 @@ impl Engine {
             * gpu::leak_mult(g.leakage_frac, g.leakage_per_k, g.throttle_c - g.leakage_ref_c)
             * 1.001;
         let plant = crate::model::plant_side::Plant::new(&sc, 0.8 * sc.it_capacity_w(), ambient0);
+        let fws_demand0 = crate::model::plant_side::initial_fws_flow_frac(&plant);
+        let hyd = crate::model::hydraulics::Hydraulics::new(&crate::model::hydraulics::HydraulicsDesign {
+            params: co.hydraulics.clone(),
+            racks_per_cdu: (0..cdus).map(|c| (c + 1) * racks / cdus - c * racks / cdus).collect(),
+            rack_flow_kg_s,
+            // The facility loop also feeds the air-side coils: its design flow is the plant's.
+            cdu_fws_flow_kg_s: plant.params.fws_design_flow_kg_s() / cdus as f64,
+            density_kg_m3: co.density_kg_m3,
+            tcs_head_pa: co.tcs_pump_head_pa,
+            fws_head_pa: co.fws_pump_head_pa,
+        });
         let supply = crate::model::supply_side::SupplySide::new(&sc)?;
         let n_jobs = jobs.len();
+        let replay = jobs.iter().map(|j| vec![0f32; j.replay_len()]).collect();
         Ok(Engine {
             kp,
             blocks,
@@ -328,12 +355,17 @@ impl Engine {
             segments,
             jobs,
             job_steps: vec![JobStep::default(); n_jobs],
+            replay,
             cdu_of_rack,
             cdu_design,
             cdu_supply_c: vec![co.tcs_supply_setpoint_c; cdus],
             cdu_return_c: vec![co.tcs_supply_setpoint_c; cdus],
             cdu_q_liquid_w: vec![0.0; cdus],
-            pump_flow: vec![1.0; cdus],
+            hyd,
+            rack_extra_r: vec![0.0; racks],
+            rack_offset_k: vec![0.0; racks],
+            rack_flow_acc: vec![(0.0, f64::INFINITY); racks],
+            fws_demand_frac: fws_demand0,
             plant,
             supply,
             weather,
@@ -371,13 +403,20 @@ impl Engine {
         let unix = sc.start_unix_s + t0;
 
         // 1. Workload.
-        for (js, j) in self.job_steps.iter_mut().zip(&self.jobs) {
+        for ((js, j), table) in self.job_steps.iter_mut().zip(&self.jobs).zip(&mut self.replay) {
             *js = j.job_step(t0, t1);
+            if !table.is_empty() {
+                // Power replay: the step's targets; the equivalent utilisation feeds the cap stage.
+                let mean_w = j.fill_replay(js, t0, t1, sc.gpu.idle_w, table);
+                let busy = (1.0 - js.idle_frac).max(1e-9);
+                let run_w = (mean_w - js.idle_frac * sc.gpu.idle_w) / busy;
+                js.base_util = ((run_w - sc.gpu.idle_w) / (sc.gpu.tdp_w - sc.gpu.idle_w).max(1.0)).clamp(0.0, 1.0);
+            }
         }
 
         // 2. Events active at t0.
-        let pump_flow = &mut self.pump_flow;
-        pump_flow.fill(1.0);
+        let hyd = &mut self.hyd;
+        hyd.reset_inputs();
         let mut heat_wave_k = sc.heat_wave_k;
         let mut coolers_out = 0u32;
         let mut hydro_avail = 1.0f64;
@@ -385,7 +424,19 @@ impl Engine {
         for e in &sc.events {
             if t0 + 1e-9 >= e.at_s && t0 < e.at_s + e.duration_s {
                 match e.kind {
-                    EventKind::CduPumpFailure { cdu } => pump_flow[cdu as usize] = 0.0,
+                    EventKind::CduPumpFailure { cdu } => hyd.cdu_running[cdu as usize] = 0,
+                    EventKind::ValveStuck { rack, position_frac } => hyd.rack_position[rack as usize] = position_frac,
+                    EventKind::PumpTrip { cdu, standby_start_s } => {
+                        // One duty pump out; a standby (if any is left) runs after the delay.
+                        let (running, standby) = match cdu {
+                            Some(c) => (&mut hyd.cdu_running[c as usize], hyd.params.tcs_standby_pumps),
+                            None => (&mut hyd.fws_running, hyd.params.fws_standby_pumps),
+                        };
+                        if !(standby > 0 && t0 + 1e-9 >= e.at_s + standby_start_s) {
+                            *running = running.saturating_sub(1);
+                        }
+                    }
+                    EventKind::Fouling { .. } => {}
                     EventKind::HeatWave { offset_k } => heat_wave_k += offset_k,
                     EventKind::DryCoolerOutage { units } => coolers_out += units,
                     EventKind::HydroOutage { fraction } => hydro_avail *= 1.0 - fraction,
@@ -393,6 +444,47 @@ impl Engine {
                     EventKind::JobFailure { .. } => {}
                 }
             }
+        }
+        // Fouling builds up over its event and stays (quantised to 0.1 % to limit re-solves).
+        for e in &sc.events {
+            if let EventKind::Fouling { rack, resistance_factor } = e.kind {
+                if t0 + 1e-9 >= e.at_s {
+                    let x = if e.duration_s.is_finite() && e.duration_s > 0.0 { ((t0 - e.at_s) / e.duration_s).clamp(0.0, 1.0) } else { 1.0 };
+                    let f = 1.0 + (resistance_factor - 1.0) * x;
+                    hyd.rack_fouling[rack as usize] *= (f * 1000.0).round() / 1000.0;
+                }
+            }
+        }
+        // 2b. Hydraulics: solved only when an input or a pump speed changed.
+        let hs = hyd.step(dt, self.fws_demand_frac);
+        let gpr = sc.gpus_per_rack as usize;
+        if hyd.flows_changed {
+            let m_design = hyd.rack_design_kg_s / gpr as f64;
+            for (r, x) in self.rack_extra_r.iter_mut().enumerate() {
+                *x = crate::model::hydraulics::plate_extra_k_per_w(
+                    sc.gpu.r_th_k_per_w,
+                    hyd.params.plate_convective_frac,
+                    sc.cooling.cp_j_kg_k,
+                    m_design,
+                    hyd.rack_flow_kg_s[r] / gpr as f64,
+                );
+            }
+        }
+        // Series resistances r_th + ΔR: the plate's extra drop is the share ΔR/(r_th + ΔR) of
+        // the junction-to-supply difference (last step's rack mean GPU temperature), so the
+        // kernel's heat to the coolant is (T − T_c)/(r_th + ΔR) — exact at steady state, never
+        // negative while the GPUs are warmer than the coolant, stable for any step.
+        for (r, ((o, x), rs)) in self.rack_offset_k.iter_mut().zip(&self.rack_extra_r).zip(&self.rack_step).enumerate() {
+            *o = if *x == 0.0 || self.step_index == 0 {
+                0.0
+            } else {
+                let t_cool = self.cdu_supply_c[self.cdu_of_rack[r] as usize];
+                x / (sc.gpu.r_th_k_per_w + x) * (rs.temp_sum_c / gpr as f64 - t_cool)
+            };
+        }
+        for (a, m) in self.rack_flow_acc.iter_mut().zip(&hyd.rack_flow_kg_s) {
+            a.0 += m * dt;
+            a.1 = a.1.min(*m);
         }
         let weather = self.weather.sample(unix);
         let ambient_c = weather.dry_bulb_c + heat_wave_k;
@@ -426,9 +518,11 @@ impl Engine {
             dt,
             jobs: &self.jobs,
             job_steps: &self.job_steps,
+            replay: &self.replay,
             segments: &self.segments,
             cdu_of_rack: &self.cdu_of_rack,
             cdu_supply_c: &self.cdu_supply_c,
+            coolant_offset_k: &self.rack_offset_k,
             gpus_per_rack: sc.gpus_per_rack as usize,
             overhead_w: sc.rack_overhead_w,
             psu_rated_w: sc.power.psu_rated_w,
@@ -465,13 +559,18 @@ impl Engine {
         let (mut q_hx, mut pump_w, mut sup_w, mut ret_w, mut flow_w) = (0.0, 0.0, 0.0, 0.0, 0.0);
         #[allow(clippy::needless_range_loop)]
         for c in 0..self.cdu_design.len() {
-            let s = cdu::step(
+            let flows = cdu::Flows {
+                tcs_kg_s: self.hyd.cdu_flow_kg_s[c],
+                fws_kg_s: self.cdu_design[c].fws_flow_kg_s * hs.fws_available_frac,
+                pump_w: self.hyd.tcs[c].pump_power_w,
+            };
+            let s = cdu::step_with(
                 &self.cdu_design[c],
                 self.cdu_supply_c[c],
                 co.tcs_supply_setpoint_c,
                 co.cdu_control_tau_s,
                 self.cdu_q_liquid_w[c],
-                pump_flow[c],
+                flows,
                 t_fws,
                 dt,
             );
@@ -479,7 +578,7 @@ impl Engine {
             self.cdu_return_c[c] = s.return_c;
             q_hx += s.q_hx_w;
             pump_w += s.pump_w;
-            let m = self.cdu_design[c].tcs_flow_kg_s * pump_flow[c];
+            let m = self.hyd.cdu_flow_kg_s[c];
             sup_w += m * s.supply_c;
             ret_w += m * s.return_c;
             flow_w += m;
@@ -493,7 +592,11 @@ impl Engine {
         };
 
         // 7. Plant.
-        let po = self.plant.step(q_hx, tot.q_air_w, ambient_c, dt, coolers_out);
+        let sink = &sc.cooling.rejection.sink;
+        let sink_c = crate::model::plant_side::sink_c(sink, &weather, heat_wave_k, unix);
+        let po = self.plant.step(q_hx, tot.q_air_w, sink_c, dt, coolers_out, hs.fws_pump_w, hs.fws_available_frac);
+        let water_kg_s = crate::model::plant_side::water_kg_s(sink, &self.plant, &po, ambient_c, sink_c);
+        self.fws_demand_frac = po.fws_flow_frac;
 
         // 8. Electrical chain.
         let cooling_w = pump_w + po.cooling_power_w;
@@ -557,6 +660,16 @@ impl Engine {
             ramp_mw_per_s_max: 0.0,
             gpu_smoothing_burn_mw: tot.burn_w * mw,
             dispatchable_excess_mw: sup.dispatchable_excess_mw,
+            tcs_flow_kg_s: hs.tcs_flow_kg_s,
+            tcs_pump_head_kpa: hs.tcs_head_pa * 1e-3,
+            tcs_rack_dp_kpa: hs.tcs_rack_dp_pa * 1e-3,
+            rack_flow_min_kg_s: hs.rack_flow_min_kg_s,
+            fws_flow_kg_s: hs.fws_flow_kg_s,
+            fws_pump_head_kpa: hs.fws_head_pa * 1e-3,
+            hydraulic_solves: f64::from(hs.solves),
+            heat_sink_c: sink_c,
+            water_m3_per_h: water_kg_s / 1000.0 * 3600.0,
+            wue_l_per_kwh: if tot.it_w > 0.0 { water_kg_s / (tot.it_w / 3.6e6) } else { 0.0 },
             ..Default::default()
         };
         let mut v = v;
@@ -663,7 +776,7 @@ fn step_block(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
     }
     for (k, slot) in out.iter_mut().enumerate().take(b.racks) {
         let r = b.first_rack + k;
-        let coolant = ctx.cdu_supply_c[ctx.cdu_of_rack[r] as usize];
+        let coolant = ctx.cdu_supply_c[ctx.cdu_of_rack[r] as usize] + ctx.coolant_offset_k[r];
         let coolant_c = coolant as f32;
         // Fast path: nothing in this rack can reach the throttle temperature this step.
         let prev = *slot;
@@ -674,6 +787,28 @@ fn step_block(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
         let mut rs = RackStep { temp_max_c: f64::MIN, ..Default::default() };
         let mut max32 = f32::MIN;
         for seg in &ctx.segments[r] {
+            let base = k * gpr;
+            // Power replay: its own small kernel (the utilisation kernel is not involved).
+            if let Some(n) = seg.job.and_then(|j| ctx.jobs[j].replay_gpus()) {
+                let j = seg.job.unwrap_or_default();
+                let inp = crate::model::gpu_replay::ReplayInput {
+                    targets_w: &ctx.replay[j],
+                    n,
+                    first_gpu_in_job: seg.rack_in_job * gpr,
+                    coolant_c,
+                    caps_active: ctx.cap_level_w.is_finite(),
+                };
+                let s = crate::model::gpu_replay::step_segment(ctx.kp, inp, b.gpus.slices(base + seg.lo..base + seg.hi));
+                rs.gpu_w += s.power_w;
+                rs.temp_sum_c += s.temp_c;
+                rs.dtemp_sum_k += s.dtemp_k;
+                max32 = max32.max(s.temp_max_c);
+                rs.throttled += s.throttled;
+                rs.offline += s.offline;
+                rs.compute += s.compute;
+                rs.demand += s.demand;
+                continue;
+            }
             let (util, active) = match seg.job {
                 Some(j) => {
                     let js = &ctx.job_steps[j];
@@ -682,7 +817,6 @@ fn step_block(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
                 }
                 None => (0.0, false),
             };
-            let base = k * gpr;
             let s = gpu::step_segment(
                 ctx.kp,
                 SegmentInput { util: util as f32, coolant_c, job_active: active, caps_active: ctx.cap_level_w.is_finite(), thermal_safe },

@@ -222,6 +222,7 @@ block!(
         power_floor_frac: f64,
         ramp_up_w_per_s: f64,
         ramp_down_w_per_s: f64,
+        utilization_exponent: f64,
     }
 );
 
@@ -262,6 +263,10 @@ block!(
         noise_frac: f64,
         utilization_frac: f64,
         file: String,
+        format: String,
+        signal: String,
+        tile: String,
+        sample_every: Dur,
     }
 );
 
@@ -287,11 +292,38 @@ block!(
         heat_rejection: HeatRejectionBlock,
         chiller: ChillerBlock,
         heat_reuse: HeatReuseBlock,
+        hydraulics: HydraulicsBlock,
     }
 );
 
 block!(
-    /// `[cooling.heat_rejection]`: dry coolers (or an ideal boundary).
+    /// `[cooling.hydraulics]`: loop networks (see `model::hydraulics::params`).
+    HydraulicsBlock {
+        tcs_duty_pumps: u32,
+        tcs_standby_pumps: u32,
+        fws_duty_pumps: u32,
+        fws_standby_pumps: u32,
+        pump_shutoff_head_frac: f64,
+        pump_bep_efficiency_frac: f64,
+        motor_efficiency_frac: f64,
+        vfd_efficiency_frac: f64,
+        min_speed_frac: f64,
+        max_speed_frac: f64,
+        rack_dp_frac: f64,
+        cdu_hx_dp_frac: f64,
+        fws_cdu_dp_frac: f64,
+        fws_rejection_dp_frac: f64,
+        valve_authority_frac: f64,
+        branch_exponent: f64,
+        pi_kp: f64,
+        pi_ti_s: f64,
+        plate_convective_frac: f64,
+    }
+);
+
+block!(
+    /// `[cooling.heat_rejection]`: dry coolers, cooling tower, adiabatic dry coolers, fjord
+    /// water (or an ideal boundary); kind-specific keys in `model::plant_side::Sink`.
     HeatRejectionBlock {
         kind: String,
         units: u32,
@@ -302,6 +334,14 @@ block!(
         min_fan_speed_frac: f64,
         design_ambient_c: f64,
         design_approach_k: f64,
+        latent_frac: f64,
+        drift_frac: f64,
+        cycles_of_concentration: f64,
+        saturation_efficiency_frac: f64,
+        switch_over_c: f64,
+        intake_temp_c: Vec<f64>,
+        intake_head_kpa: f64,
+        seawater_rise_k: f64,
     }
 );
 
@@ -374,6 +414,9 @@ block!(
         rated_m_s: f64,
         cut_out_m_s: f64,
         shear_exponent: f64,
+        profile_file: String,
+        profile_column: String,
+        profile_unit: String,
     }
 );
 
@@ -383,6 +426,9 @@ block!(
         capacity_mw: f64,
         derate_frac: f64,
         temp_coeff_per_k: f64,
+        profile_file: String,
+        profile_column: String,
+        profile_unit: String,
     }
 );
 
@@ -406,6 +452,11 @@ block!(
         carbon_g_per_kwh: f64,
         carbon_file: String,
         price_file: String,
+        carbon_column: String,
+        price_column: String,
+        time_column: String,
+        align: String,
+        currency: String,
     }
 );
 
@@ -428,11 +479,24 @@ block!(
         at: Dur,
         duration: Dur,
         kind: String,
-        target: u32,
+        target: Target,
         job: String,
         units: u32,
         fraction: f64,
         offset_k: f64,
         cap_mw: f64,
+        position_frac: f64,
+        standby_start_s: f64,
+        resistance_factor: f64,
     }
 );
+
+/// An event's `target`: an index (CDU, rack) or a name (`"facility"`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Target {
+    /// An index.
+    Index(u32),
+    /// A name.
+    Name(String),
+}
