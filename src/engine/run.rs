@@ -227,6 +227,7 @@ fn run_in_pool(sc: Scenario, dest: &Path, opts: &RunOptions, progress: &(dyn Fn(
     folder.write("summary.json", &summary.to_json())?;
     folder.write("summary.md", &summary_md(&engine, &summary))?;
     folder.write("racks.csv", &racks_csv(&engine))?;
+    folder.write("events.csv", &events_csv(&engine))?;
     folder.write("scenario.resolved.toml", &crate::scenario::resolved_toml(&engine.sc))?;
     if let Some(s) = &engine.acc.swing {
         let mut t = String::from("ramp_mw_per_s,count\n");
@@ -405,6 +406,43 @@ fn racks_csv(e: &Engine) -> String {
             fmt_num(a.throttled_gpu_s),
             fmt_num(a.offline_gpu_s)
         ));
+    }
+    t
+}
+
+/// `events.csv`: what happened and when — every scenario event and every interval in which a
+/// job was down (random failure or `job_failure` event, including its restart time), sorted
+/// by start. Columns: `start_s`, `end_s` (empty: to the end of the run), `kind`, `detail`.
+fn events_csv(e: &Engine) -> String {
+    let mut rows: Vec<(f64, f64, String, String)> = Vec::new();
+    let end_of_run = e.acc.time_s;
+    for ev in &e.sc.events {
+        #[allow(unreachable_patterns)]
+        let (kind, detail) = match &ev.kind {
+            crate::scenario::EventKind::CduPumpFailure { cdu } => ("cdu_pump_failure", format!("CDU {cdu} pump stops")),
+            crate::scenario::EventKind::DryCoolerOutage { units } => ("dry_cooler_outage", format!("{units} dry-cooler units off")),
+            crate::scenario::EventKind::HydroOutage { fraction } => ("hydro_outage", format!("hydro capacity -{} %", fmt_num(fraction * 100.0))),
+            crate::scenario::EventKind::JobFailure { job } => {
+                ("job_failure", format!("job {} fails", e.jobs.get(*job).map_or("?", |j| j.job.name.as_str())))
+            }
+            crate::scenario::EventKind::HeatWave { offset_k } => ("heat_wave", format!("ambient +{} K", fmt_num(*offset_k))),
+            crate::scenario::EventKind::PowerCap { cap_w } => ("power_cap", format!("site cap {} MW", fmt_num(cap_w / 1e6))),
+            _ => ("event", String::new()),
+        };
+        rows.push((ev.at_s, ev.at_s + ev.duration_s, kind.to_string(), detail));
+    }
+    for j in &e.jobs {
+        for &(a, b) in &j.down {
+            if a < end_of_run {
+                rows.push((a, b, "job_down".into(), format!("job {} down (failure and restart)", j.job.name)));
+            }
+        }
+    }
+    rows.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.2.cmp(&b.2)));
+    let mut t = String::from("start_s,end_s,kind,detail\n");
+    for (a, b, kind, detail) in rows {
+        let end = if b.is_finite() && b < end_of_run { fmt_num(b) } else { String::new() };
+        t.push_str(&format!("{},{end},{kind},\"{}\"\n", fmt_num(a), detail.replace('"', "'")));
     }
     t
 }
