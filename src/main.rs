@@ -41,6 +41,12 @@ enum Cmd {
         /// Plot format: png (default) or svg; `none` skips plots and the report page.
         #[arg(long, default_value = "png")]
         format: String,
+        /// Also write timeseries.parquet (the CSV's columns) for pandas, polars or DuckDB.
+        #[arg(long)]
+        parquet: bool,
+        /// Extra series: `racks` writes racks_timeseries.parquet (one row per rack per record).
+        #[arg(long, value_name = "racks")]
+        series: Option<String>,
     },
     /// Redraw a run's plots and report page from its files.
     Plot {
@@ -101,7 +107,7 @@ fn main() {
         }
     };
     let result = match cli.cmd {
-        Cmd::Run { scenario, out, common, format } => cmd_run(&scenario, out, &common.sets, common.threads, common.quiet, &format),
+        Cmd::Run { scenario, out, common, format, parquet, series } => cmd_run(&scenario, out, &common, &format, parquet, series.as_deref()),
         Cmd::Plot { run_dir, format } => cmd_plot(&run_dir, &format),
         Cmd::Compare { run_dirs, out, format } => cmd_compare(&run_dirs, out, &format),
         Cmd::Sweep { scenario, vary, out, common, format } => cmd_sweep(&scenario, &vary, out, &common.sets, common.threads, common.quiet, &format),
@@ -192,15 +198,21 @@ fn cmd_sweep(
 fn cmd_run(
     path: &std::path::Path,
     out: Option<PathBuf>,
-    sets: &[String],
-    threads: Option<usize>,
-    quiet: bool,
+    common: &Common,
     format: &str,
+    parquet: bool,
+    series: Option<&str>,
 ) -> Result<(), FjordError> {
+    let (sets, threads, quiet) = (&common.sets, common.threads, common.quiet);
     if threads == Some(0) {
         return Err(FjordError::bad("--threads", None, "", "expected at least 1 thread"));
     }
     let plots = parse_format(format, true)?;
+    let rack_series = match series {
+        None => false,
+        Some("racks") => true,
+        Some(other) => return Err(FjordError::bad("--series", None, "", format!("expected racks, found \"{other}\""))),
+    };
     let sc = fjord::scenario::load(path, sets)?;
     let stem = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "run".into());
     let dest = out.unwrap_or_else(|| PathBuf::from("output").join(stem));
@@ -216,7 +228,7 @@ fn cmd_run(
         let rate = done as f64 * gpus / start.elapsed().as_secs_f64().max(1e-9);
         bar.set_message(format!("sim {sim_h:.2} h, {rate:.1e} GPU-steps/s"));
     };
-    let res = fjord::engine::run::run(sc, &dest, &fjord::engine::run::RunOptions { threads, plots }, &progress)?;
+    let res = fjord::engine::run::run(sc, &dest, &fjord::engine::run::RunOptions { threads, plots, parquet, rack_series }, &progress)?;
     bar.finish_and_clear();
     println!("{}", fjord::summary_table(&res.summary));
     println!("run folder: {}", res.dir.display());

@@ -192,7 +192,8 @@ pub fn run_sweep(scenario: &Path, axes: &[Axis], dest: &Path, opts: &SweepOption
             .enumerate()
             .map(|(i, sc)| {
                 let case_dir = tmp.join(format!("case_{i:03}"));
-                let r = crate::engine::run::run(sc, &case_dir, &crate::engine::run::RunOptions { threads: None, plots: opts.format }, &|_, _| {});
+                let r =
+                    crate::engine::run::run(sc, &case_dir, &crate::engine::run::RunOptions { plots: opts.format, ..Default::default() }, &|_, _| {});
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
                 progress(n, total);
                 r.map(|r| r.summary)

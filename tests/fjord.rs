@@ -22,6 +22,8 @@ mod energy;
 mod events;
 #[path = "fjord/plots.rs"]
 mod plots;
+#[path = "fjord/report.rs"]
+mod report;
 #[path = "fjord/supply.rs"]
 mod supply;
 #[path = "fjord/thermal.rs"]

@@ -156,6 +156,10 @@ pub struct RunOptions {
     pub threads: Option<usize>,
     /// Plots and report page in this format (None = no plots).
     pub plots: Option<crate::plot::ImageFormat>,
+    /// Also write `timeseries.parquet` (`--parquet`).
+    pub parquet: bool,
+    /// Write `racks_timeseries.parquet`, one row per rack per record window (`--series racks`).
+    pub rack_series: bool,
 }
 
 /// What a finished run returns.
@@ -196,6 +200,13 @@ fn run_in_pool(sc: Scenario, dest: &Path, opts: &RunOptions, progress: &(dyn Fn(
     let total = engine.sc.steps();
     let per_window = (engine.sc.record_every_s / engine.sc.step_s).round().max(1.0) as u64;
     let stored0 = engine.stored_heat_j();
+    let racks_path = folder.file("racks_timeseries.parquet");
+    let mut rack_series = if opts.rack_series { Some(crate::output::parquet::RackSeries::create(&racks_path, &engine.cdu_of_rack)?) } else { None };
+    let mut racks_on_cdu = vec![0.0f64; engine.cdu_supply_c.len()];
+    for &c in &engine.cdu_of_rack {
+        racks_on_cdu[c as usize] += 1.0;
+    }
+    let gpus_per_rack = f64::from(engine.sc.gpus_per_rack).max(1.0);
     let qs = [0.05, 0.25, 0.5, 0.75, 0.95];
     let t_start = std::time::Instant::now();
     let report_every = (total / 500).max(1);
@@ -210,8 +221,26 @@ fn run_in_pool(sc: Scenario, dest: &Path, opts: &RunOptions, progress: &(dyn Fn(
             v.gpu_temp_p95_c = p[4];
         }
         rec.push(k as f64 * engine.sc.step_s, &v);
+        if let Some(rs) = rack_series.as_mut() {
+            let e = &engine;
+            rs.push(k as f64 * e.sc.step_s, |r| {
+                let st = &e.rack_step[r];
+                let (inlet_c, outlet_c) = e.rack_coolant_c(r, racks_on_cdu[e.cdu_of_rack[r] as usize]);
+                crate::output::parquet::RackSample {
+                    power_w: st.it_w,
+                    gpu_temp_mean_c: st.temp_sum_c / gpus_per_rack,
+                    gpu_temp_max_c: st.temp_max_c,
+                    throttled_frac: st.throttled / gpus_per_rack,
+                    inlet_c,
+                    outlet_c,
+                }
+            });
+        }
         if (k + 1) % per_window == 0 || k + 1 == total {
             rec.flush().map_err(|e| FjordError::io(&ts_path, e))?;
+            if let Some(rs) = rack_series.as_mut() {
+                rs.flush()?;
+            }
         }
         if k % report_every == 0 {
             progress(k, total);
@@ -222,6 +251,12 @@ fn run_in_pool(sc: Scenario, dest: &Path, opts: &RunOptions, progress: &(dyn Fn(
     let mut w = rec.into_inner();
     w.flush().map_err(|e| FjordError::io(&ts_path, e))?;
     drop(w);
+    if let Some(rs) = rack_series {
+        rs.close()?;
+    }
+    if opts.parquet {
+        crate::output::parquet::timeseries_from_csv(&ts_path, &folder.file("timeseries.parquet"))?;
+    }
     let stored1 = engine.stored_heat_j();
     let summary = summarise(&engine, stored1 - stored0, wall_s);
     folder.write("summary.json", &summary.to_json())?;
@@ -429,7 +464,9 @@ fn events_csv(e: &Engine) -> String {
             crate::scenario::EventKind::PowerCap { cap_w } => ("power_cap", format!("site cap {} MW", fmt_num(cap_w / 1e6))),
             _ => ("event", String::new()),
         };
-        rows.push((ev.at_s, ev.at_s + ev.duration_s, kind.to_string(), detail));
+        // A job failure is an instant; its down time is the `job_down` row.
+        let end = if kind == "job_failure" { ev.at_s } else { ev.at_s + ev.duration_s };
+        rows.push((ev.at_s, end, kind.to_string(), detail));
     }
     for j in &e.jobs {
         for &(a, b) in &j.down {
@@ -449,5 +486,5 @@ fn events_csv(e: &Engine) -> String {
 
 /// Convenience for tests and sweeps: run quietly.
 pub fn run_quiet(sc: Scenario, dest: &Path, threads: Option<usize>) -> Result<RunResult> {
-    run(sc, dest, &RunOptions { threads, plots: None }, &|_, _| {})
+    run(sc, dest, &RunOptions { threads, ..RunOptions::default() }, &|_, _| {})
 }

@@ -171,11 +171,15 @@ where
             .axis_desc_style(label.clone())
             .draw()
             .map_err(e2s)?;
-        let right = label.clone().pos(Pos::new(HPos::Right, VPos::Center));
+        // Left-anchored at a measured offset (right-anchored text does not render on the
+        // bitmap backend with the embedded font).
+        let left = label.clone().pos(Pos::new(HPos::Left, VPos::Center));
         let below = label.clone().pos(Pos::new(HPos::Center, VPos::Top));
         for c in (0..rows).filter(|c| c % y_step == 0) {
             let (px, py) = cc.backend_coord(&(0.0, (rows - 1 - c) as f64 + 0.5));
-            full.draw(&Text::new(format!("CDU {c}"), (px - 8, py), right.clone())).map_err(e2s)?;
+            let text = format!("CDU {c}");
+            let w = full.estimate_text_size(&text, &left).map(|(w, _)| w as i32).unwrap_or(60);
+            full.draw(&Text::new(text, (px - 8 - w, py), left.clone())).map_err(e2s)?;
         }
         for p in (0..cols).filter(|p| p % x_step == 0) {
             let (px, py) = cc.backend_coord(&(p as f64 + 0.5, 0.0));

@@ -209,6 +209,7 @@ fn happenings(run_dir: &Path, ts: Option<&Table>) -> Result<Vec<(f64, String)>, 
             let detail = details.get(i).map_or("", String::as_str);
             let until = end.and_then(|e| e.get(i)).copied().filter(|v| v.is_finite());
             let span = match until {
+                Some(e) if e <= start_s => String::new(),
                 Some(e) => format!(" until {} ({})", fmt_clock(e), fmt_duration(e - start_s)),
                 None => " to the end of the run".to_string(),
             };
