@@ -20,6 +20,8 @@ pub use super::html::escape;
 
 /// Most entries of the "what happened" list (the rest are counted).
 const MAX_HAPPENINGS: usize = 60;
+/// Throttling or unserved-demand episodes closer than this (s) are reported as one.
+const MERGE_GAP_S: f64 = 300.0;
 
 /// Writes `run_dir/report.html` and returns its path. Reads `summary.json`,
 /// `timeseries.csv`, `events.csv` and `racks.csv` where present; `plots` are embedded as the
@@ -173,6 +175,19 @@ pub fn fmt_clock(t_s: f64) -> String {
     out
 }
 
+/// Joins episodes whose gap (from one's last row to the next's first row) is at most
+/// `gap_s` seconds of `t`.
+pub fn merge_close(eps: Vec<(usize, usize)>, t: &[f64], gap_s: f64) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = Vec::with_capacity(eps.len());
+    for (a, b) in eps {
+        match out.last_mut() {
+            Some(last) if t[a] - t[last.1] <= gap_s => last.1 = b,
+            _ => out.push((a, b)),
+        }
+    }
+    out
+}
+
 /// Maximal runs of consecutive rows where `on(i)` holds: `(first, last)` row indices.
 pub fn episodes(n: usize, on: impl Fn(usize) -> bool) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
@@ -230,24 +245,31 @@ fn happenings(run_dir: &Path, ts: Option<&Table>) -> Result<Vec<(f64, String)>, 
             }
         };
         if let Some(th) = ts.num("throttled_gpu_frac")? {
-            for (a, b) in episodes(n, |i| th[i] > 0.0) {
+            for (a, b) in merge_close(episodes(n, |i| th[i] > 0.0), t, MERGE_GAP_S) {
                 let peak = th[a..=b].iter().copied().fold(0.0, f64::max);
                 let end = t[b] + dt(b);
                 out.push((
                     t[a],
-                    format!("GPUs throttling until {} ({}), at most {} % of GPUs", fmt_clock(end), fmt_duration(end - t[a]), fmt_human(peak * 100.0)),
+                    format!(
+                        "GPUs throttling{} until {} ({}), at most {} % of GPUs",
+                        on_off(&th[a..=b], 0.0),
+                        fmt_clock(end),
+                        fmt_duration(end - t[a]),
+                        fmt_human(peak * 100.0)
+                    ),
                 ));
             }
         }
         if let Some(un) = ts.num("unserved_mw")? {
-            for (a, b) in episodes(n, |i| un[i] > 1e-9) {
+            for (a, b) in merge_close(episodes(n, |i| un[i] > 1e-9), t, MERGE_GAP_S) {
                 let mwh: f64 = (a..=b).map(|i| un[i] * dt(i)).sum::<f64>() / 3600.0;
                 let peak = un[a..=b].iter().copied().fold(0.0, f64::max);
                 let end = t[b] + dt(b);
                 out.push((
                     t[a],
                     format!(
-                        "Unserved demand until {} ({}): {} MWh, up to {} MW",
+                        "Unserved demand{} until {} ({}): {} MWh, up to {} MW",
+                        on_off(&un[a..=b], 1e-9),
                         fmt_clock(end),
                         fmt_duration(end - t[a]),
                         fmt_human(mwh),
@@ -259,6 +281,15 @@ fn happenings(run_dir: &Path, ts: Option<&Table>) -> Result<Vec<(f64, String)>, 
     }
     out.sort_by(|a, b| a.0.total_cmp(&b.0));
     Ok(out)
+}
+
+/// `" on and off"` when some rows of a merged episode are at or below `threshold`.
+fn on_off(v: &[f64], threshold: f64) -> &'static str {
+    if v.iter().all(|x| *x > threshold) {
+        ""
+    } else {
+        " on and off"
+    }
 }
 
 fn fmt_duration(s: f64) -> String {
@@ -480,5 +511,7 @@ mod tests {
         let v = [0.0, 1.0, 1.0, 0.0, 2.0];
         assert_eq!(episodes(v.len(), |i| v[i] > 0.0), vec![(1, 2), (4, 4)]);
         assert!(episodes(0, |_| true).is_empty());
+        let t = [0.0, 10.0, 20.0, 400.0, 410.0, 420.0];
+        assert_eq!(merge_close(vec![(0, 0), (2, 2), (4, 5)], &t, 300.0), vec![(0, 2), (4, 5)]);
     }
 }
