@@ -232,9 +232,8 @@ pub fn run_sweep(scenario: &Path, axes: &[Axis], dest: &Path, opts: &SweepOption
     // Plots: x = the first key of the first axis, lines = the first key of the second.
     let keys: Vec<String> = axes.iter().map(|a| a.keys()[0].to_string()).collect();
     let plots_dir = folder.tmp.join("plots");
-    let plots = crate::plot::plot_sweep(&folder.file("sweep.csv"), &keys, &plots_dir, opts.format.unwrap_or(crate::plot::ImageFormat::Png))
-        .map_err(crate::plot_error)?;
-    crate::plot::write_sweep_report(&folder.file("sweep.csv"), &keys, &plots, &folder.tmp).map_err(crate::plot_error)?;
+    let plots = crate::plot::plot_sweep(&folder.file("sweep.csv"), &keys, &plots_dir, opts.format.unwrap_or(crate::plot::ImageFormat::Png))?;
+    crate::plot::write_sweep_report(&folder.file("sweep.csv"), &keys, &plots, &folder.tmp)?;
     folder.commit()
 }
 

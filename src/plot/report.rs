@@ -9,12 +9,13 @@ use std::path::{Path, PathBuf};
 
 use plotters::style::RGBColor;
 
-use super::base64;
+use base64::Engine as _;
+
 use super::data::{finite_range, fmt_human, folder_name, run_name, Summary, Table, TimeUnit};
 use super::floor::{color_at, panel_range, FloorMap};
 use super::html::{chart_box, css, css_alpha, full_fits, page_end, page_start, UChart, USeries};
 use super::labels::{show, GROUPS};
-use super::{ImageFormat, PlotError};
+use super::{png_size, ImageFormat, PlotError, HEIGHT, WIDTH};
 
 pub use super::html::escape;
 
@@ -25,15 +26,23 @@ const MERGE_GAP_S: f64 = 300.0;
 
 /// Writes `run_dir/report.html` and returns its path. Reads `summary.json`,
 /// `timeseries.csv`, `events.csv` and `racks.csv` where present; `plots` are embedded as the
-/// printable charts (PNG as base64, SVG inlined).
+/// printable charts (PNG as base64, SVG inlined). The page names the run folder by the last
+/// component of `run_dir`; see [`write_report_as`] for a folder that is renamed later.
 pub fn write_report(run_dir: &Path, plots: &[PathBuf]) -> Result<PathBuf, PlotError> {
+    write_report_as(run_dir, &folder_name(run_dir), plots)
+}
+
+/// [`write_report`] for a run folder written under a temporary name: the page names the run
+/// folder `folder` (its final name) and uses it as the title when the summary has no
+/// `scenario_name`.
+pub fn write_report_as(run_dir: &Path, folder: &str, plots: &[PathBuf]) -> Result<PathBuf, PlotError> {
     let summary = Summary::read_optional(&run_dir.join("summary.json"))?;
-    let title = run_name(run_dir, &summary);
+    let title = run_name(folder, &summary);
     let ts_path = run_dir.join("timeseries.csv");
     let ts = if ts_path.is_file() { Some(Table::read(&ts_path, false)?) } else { None };
     let mut html = page_start(&title);
     let _ = writeln!(html, "<h1>{}</h1>", escape(&title));
-    let _ = writeln!(html, "<p class=\"sub\">fjord run report &middot; run folder <code>{}</code></p>", escape(&folder_name(run_dir)));
+    let _ = writeln!(html, "<p class=\"sub\">fjord run report &middot; run folder <code>{}</code></p>", escape(folder));
 
     html.push_str(&cards(&summary));
 
@@ -99,11 +108,12 @@ pub fn embed_plot(plot: &Path) -> Result<String, PlotError> {
     match format {
         ImageFormat::Png => {
             let bytes = std::fs::read(plot).map_err(|e| PlotError::io(plot, e))?;
+            let (w, h) = png_size(&bytes).unwrap_or((WIDTH, HEIGHT));
             let _ = writeln!(
                 html,
-                "<img alt=\"{}\" width=\"1600\" height=\"900\" src=\"data:image/png;base64,{}\">",
+                "<img alt=\"{}\" width=\"{w}\" height=\"{h}\" src=\"data:image/png;base64,{}\">",
                 escape(&name),
-                base64::encode(&bytes)
+                base64::engine::general_purpose::STANDARD.encode(&bytes)
             );
         }
         ImageFormat::Svg => {
