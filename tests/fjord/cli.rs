@@ -61,7 +61,7 @@ const SPEC_SUMMARY_KEYS: &[&str] = &[
 const SPEC_FILES: &[&str] = &["timeseries.csv", "summary.json", "summary.md", "racks.csv", "scenario.resolved.toml"];
 
 /// Files a run folder may hold beyond SPEC_FILES.
-const EXTRA_FILES: &[&str] = &["report.html", "ramps.csv", "plots"];
+const EXTRA_FILES: &[&str] = &["events.csv", "report.html", "ramps.csv", "plots"];
 
 fn quickstart() -> std::path::PathBuf {
     crate_dir().join("scenarios/quickstart.toml")
