@@ -101,6 +101,7 @@ pub fn presets_text() -> String {
         }
     }
     t.push_str(&defaults_text());
+    t.push_str(&scenario::check::ranges_text());
     t
 }
 

@@ -20,6 +20,8 @@ mod determinism;
 mod energy;
 #[path = "fjord/events.rs"]
 mod events;
+#[path = "fjord/input.rs"]
+mod input;
 #[path = "fjord/plots.rs"]
 mod plots;
 #[path = "fjord/report.rs"]

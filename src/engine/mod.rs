@@ -693,11 +693,8 @@ pub fn weather_source(sc: &crate::scenario::Scenario) -> crate::Result<Box<dyn c
             Ok(Box::new(crate::model::weather::SyntheticWeather::new(c, sc.seed, sc.latitude_deg, sc.longitude_deg)))
         }
         WeatherSpec::File(path) => {
-            let w = crate::model::epw::EpwWeather::from_path(path).map_err(|e| crate::FjordError::BadInput {
-                location: crate::error::Location { file: e.path.clone(), line: (e.line > 0).then_some(e.line), column: None },
-                key: "site.weather_file".into(),
-                message: e.message.clone(),
-            })?;
+            let w = crate::model::epw::EpwWeather::from_path(path)
+                .map_err(|e| sc.side_file_error("site.weather_file", &e.path, (e.line > 0).then_some(e.line), &e.message))?;
             Ok(Box::new(w))
         }
     }
