@@ -178,30 +178,41 @@ fn power_chart(run: &Run) -> Result<Chart, PlotError> {
     Ok(chart)
 }
 
-/// Length of the power chart's zoom panel (s): the first half hour, or fewer rows if the
-/// records are so fine that half an hour holds more than a pixel column each.
+/// Span of the power chart's zoom panel (s): the first half hour, or more when records are
+/// coarse (see [`ZOOM_MIN_ROWS`]).
 const ZOOM_S: f64 = 1800.0;
-/// At most this many rows in the zoom panel (about one per pixel column).
+/// The zoom panel shows at least this many records (e.g. 40 h of 10-minute records) ...
+const ZOOM_MIN_ROWS: usize = 240;
+/// ... and at most this many (about one per pixel column).
 const ZOOM_MAX_ROWS: usize = 1000;
 
 /// The power chart over the run's first minutes at full record resolution; `None` when the
-/// whole run already draws at full resolution.
+/// zoom would show more than half the run (the main chart is then nearly full resolution).
 fn power_zoom_chart(run: &Run) -> Result<Option<Chart>, PlotError> {
     let time = run.ts.require("time_s")?;
     let Some(&t0) = time.first() else {
         return Ok(None);
     };
-    let rows = time.iter().take_while(|t| **t - t0 <= ZOOM_S).count().clamp(2, ZOOM_MAX_ROWS);
-    if rows >= time.len() || rows < 2 {
+    let rows = time.iter().take_while(|t| **t - t0 <= ZOOM_S).count().clamp(ZOOM_MIN_ROWS, ZOOM_MAX_ROWS);
+    if rows < 2 || 2 * rows > time.len() {
         return Ok(None);
     }
     let span = time[rows - 1] - t0;
     let unit = TimeUnit::for_span(span);
     let sub = Run { ts: run.ts.head(rows), t: time[..rows].iter().map(|s| s / unit.seconds()).collect(), unit, summary: Summary::default() };
     let mut chart = power_chart(&sub)?;
-    let dt = if rows > 1 { (time[rows - 1] - t0) / (rows - 1) as f64 } else { 0.0 };
-    chart.title = format!("Power, first {} min at full record resolution ({} s records)", fmt_human(span / 60.0), fmt_human(dt));
+    let dt = span / (rows - 1) as f64;
+    chart.title = format!("Power, first {} at full record resolution ({} s records)", fmt_span(span), fmt_human(dt));
     Ok(Some(chart))
+}
+
+/// A span for a title: minutes below 2 h, hours below 3 days, else days.
+fn fmt_span(s: f64) -> String {
+    match TimeUnit::for_span(s) {
+        TimeUnit::Minutes => format!("{} min", fmt_human(s / 60.0)),
+        TimeUnit::Hours => format!("{} h", fmt_human(s / 3600.0)),
+        TimeUnit::Days => format!("{} d", fmt_human(s / 86_400.0)),
+    }
 }
 
 fn temperature_chart(run: &Run) -> Result<Chart, PlotError> {
