@@ -26,6 +26,8 @@ mod input;
 mod plots;
 #[path = "fjord/report.rs"]
 mod report;
+#[path = "fjord/safety.rs"]
+mod safety;
 #[path = "fjord/supply.rs"]
 mod supply;
 #[path = "fjord/thermal.rs"]

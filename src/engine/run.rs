@@ -8,7 +8,7 @@ use crate::model::plant_side::PlantOut;
 use crate::model::supply::swing::SwingMeter;
 use crate::model::supply::DispatchResult;
 use crate::output::recorder::{fmt_num, Recorder, StepValues};
-use crate::output::runfolder::RunFolder;
+use crate::output::runfolder::{Kind, RunFolder};
 use crate::output::summary::Summary;
 use crate::scenario::Scenario;
 use std::io::{BufWriter, Write};
@@ -171,11 +171,26 @@ pub struct RunResult {
     pub summary: Summary,
 }
 
+/// The most worker threads `--threads` takes: far more than any machine fjord runs on has
+/// cores (each thread costs a stack; 100,000 of them exhaust memory before the run starts).
+pub const MAX_THREADS: usize = 1024;
+
+/// Refuses a `--threads` value outside 1..=[`MAX_THREADS`] (bad input, exit 2).
+pub fn check_threads(threads: Option<usize>) -> Result<()> {
+    match threads {
+        Some(n) if n == 0 || n > MAX_THREADS => {
+            Err(FjordError::bad("--threads", None, "", format!("expected 1 to {MAX_THREADS} threads (the cap), found {n}")))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Builds a dedicated thread pool (`--threads N`) or the default one.
 pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    check_threads(threads)?;
     let mut b = rayon::ThreadPoolBuilder::new();
     if let Some(n) = threads {
-        b = b.num_threads(n.max(1));
+        b = b.num_threads(n);
     }
     b.build().map_err(|e| FjordError::Other(format!("cannot start worker threads: {e}")))
 }
@@ -192,8 +207,9 @@ pub fn run(sc: Scenario, dest: &Path, opts: &RunOptions, progress: &(dyn Fn(u64,
 }
 
 fn run_in_pool(sc: Scenario, dest: &Path, opts: &RunOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<RunResult> {
+    // The destination is checked and claimed before any work, so a bad --out fails at once.
+    let folder = RunFolder::create(dest, Kind::Run)?;
     let mut engine = Engine::new(sc)?;
-    let folder = RunFolder::create(dest)?;
     let ts_path = folder.file("timeseries.csv");
     let file = std::fs::File::create(&ts_path).map_err(|e| FjordError::io(&ts_path, e))?;
     let mut rec = Recorder::new(BufWriter::new(file), engine.sc.start_unix_s).map_err(|e| FjordError::io(&ts_path, e))?;
@@ -211,7 +227,7 @@ fn run_in_pool(sc: Scenario, dest: &Path, opts: &RunOptions, progress: &(dyn Fn(
     let t_start = std::time::Instant::now();
     let report_every = (total / 500).max(1);
     for k in 0..total {
-        let mut v = engine.step();
+        let mut v = engine.try_step()?;
         if (k + 1) % per_window == 0 || k + 1 == total {
             let p = engine.temp_percentiles(&qs);
             v.gpu_temp_p05_c = p[0];
@@ -259,6 +275,15 @@ fn run_in_pool(sc: Scenario, dest: &Path, opts: &RunOptions, progress: &(dyn Fn(
     }
     let stored1 = engine.stored_heat_j();
     let summary = summarise(&engine, stored1 - stored0, wall_s);
+    let broken = summary.non_finite_metrics();
+    if !broken.is_empty() {
+        let shown: Vec<&str> = broken.iter().take(3).map(String::as_str).collect();
+        return Err(FjordError::Other(format!(
+            "summary metric{} {} came out as no finite number (the scenario's numbers are beyond what the models can integrate); nothing was written",
+            if broken.len() > 1 { "s" } else { "" },
+            shown.join(", ")
+        )));
+    }
     folder.write("summary.json", &summary.to_json())?;
     folder.write("summary.md", &summary_md(&engine, &summary))?;
     folder.write("racks.csv", &racks_csv(&engine))?;
