@@ -30,5 +30,7 @@ mod report;
 mod safety;
 #[path = "fjord/supply.rs"]
 mod supply;
+#[path = "fjord/telemetry.rs"]
+mod telemetry;
 #[path = "fjord/thermal.rs"]
 mod thermal;
