@@ -18,6 +18,8 @@ mod cooling;
 mod determinism;
 #[path = "fjord/energy.rs"]
 mod energy;
+#[path = "fjord/epw_real.rs"]
+mod epw_real;
 #[path = "fjord/events.rs"]
 mod events;
 #[path = "fjord/input.rs"]
