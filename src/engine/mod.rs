@@ -383,6 +383,19 @@ impl Engine {
         self.sc.gpus()
     }
 
+    /// Coolant temperatures at rack `r` after the last step (°C), for the rack series:
+    /// inlet = its CDU's TCS supply; outlet = inlet + Q_liquid/(ṁ·c_p) with the CDU's
+    /// current flow split evenly over its `racks_on_cdu` racks (assumption: balanced
+    /// manifolds); with the CDU's pump stopped, the CDU's return temperature.
+    pub fn rack_coolant_c(&self, r: usize, racks_on_cdu: f64) -> (f64, f64) {
+        let c = self.cdu_of_rack[r] as usize;
+        let inlet = self.cdu_supply_c[c];
+        let m = self.cdu_design[c].tcs_flow_kg_s * self.pump_flow[c] / racks_on_cdu.max(1.0);
+        let cp = self.cdu_design[c].cp_j_kg_k;
+        let outlet = if m > 0.0 && cp > 0.0 { inlet + self.rack_step[r].q_liquid_w / (m * cp) } else { self.cdu_return_c[c] };
+        (inlet, outlet)
+    }
+
     /// Heat stored in GPUs, TCS loops and plant relative to 0 °C (J).
     pub fn stored_heat_j(&self) -> f64 {
         let c = f64::from(self.kp.c_j_per_k);
