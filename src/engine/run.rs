@@ -221,10 +221,6 @@ fn run_in_pool(sc: Scenario, dest: &Path, opts: &RunOptions, progress: &(dyn Fn(
     let stored0 = engine.stored_heat_j();
     let racks_path = folder.file("racks_timeseries.parquet");
     let mut rack_series = if opts.rack_series { Some(crate::output::parquet::RackSeries::create(&racks_path, &engine.cdu_of_rack)?) } else { None };
-    let mut racks_on_cdu = vec![0.0f64; engine.cdu_supply_c.len()];
-    for &c in &engine.cdu_of_rack {
-        racks_on_cdu[c as usize] += 1.0;
-    }
     let gpus_per_rack = f64::from(engine.sc.gpus_per_rack).max(1.0);
     let qs = [0.05, 0.25, 0.5, 0.75, 0.95];
     let t_start = std::time::Instant::now();
@@ -244,7 +240,7 @@ fn run_in_pool(sc: Scenario, dest: &Path, opts: &RunOptions, progress: &(dyn Fn(
             let e = &engine;
             rs.push(k as f64 * e.sc.step_s, |r| {
                 let st = &e.rack_step[r];
-                let (inlet_c, outlet_c) = e.rack_coolant_c(r, racks_on_cdu[e.cdu_of_rack[r] as usize]);
+                let (inlet_c, outlet_c) = e.rack_coolant_c(r);
                 crate::output::parquet::RackSample {
                     power_w: st.it_w,
                     gpu_temp_mean_c: st.temp_sum_c / gpus_per_rack,
@@ -252,6 +248,7 @@ fn run_in_pool(sc: Scenario, dest: &Path, opts: &RunOptions, progress: &(dyn Fn(
                     throttled_frac: st.throttled / gpus_per_rack,
                     inlet_c,
                     outlet_c,
+                    flow_kg_s: e.hyd.rack_flow_kg_s[r],
                 }
             });
         }
@@ -504,10 +501,23 @@ fn events_csv(e: &Engine) -> String {
             }
             crate::scenario::EventKind::HeatWave { offset_k } => ("heat_wave", format!("ambient +{} K", fmt_num(*offset_k))),
             crate::scenario::EventKind::PowerCap { cap_w } => ("power_cap", format!("site cap {} MW", fmt_num(cap_w / 1e6))),
+            crate::scenario::EventKind::ValveStuck { rack, position_frac } => {
+                ("valve_stuck", format!("rack {rack} valve stuck at {} % open", fmt_num(position_frac * 100.0)))
+            }
+            crate::scenario::EventKind::PumpTrip { cdu, standby_start_s } => {
+                let lp = cdu.map_or_else(|| "facility-water loop".to_string(), |c| format!("CDU {c}"));
+                ("pump_trip", format!("{lp} duty pump trips, standby (if any) starts after {} s", fmt_num(*standby_start_s)))
+            }
+            crate::scenario::EventKind::Fouling { rack, resistance_factor } => {
+                let over =
+                    if ev.duration_s.is_finite() && ev.duration_s > 0.0 { format!("over {} s", fmt_num(ev.duration_s)) } else { "at once".into() };
+                ("fouling", format!("rack {rack} branch resistance rises to ×{} {over} and stays", fmt_num(*resistance_factor)))
+            }
             _ => ("event", String::new()),
         };
-        // A job failure is an instant; its down time is the `job_down` row.
-        let end = if kind == "job_failure" { ev.at_s } else { ev.at_s + ev.duration_s };
+        // A job failure is an instant (its down time is the `job_down` row); fouling stays, so
+        // its row is an instant too (the detail says how long it builds up).
+        let end = if kind == "job_failure" || kind == "fouling" { ev.at_s } else { ev.at_s + ev.duration_s };
         rows.push((ev.at_s, end, kind.to_string(), detail));
     }
     for j in &e.jobs {

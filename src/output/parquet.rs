@@ -11,8 +11,10 @@
 //! `time_s` window start; `rack`, `cdu` indices; `power_kw` rack input power (PSU included);
 //! `gpu_temp_mean_c` mean GPU temperature in the rack; `gpu_temp_max_c` hottest GPU in the
 //! rack over the window (max); `throttled_gpu_frac` share of the rack's GPUs throttling;
-//! `inlet_c` TCS supply of its CDU; `outlet_c` = inlet + Q_liquid/(ṁ_rack·c_p), with the CDU's
-//! flow split evenly over its racks (a stopped pump: the CDU's return temperature).
+//! `inlet_c` TCS supply of its CDU; `outlet_c` = inlet + Q_liquid/(ṁ_rack·c_p) with ṁ_rack the
+//! rack's flow from the hydraulic solve (no flow through the rack: the CDU's return
+//! temperature); `flow_kg_s` the rack's coolant flow from the hydraulic solve (the racks of a
+//! CDU sum to its loop flow; a stuck valve or fouled plate shows as a lower flow).
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -177,7 +179,7 @@ pub fn timeseries_from_csv(csv_path: &Path, parquet_path: &Path) -> Result<()> {
 }
 
 /// Column names of `racks_timeseries.parquet`.
-pub const RACK_COLUMNS: [(&str, Kind); 9] = [
+pub const RACK_COLUMNS: [(&str, Kind); 10] = [
     ("time_s", Kind::F64),
     ("rack", Kind::I32),
     ("cdu", Kind::I32),
@@ -187,6 +189,7 @@ pub const RACK_COLUMNS: [(&str, Kind); 9] = [
     ("throttled_gpu_frac", Kind::F64),
     ("inlet_c", Kind::F64),
     ("outlet_c", Kind::F64),
+    ("flow_kg_s", Kind::F64),
 ];
 
 /// One rack's step values for the rack series.
@@ -204,6 +207,8 @@ pub struct RackSample {
     pub inlet_c: f64,
     /// Coolant outlet (°C).
     pub outlet_c: f64,
+    /// Rack coolant flow (kg/s).
+    pub flow_kg_s: f64,
 }
 
 /// Window accumulator of the rack series, streaming to `racks_timeseries.parquet`.
@@ -240,6 +245,7 @@ impl RackSeries {
             acc.throttled_frac += s.throttled_frac;
             acc.inlet_c += s.inlet_c;
             acc.outlet_c += s.outlet_c;
+            acc.flow_kg_s += s.flow_kg_s;
         }
         self.n += 1;
     }
@@ -251,8 +257,15 @@ impl RackSeries {
         }
         let n = self.n as f64;
         for (r, acc) in self.sums.iter().enumerate() {
-            let row: [f64; 6] =
-                [acc.power_w / n / 1e3, acc.gpu_temp_mean_c / n, acc.gpu_temp_max_c, acc.throttled_frac / n, acc.inlet_c / n, acc.outlet_c / n];
+            let row: [f64; 7] = [
+                acc.power_w / n / 1e3,
+                acc.gpu_temp_mean_c / n,
+                acc.gpu_temp_max_c,
+                acc.throttled_frac / n,
+                acc.inlet_c / n,
+                acc.outlet_c / n,
+                acc.flow_kg_s / n,
+            ];
             let cols = &mut self.out.columns;
             if let Column::F64(v) = &mut cols[0] {
                 v.push(self.window_start_s);

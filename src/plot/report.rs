@@ -160,7 +160,9 @@ fn cards(summary: &Summary) -> String {
     if let Some(v) = summary.num("carbon_t") {
         card("Carbon", format!("{} t CO₂", fmt_human(v)), "carbon_t");
     }
-    if let Some(v) = summary.num("water_m3") {
+    // Water only when the run consumed some (evaporative heat rejection): a dry plant's 0 m³
+    // card would say nothing.
+    if let Some(v) = summary.num("water_m3").filter(|v| *v > 0.0) {
         card("Water", format!("{} m³", fmt_human(v)), "water_m3");
     }
     if out.is_empty() {

@@ -2,7 +2,7 @@
 //! match the CSV and the run's sums, the report pages' content, and the pages opened in a
 //! real headless browser where Chromium is installed.
 
-use crate::util::{fjord, metric, run_fjord, run_ok, stderr, summary, Csv, TestDir};
+use crate::util::{fjord, metric, run_fjord, run_ok, scenario, stderr, summary, Csv, TestDir};
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::record::RowAccessor;
 use std::path::{Path, PathBuf};
@@ -113,7 +113,10 @@ fn issue13_parquet_matches_the_csv_and_the_sums() {
     }
 
     let (names, racks) = parquet_rows(&out.join("racks_timeseries.parquet"));
-    assert_eq!(names, ["time_s", "rack", "cdu", "power_kw", "gpu_temp_mean_c", "gpu_temp_max_c", "throttled_gpu_frac", "inlet_c", "outlet_c"]);
+    assert_eq!(
+        names,
+        ["time_s", "rack", "cdu", "power_kw", "gpu_temp_mean_c", "gpu_temp_max_c", "throttled_gpu_frac", "inlet_c", "outlet_c", "flow_kg_s"]
+    );
     assert_eq!(racks.len(), 4 * csv.rows.len(), "one row per rack per window");
     let t = csv.col("time_s");
     let it = csv.col("it_power_mw");
@@ -160,6 +163,142 @@ fn issue13_parquet_matches_the_csv_and_the_sums() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("--series") && stderr(&o).contains("racks"), "{}", stderr(&o));
     assert!(!bad_out.exists());
+}
+
+/// Two CDUs of two racks under a steady load; rack 1's valve sticks at 80 % open at 5 min
+/// (about 58 % of its design flow: hotter, but not throttling).
+fn hydraulic_text() -> String {
+    r#"
+[scenario]
+name = "RackFlows"
+duration = "20m"
+step = "1s"
+record_every = "10s"
+
+[cluster]
+gpu = "gb300"
+racks = 4
+gpus_per_rack = 72
+power_variation_frac = 0.0
+
+[[workload.jobs]]
+name = "load"
+kind = "constant"
+gpus = 288
+utilization_frac = 0.9
+
+[cooling]
+cdus = 2
+[cooling.heat_rejection]
+kind = "ideal"
+
+[[events]]
+kind = "valve_stuck"
+at = "5m"
+target = 1
+position_frac = 0.8
+"#
+    .to_string()
+}
+
+/// racks_timeseries.parquet carries each rack's flow from the hydraulic solve: its time
+/// mean is racks.csv's `flow_kg_s_mean`, a CDU's racks add up to the CDU's loop flow (the
+/// engine's, and all racks the recorded `tcs_flow_kg_s`), the stuck valve's rack shows its
+/// cut flow, and `outlet_c` closes the rack's energy balance Q = ṁ·c_p·(T_out − T_in) with
+/// that flow and the liquid-captured share of the rack's power once temperatures settle.
+#[test]
+fn issue13_rack_series_carries_the_hydraulic_flows() {
+    let dir = TestDir::new("rack-flows");
+    let text = hydraulic_text();
+    let path = dir.write("RackFlows.toml", &text);
+    let out = dir.join("RackFlows");
+    run_ok(&path, &out, &["--format", "none", "--series", "racks"]);
+    let (names, rows) = parquet_rows(&out.join("racks_timeseries.parquet"));
+    let col = |n: &str| names.iter().position(|c| c == n).unwrap_or_else(|| panic!("no column {n}"));
+    let (c_t, c_rack, c_cdu, c_p, c_in, c_out, c_m) =
+        (col("time_s"), col("rack"), col("cdu"), col("power_kw"), col("inlet_c"), col("outlet_c"), col("flow_kg_s"));
+    let ts = Csv::read(&out.join("timeseries.csv"));
+    let tcs_flow = ts.col("tcs_flow_kg_s");
+    assert_eq!(rows.len(), 4 * tcs_flow.len());
+
+    // Time means against racks.csv (equal 10 s windows: the mean of the rows).
+    let racks_csv = Csv::read(&out.join("racks.csv"));
+    let want_mean = racks_csv.col("flow_kg_s_mean");
+    assert_eq!(want_mean.len(), 4);
+    for (r, want) in want_mean.iter().enumerate() {
+        let m: Vec<f64> = rows.iter().filter(|row| row.get_int(c_rack).unwrap() == r as i32).map(|row| row.get_double(c_m).unwrap()).collect();
+        let mean = m.iter().sum::<f64>() / m.len() as f64;
+        assert!((mean / want - 1.0).abs() < 1e-5, "rack {r}: parquet mean {mean} vs racks.csv {want}");
+    }
+
+    // Every window: the racks add up to the loops' recorded flow.
+    for (w, chunk) in rows.chunks(4).enumerate() {
+        let sum: f64 = chunk.iter().map(|row| row.get_double(c_m).unwrap()).sum();
+        assert!((sum / tcs_flow[w] - 1.0).abs() < 1e-5, "window {w}: racks {sum} vs TCS {} kg/s", tcs_flow[w]);
+    }
+
+    // Per CDU against the engine's loop flow, at a settled window after the valve stuck.
+    let sc = scenario(&text, dir.path());
+    let (cp, capture) = (sc.cooling.cp_j_kg_k, sc.cooling.liquid_capture_frac);
+    let mut e = fjord::engine::Engine::new(sc).expect("engine");
+    for _ in 0..900 {
+        e.step();
+    }
+    let at = |w_t: f64, r: i32| rows.iter().find(|row| row.get_double(c_t).unwrap() == w_t && row.get_int(c_rack).unwrap() == r).expect("row");
+    for c in 0..2 {
+        let sum: f64 = (0..4).map(|r| at(890.0, r)).filter(|row| row.get_int(c_cdu).unwrap() == c).map(|row| row.get_double(c_m).unwrap()).sum();
+        let want = e.hyd.cdu_flow_kg_s[c as usize];
+        assert!((sum / want - 1.0).abs() < 1e-9, "CDU {c}: racks {sum} vs loop {want} kg/s");
+    }
+
+    // The stuck valve cuts rack 1's flow; before it, rack 1 ran as rack 0 (same CDU).
+    let (m0_before, m1_before) = (at(200.0, 0).get_double(c_m).unwrap(), at(200.0, 1).get_double(c_m).unwrap());
+    assert!((m1_before / m0_before - 1.0).abs() < 1e-9, "{m1_before} vs {m0_before}");
+    let m1_after = at(890.0, 1).get_double(c_m).unwrap();
+    assert!(m1_after < 0.7 * m1_before && m1_after > 0.0, "a valve 80 % open: {m1_after} vs {m1_before} kg/s");
+    assert!(at(890.0, 1).get_double(c_out).unwrap() > at(890.0, 0).get_double(c_out).unwrap() + 1.0, "less flow, hotter outlet");
+
+    // Energy balance once settled (the last 5 minutes, steady load and flows).
+    for row in rows.iter().filter(|row| row.get_double(c_t).unwrap() >= 900.0) {
+        let (m, t_in, t_out, p_w) =
+            (row.get_double(c_m).unwrap(), row.get_double(c_in).unwrap(), row.get_double(c_out).unwrap(), row.get_double(c_p).unwrap() * 1e3);
+        let q = m * cp * (t_out - t_in);
+        let want = capture * p_w;
+        assert!(
+            (q / want - 1.0).abs() < 0.01,
+            "rack {} at {} s: ṁ·c_p·ΔT {q} W vs {want} W",
+            row.get_int(c_rack).unwrap(),
+            row.get_double(c_t).unwrap()
+        );
+    }
+}
+
+/// abilene-tower.toml (open cooling towers) shows the water card and the water metrics, and
+/// hydraulic events (valve stuck, pump trip, fouling) appear in "what happened" at their times.
+#[test]
+fn issue13_report_shows_water_and_hydraulic_events() {
+    let dir = TestDir::new("report-water");
+    let base = std::fs::read_to_string(crate::util::scenario_file("abilene-tower.toml")).expect("abilene-tower.toml");
+    let text = format!(
+        "{base}\n[[events]]\nkind = \"valve_stuck\"\nat = \"30s\"\ntarget = 3\nposition_frac = 0.2\n\n\
+         [[events]]\nkind = \"pump_trip\"\nat = \"1m\"\ntarget = 2\nstandby_start_s = 15.0\n\n\
+         [[events]]\nkind = \"fouling\"\nat = \"1m30s\"\nduration = \"30s\"\ntarget = 5\nresistance_factor = 3.0\n"
+    );
+    let path = dir.write("tower.toml", &text);
+    let out = dir.join("tower");
+    run_ok(&path, &out, &["--set", "scenario.duration=2m", "--set", "scenario.record_every=5s"]);
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    assert!(html.contains("<div class=\"card\" title=\"water_m3\">"), "no water card");
+    assert!(html.contains("<div class=\"l\">Water</div>"), "no water card label");
+    assert!(html.contains("<tr title=\"water_m3\"><td>Water consumed</td>"), "no water metric");
+    assert!(html.contains("<tr title=\"wue_l_per_kwh\"><td>WUE</td>"), "no WUE metric");
+    let happened = &html[html.find("<h2>What happened</h2>").expect("what happened") + 4..];
+    let happened = &happened[..happened.find("<h2>").unwrap_or(happened.len())];
+    assert!(happened.contains("+00:00:30</span> valve stuck: rack 3 valve stuck at 20 % open to the end of the run"), "{happened}");
+    assert!(happened.contains("+00:01:00</span> pump trip: CDU 2 duty pump trips, standby (if any) starts after 15 s to the end"), "{happened}");
+    assert!(happened.contains("+00:01:30</span> fouling: rack 5 branch resistance rises to ×3 over 30 s and stays</li>"), "{happened}");
+    let i = |s: &str| happened.find(s).unwrap_or_else(|| panic!("{s} missing"));
+    assert!(i("valve stuck") < i("pump trip") && i("pump trip") < i("fouling"), "in time order: {happened}");
 }
 
 /// report.html: headline cards, human labels with raw keys on hover, the "what happened"
