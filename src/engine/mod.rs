@@ -384,13 +384,13 @@ impl Engine {
     }
 
     /// Coolant temperatures at rack `r` after the last step (°C), for the rack series:
-    /// inlet = its CDU's TCS supply; outlet = inlet + Q_liquid/(ṁ·c_p) with the CDU's
-    /// current flow split evenly over its `racks_on_cdu` racks (assumption: balanced
-    /// manifolds); with the CDU's pump stopped, the CDU's return temperature.
-    pub fn rack_coolant_c(&self, r: usize, racks_on_cdu: f64) -> (f64, f64) {
+    /// inlet = its CDU's TCS supply; outlet = inlet + Q_liquid/(ṁ·c_p) with the rack's
+    /// flow ṁ from the hydraulic solve; with no flow through the rack, the CDU's return
+    /// temperature. (`_racks_on_cdu` is no longer needed: the solve gives each rack's flow.)
+    pub fn rack_coolant_c(&self, r: usize, _racks_on_cdu: f64) -> (f64, f64) {
         let c = self.cdu_of_rack[r] as usize;
         let inlet = self.cdu_supply_c[c];
-        let m = self.cdu_design[c].tcs_flow_kg_s * self.pump_flow[c] / racks_on_cdu.max(1.0);
+        let m = self.hyd.rack_flow_kg_s[r];
         let cp = self.cdu_design[c].cp_j_kg_k;
         let outlet = if m > 0.0 && cp > 0.0 { inlet + self.rack_step[r].q_liquid_w / (m * cp) } else { self.cdu_return_c[c] };
         (inlet, outlet)

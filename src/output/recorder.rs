@@ -22,8 +22,6 @@ pub enum Agg {
     Min,
     /// Value at the window's end.
     Last,
-    /// Minimum of the steps.
-    Min,
 }
 
 macro_rules! step_values {
