@@ -28,6 +28,8 @@ mod hydraulics;
 mod input;
 #[path = "fjord/plots.rs"]
 mod plots;
+#[path = "fjord/report.rs"]
+mod report;
 #[path = "fjord/safety.rs"]
 mod safety;
 #[path = "fjord/supply.rs"]

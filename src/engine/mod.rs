@@ -386,6 +386,20 @@ impl Engine {
         self.sc.gpus()
     }
 
+    /// Coolant temperatures at rack `r` after the last step (°C), for the rack series:
+    /// inlet = its CDU's TCS supply; outlet from the rack's energy balance
+    /// Q_liquid = ṁ_rack·c_p·(T_out − T_in), with ṁ_rack the rack's flow from the last
+    /// hydraulic solve (`hyd.rack_flow_kg_s`, so a stuck valve or fouled plate shows); with no
+    /// flow through the rack (stopped pump, closed valve), the CDU's return temperature.
+    pub fn rack_coolant_c(&self, r: usize) -> (f64, f64) {
+        let c = self.cdu_of_rack[r] as usize;
+        let inlet = self.cdu_supply_c[c];
+        let m = self.hyd.rack_flow_kg_s[r];
+        let cp = self.cdu_design[c].cp_j_kg_k;
+        let outlet = if m > 0.0 && cp > 0.0 { inlet + self.rack_step[r].q_liquid_w / (m * cp) } else { self.cdu_return_c[c] };
+        (inlet, outlet)
+    }
+
     /// Heat stored in GPUs, TCS loops and plant relative to 0 °C (J).
     pub fn stored_heat_j(&self) -> f64 {
         let c = f64::from(self.kp.c_j_per_k);

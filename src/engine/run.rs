@@ -159,6 +159,10 @@ pub struct RunOptions {
     pub threads: Option<usize>,
     /// Plots and report page in this format (None = no plots).
     pub plots: Option<crate::plot::ImageFormat>,
+    /// Also write `timeseries.parquet` (`--parquet`).
+    pub parquet: bool,
+    /// Write `racks_timeseries.parquet`, one row per rack per record window (`--series racks`).
+    pub rack_series: bool,
 }
 
 /// What a finished run returns.
@@ -215,6 +219,9 @@ fn run_in_pool(sc: Scenario, dest: &Path, opts: &RunOptions, progress: &(dyn Fn(
     let total = engine.sc.steps();
     let per_window = (engine.sc.record_every_s / engine.sc.step_s).round().max(1.0) as u64;
     let stored0 = engine.stored_heat_j();
+    let racks_path = folder.file("racks_timeseries.parquet");
+    let mut rack_series = if opts.rack_series { Some(crate::output::parquet::RackSeries::create(&racks_path, &engine.cdu_of_rack)?) } else { None };
+    let gpus_per_rack = f64::from(engine.sc.gpus_per_rack).max(1.0);
     let qs = [0.05, 0.25, 0.5, 0.75, 0.95];
     let t_start = std::time::Instant::now();
     let report_every = (total / 500).max(1);
@@ -229,8 +236,27 @@ fn run_in_pool(sc: Scenario, dest: &Path, opts: &RunOptions, progress: &(dyn Fn(
             v.gpu_temp_p95_c = p[4];
         }
         rec.push(k as f64 * engine.sc.step_s, &v);
+        if let Some(rs) = rack_series.as_mut() {
+            let e = &engine;
+            rs.push(k as f64 * e.sc.step_s, |r| {
+                let st = &e.rack_step[r];
+                let (inlet_c, outlet_c) = e.rack_coolant_c(r);
+                crate::output::parquet::RackSample {
+                    power_w: st.it_w,
+                    gpu_temp_mean_c: st.temp_sum_c / gpus_per_rack,
+                    gpu_temp_max_c: st.temp_max_c,
+                    throttled_frac: st.throttled / gpus_per_rack,
+                    inlet_c,
+                    outlet_c,
+                    flow_kg_s: e.hyd.rack_flow_kg_s[r],
+                }
+            });
+        }
         if (k + 1) % per_window == 0 || k + 1 == total {
             rec.flush().map_err(|e| FjordError::io(&ts_path, e))?;
+            if let Some(rs) = rack_series.as_mut() {
+                rs.flush()?;
+            }
         }
         if k % report_every == 0 {
             progress(k, total);
@@ -241,6 +267,12 @@ fn run_in_pool(sc: Scenario, dest: &Path, opts: &RunOptions, progress: &(dyn Fn(
     let mut w = rec.into_inner();
     w.flush().map_err(|e| FjordError::io(&ts_path, e))?;
     drop(w);
+    if let Some(rs) = rack_series {
+        rs.close()?;
+    }
+    if opts.parquet {
+        crate::output::parquet::timeseries_from_csv(&ts_path, &folder.file("timeseries.parquet"))?;
+    }
     let stored1 = engine.stored_heat_j();
     let summary = summarise(&engine, stored1 - stored0, wall_s);
     let broken = summary.non_finite_metrics();
@@ -255,6 +287,7 @@ fn run_in_pool(sc: Scenario, dest: &Path, opts: &RunOptions, progress: &(dyn Fn(
     folder.write("summary.json", &summary.to_json())?;
     folder.write("summary.md", &summary_md(&engine, &summary))?;
     folder.write("racks.csv", &racks_csv(&engine))?;
+    folder.write("events.csv", &events_csv(&engine))?;
     folder.write("scenario.resolved.toml", &crate::scenario::resolved_toml(&engine.sc))?;
     if let Some(s) = &engine.acc.swing {
         let mut t = String::from("ramp_mw_per_s,count\n");
@@ -451,7 +484,59 @@ fn racks_csv(e: &Engine) -> String {
     t
 }
 
+/// `events.csv`: what happened and when — every scenario event and every interval in which a
+/// job was down (random failure or `job_failure` event, including its restart time), sorted
+/// by start. Columns: `start_s`, `end_s` (empty: to the end of the run), `kind`, `detail`.
+fn events_csv(e: &Engine) -> String {
+    let mut rows: Vec<(f64, f64, String, String)> = Vec::new();
+    let end_of_run = e.acc.time_s;
+    for ev in &e.sc.events {
+        #[allow(unreachable_patterns)]
+        let (kind, detail) = match &ev.kind {
+            crate::scenario::EventKind::CduPumpFailure { cdu } => ("cdu_pump_failure", format!("CDU {cdu} pump stops")),
+            crate::scenario::EventKind::DryCoolerOutage { units } => ("dry_cooler_outage", format!("{units} dry-cooler units off")),
+            crate::scenario::EventKind::HydroOutage { fraction } => ("hydro_outage", format!("hydro capacity -{} %", fmt_num(fraction * 100.0))),
+            crate::scenario::EventKind::JobFailure { job } => {
+                ("job_failure", format!("job {} fails", e.jobs.get(*job).map_or("?", |j| j.job.name.as_str())))
+            }
+            crate::scenario::EventKind::HeatWave { offset_k } => ("heat_wave", format!("ambient +{} K", fmt_num(*offset_k))),
+            crate::scenario::EventKind::PowerCap { cap_w } => ("power_cap", format!("site cap {} MW", fmt_num(cap_w / 1e6))),
+            crate::scenario::EventKind::ValveStuck { rack, position_frac } => {
+                ("valve_stuck", format!("rack {rack} valve stuck at {} % open", fmt_num(position_frac * 100.0)))
+            }
+            crate::scenario::EventKind::PumpTrip { cdu, standby_start_s } => {
+                let lp = cdu.map_or_else(|| "facility-water loop".to_string(), |c| format!("CDU {c}"));
+                ("pump_trip", format!("{lp} duty pump trips, standby (if any) starts after {} s", fmt_num(*standby_start_s)))
+            }
+            crate::scenario::EventKind::Fouling { rack, resistance_factor } => {
+                let over =
+                    if ev.duration_s.is_finite() && ev.duration_s > 0.0 { format!("over {} s", fmt_num(ev.duration_s)) } else { "at once".into() };
+                ("fouling", format!("rack {rack} branch resistance rises to ×{} {over} and stays", fmt_num(*resistance_factor)))
+            }
+            _ => ("event", String::new()),
+        };
+        // A job failure is an instant (its down time is the `job_down` row); fouling stays, so
+        // its row is an instant too (the detail says how long it builds up).
+        let end = if kind == "job_failure" || kind == "fouling" { ev.at_s } else { ev.at_s + ev.duration_s };
+        rows.push((ev.at_s, end, kind.to_string(), detail));
+    }
+    for j in &e.jobs {
+        for &(a, b) in &j.down {
+            if a < end_of_run {
+                rows.push((a, b, "job_down".into(), format!("job {} down (failure and restart)", j.job.name)));
+            }
+        }
+    }
+    rows.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.2.cmp(&b.2)));
+    let mut t = String::from("start_s,end_s,kind,detail\n");
+    for (a, b, kind, detail) in rows {
+        let end = if b.is_finite() && b < end_of_run { fmt_num(b) } else { String::new() };
+        t.push_str(&format!("{},{end},{kind},\"{}\"\n", fmt_num(a), detail.replace('"', "'")));
+    }
+    t
+}
+
 /// Convenience for tests and sweeps: run quietly.
 pub fn run_quiet(sc: Scenario, dest: &Path, threads: Option<usize>) -> Result<RunResult> {
-    run(sc, dest, &RunOptions { threads, plots: None }, &|_, _| {})
+    run(sc, dest, &RunOptions { threads, ..RunOptions::default() }, &|_, _| {})
 }
