@@ -20,6 +20,8 @@ mod determinism;
 mod energy;
 #[path = "fjord/events.rs"]
 mod events;
+#[path = "fjord/monthly.rs"]
+mod monthly;
 #[path = "fjord/plots.rs"]
 mod plots;
 #[path = "fjord/supply.rs"]

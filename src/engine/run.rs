@@ -7,6 +7,7 @@ use crate::error::{FjordError, Result};
 use crate::model::plant_side::PlantOut;
 use crate::model::supply::swing::SwingMeter;
 use crate::model::supply_side::SupplyStep;
+use crate::output::monthly::{Monthly, MONTHLY_MIN_DURATION_S};
 use crate::output::recorder::{fmt_num, Recorder, StepValues};
 use crate::output::runfolder::RunFolder;
 use crate::output::summary::Summary;
@@ -199,8 +200,15 @@ fn run_in_pool(sc: Scenario, dest: &Path, opts: &RunOptions, progress: &(dyn Fn(
     let qs = [0.05, 0.25, 0.5, 0.75, 0.95];
     let t_start = std::time::Instant::now();
     let report_every = (total / 500).max(1);
+    let mut monthly = (engine.sc.duration_s > MONTHLY_MIN_DURATION_S).then(|| Monthly::new(engine.supply.modelled()));
     for k in 0..total {
+        if let Some(m) = monthly.as_mut() {
+            m.before_step(engine.sc.start_unix_s + k as f64 * engine.sc.step_s, &engine.acc);
+        }
         let mut v = engine.step();
+        if let Some(m) = monthly.as_mut() {
+            m.after_step(&v);
+        }
         if (k + 1) % per_window == 0 || k + 1 == total {
             let p = engine.temp_percentiles(&qs);
             v.gpu_temp_p05_c = p[0];
@@ -223,7 +231,12 @@ fn run_in_pool(sc: Scenario, dest: &Path, opts: &RunOptions, progress: &(dyn Fn(
     w.flush().map_err(|e| FjordError::io(&ts_path, e))?;
     drop(w);
     let stored1 = engine.stored_heat_j();
-    let summary = summarise(&engine, stored1 - stored0, wall_s);
+    let mut summary = summarise(&engine, stored1 - stored0, wall_s);
+    if let Some(m) = monthly {
+        let months = m.finish(&engine.acc);
+        folder.write("monthly.csv", &crate::output::monthly::csv(&months))?;
+        summary.value("monthly", crate::output::monthly::json(&months));
+    }
     folder.write("summary.json", &summary.to_json())?;
     folder.write("summary.md", &summary_md(&engine, &summary))?;
     folder.write("racks.csv", &racks_csv(&engine))?;
@@ -372,6 +385,26 @@ fn summary_md(e: &Engine, s: &Summary) -> String {
         t.push_str(&format!("| {label} | {} {unit} |\n", fmt_sig(g(key))));
     }
     t.push_str(&format!("\nJob failures: {}. Full metrics in `summary.json`.\n", s.get("job_failures").and_then(|v| v.as_u64()).unwrap_or(0)));
+    if let Some(months) = s.get("monthly").and_then(|v| v.as_array()) {
+        t.push_str("\n## Months (UTC; `monthly.csv`)\n\n| month | facility MWh | IT MWh | PUE | peak MW | chiller h | heat reused MWh | renewable | t CO₂ | throttled GPU-h | max GPU °C |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for m in months {
+            let n = |k: &str| fmt_sig(m.get(k).and_then(|v| v.as_f64()).unwrap_or(f64::NAN));
+            t.push_str(&format!(
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                m.get("month").and_then(|v| v.as_str()).unwrap_or("?"),
+                n("facility_energy_mwh"),
+                n("it_energy_mwh"),
+                n("pue"),
+                n("peak_facility_power_mw"),
+                n("chiller_hours"),
+                n("heat_reused_mwh"),
+                n("renewable_frac"),
+                n("carbon_t"),
+                n("throttled_gpu_hours"),
+                n("gpu_temp_max_c")
+            ));
+        }
+    }
     t
 }
 

@@ -56,6 +56,8 @@ pub fn write_report(run_dir: &Path, plots: &[PathBuf]) -> Result<PathBuf, PlotEr
         html.push_str("</div>\n");
     }
 
+    monthly_table(&mut html, &summary);
+
     if !plots.is_empty() {
         html.push_str("<h2>Charts</h2>\n");
     }
@@ -90,6 +92,27 @@ pub fn write_report(run_dir: &Path, plots: &[PathBuf]) -> Result<PathBuf, PlotEr
     let path = run_dir.join("report.html");
     std::fs::write(&path, html).map_err(|e| PlotError::io(&path, e))?;
     Ok(path)
+}
+
+/// The `monthly` list of a long run's summary as a table (nothing for shorter runs).
+fn monthly_table(html: &mut String, summary: &Summary) {
+    let Some(months) = summary.map.get("monthly").and_then(|v| v.as_array()) else {
+        return;
+    };
+    html.push_str("<h2>Months</h2>\n<table>\n<tr><th>month</th>");
+    for c in crate::output::monthly::COLUMNS {
+        let _ = write!(html, "<th>{}</th>", escape(c));
+    }
+    html.push_str("</tr>\n");
+    for m in months {
+        let _ = write!(html, "<tr><td>{}</td>", escape(m.get("month").and_then(|v| v.as_str()).unwrap_or("")));
+        for c in crate::output::monthly::COLUMNS {
+            let v = m.get(c).and_then(|v| v.as_f64()).map(super::data::fmt_human).unwrap_or_else(|| "–".into());
+            let _ = write!(html, "<td class=\"v\">{}</td>", escape(&v));
+        }
+        html.push_str("</tr>\n");
+    }
+    html.push_str("</table>\n");
 }
 
 /// Prepares an SVG document for inlining in HTML: drops any XML prolog/doctype and the
@@ -128,7 +151,7 @@ fn group_keys(summary: &Summary) -> Vec<(&'static str, Vec<&str>)> {
         ("Other", Vec::new()),
         ("Run", Vec::new()),
     ];
-    for (key, value) in &summary.map {
+    for (key, value) in summary.map.iter().filter(|(_, v)| !v.is_array()) {
         let k = key.as_str();
         let idx = if value.is_string() || RUN.contains(&k) {
             4
