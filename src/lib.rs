@@ -8,6 +8,8 @@
 pub mod engine;
 pub mod error;
 pub mod model;
+#[cfg(feature = "mpi")]
+pub mod mpi;
 pub mod output;
 pub mod plot;
 pub mod rng;

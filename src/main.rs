@@ -100,6 +100,13 @@ fn main() {
             std::process::exit(code);
         }
     };
+    #[cfg(feature = "mpi")]
+    if matches!(cli.cmd, Cmd::Run { .. } | Cmd::Sweep { .. }) {
+        if let Err(e) = fjord::mpi::init() {
+            eprintln!("error: {e}");
+            std::process::exit(e.exit_code());
+        }
+    }
     let result = match cli.cmd {
         Cmd::Run { scenario, out, common, format } => cmd_run(&scenario, out, &common.sets, common.threads, common.quiet, &format),
         Cmd::Plot { run_dir, format } => cmd_plot(&run_dir, &format),
@@ -111,10 +118,31 @@ fn main() {
             Ok(())
         }
     };
+    let primary = primary();
+    #[cfg(feature = "mpi")]
+    fjord::mpi::finish();
     if let Err(e) = result {
-        eprintln!("error: {e}");
+        if primary {
+            eprintln!("error: {e}");
+        }
         std::process::exit(e.exit_code());
     }
+}
+
+/// True for the process that prints (always, but on MPI ranks other than 0).
+fn primary() -> bool {
+    #[cfg(feature = "mpi")]
+    return fjord::mpi::rank() == 0;
+    #[cfg(not(feature = "mpi"))]
+    true
+}
+
+/// Agrees on `r` with the other MPI ranks, if any (see `fjord::mpi::agree`).
+fn agreed<T>(r: Result<T, FjordError>) -> Result<T, FjordError> {
+    #[cfg(feature = "mpi")]
+    return fjord::mpi::agree(r);
+    #[cfg(not(feature = "mpi"))]
+    r
 }
 
 fn parse_format(text: &str, allow_none: bool) -> Result<Option<fjord::plot::ImageFormat>, FjordError> {
@@ -168,10 +196,20 @@ fn cmd_sweep(
     let n: usize = axes.iter().map(|a| a.values.len()).product();
     let stem = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "sweep".into());
     let dest = out.unwrap_or_else(|| PathBuf::from("output").join(format!("{stem}-sweep")));
-    let bar = progress_bar(n as u64, quiet, "{spinner} {bar:25} {pos}/{len} cases ETA {eta}");
+    let bar = progress_bar(n as u64, quiet || !primary(), "{spinner} {bar:25} {pos}/{len} cases ETA {eta}");
     let opts = fjord::sweep::SweepOptions { sets: sets.to_vec(), threads, format: fmt };
+    #[cfg(feature = "mpi")]
+    let dir = if fjord::mpi::size() > 1 {
+        fjord::mpi::sweep(path, &axes, &dest, &opts, &|done, _| bar.set_position(done as u64))?
+    } else {
+        fjord::sweep::run_sweep(path, &axes, &dest, &opts, &|done, _| bar.set_position(done as u64))?
+    };
+    #[cfg(not(feature = "mpi"))]
     let dir = fjord::sweep::run_sweep(path, &axes, &dest, &opts, &|done, _| bar.set_position(done as u64))?;
     bar.finish_and_clear();
+    if !primary() {
+        return Ok(());
+    }
     if let Ok(csv) = std::fs::read_to_string(dir.join("sweep.csv")) {
         let keys = ["pue", "gpu_temp_max_c", "throttled_gpu_hours", "compute_delivered_frac", "facility_energy_mwh"];
         let mut lines = csv.lines();
@@ -201,10 +239,10 @@ fn cmd_run(
         return Err(FjordError::bad("--threads", None, "", "expected at least 1 thread"));
     }
     let plots = parse_format(format, true)?;
-    let sc = fjord::scenario::load(path, sets)?;
+    let sc = agreed(fjord::scenario::load(path, sets))?;
     let stem = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "run".into());
     let dest = out.unwrap_or_else(|| PathBuf::from("output").join(stem));
-    let bar = progress_bar(sc.steps(), quiet, "{spinner} {bar:25} {percent:>3}% {msg} ETA {eta}");
+    let bar = progress_bar(sc.steps(), quiet || !primary(), "{spinner} {bar:25} {percent:>3}% {msg} ETA {eta}");
     let step_s = sc.step_s;
     let gpus = sc.gpus() as f64;
     // The rate counts from the first step, not from building the engine.
@@ -216,8 +254,16 @@ fn cmd_run(
         let rate = done as f64 * gpus / start.elapsed().as_secs_f64().max(1e-9);
         bar.set_message(format!("sim {sim_h:.2} h, {rate:.1e} GPU-steps/s"));
     };
-    let res = fjord::engine::run::run(sc, &dest, &fjord::engine::run::RunOptions { threads, plots }, &progress)?;
+    let opts = fjord::engine::run::RunOptions { threads, plots };
+    #[cfg(feature = "mpi")]
+    let res =
+        if fjord::mpi::size() > 1 { fjord::mpi::run(sc, &dest, &opts, &progress)? } else { fjord::engine::run::run(sc, &dest, &opts, &progress)? };
+    #[cfg(not(feature = "mpi"))]
+    let res = fjord::engine::run::run(sc, &dest, &opts, &progress)?;
     bar.finish_and_clear();
+    if !primary() {
+        return Ok(());
+    }
     println!("{}", fjord::summary_table(&res.summary));
     println!("run folder: {}", res.dir.display());
     Ok(())

@@ -22,6 +22,9 @@ mod energy;
 mod events;
 #[path = "fjord/monthly.rs"]
 mod monthly;
+#[cfg(feature = "mpi")]
+#[path = "fjord/mpi.rs"]
+mod mpi;
 #[path = "fjord/plots.rs"]
 mod plots;
 #[path = "fjord/supply.rs"]
