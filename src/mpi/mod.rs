@@ -59,9 +59,7 @@ thread_local! {
 
 /// True if an MPI launcher started this process as one of several ranks.
 pub fn launched() -> bool {
-    ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "SLURM_NTASKS_MPI"]
-        .iter()
-        .any(|v| std::env::var(v).ok().and_then(|s| s.parse::<u32>().ok()).is_some_and(|n| n > 1))
+    ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"].iter().any(|v| std::env::var(v).ok().and_then(|s| s.parse::<u32>().ok()).is_some_and(|n| n > 1))
         || std::env::var("PMIX_RANK").is_ok()
 }
 
