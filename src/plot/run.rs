@@ -418,7 +418,7 @@ fn monthly_chart(run_dir: &Path) -> Result<Option<Chart>, PlotError> {
     if let Some(p) = table.num("pue")? {
         chart.layers.push(Layer::line("PUE (right axis)", PALETTE[3], &x, p).with_markers().on_secondary());
         chart.y2_label = Some("PUE".into());
-        chart.y2_axis = AxisSpec { include: vec![1.0], min_span: 0.01, ..AxisSpec::auto() };
+        chart.y2_axis = AxisSpec { min_span: 0.01, ..AxisSpec::auto() };
     }
     Ok(Some(chart))
 }
