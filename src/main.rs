@@ -108,13 +108,13 @@ fn main() {
         }
     }
     let result = match cli.cmd {
-        Cmd::Run { scenario, out, common, format } => cmd_run(&scenario, out, &common.sets, common.threads, common.quiet, &format),
+        Cmd::Run { scenario, out, common, format } => cmd_run(&scenario, out, &common, &format),
         Cmd::Plot { run_dir, format } => cmd_plot(&run_dir, &format),
         Cmd::Compare { run_dirs, out, format } => cmd_compare(&run_dirs, out, &format),
-        Cmd::Sweep { scenario, vary, out, common, format } => cmd_sweep(&scenario, &vary, out, &common.sets, common.threads, common.quiet, &format),
+        Cmd::Sweep { scenario, vary, out, common, format } => cmd_sweep(&scenario, &vary, out, &common, &format),
         Cmd::Check { scenarios, sets } => cmd_check(&scenarios, &sets),
         Cmd::Presets => {
-            print!("{}", fjord::presets_text());
+            print!("{}", fjord::cli::presets_text());
             Ok(())
         }
     };
@@ -156,10 +156,24 @@ fn parse_format(text: &str, allow_none: bool) -> Result<Option<fjord::plot::Imag
     }
 }
 
+/// `--threads` (at least 1) and `--format` (png, svg or none) of `run` and `sweep`.
+fn check_threads_and_format(threads: Option<usize>, format: &str) -> Result<Option<fjord::plot::ImageFormat>, FjordError> {
+    if threads == Some(0) {
+        return Err(FjordError::bad("--threads", None, "", "expected at least 1 thread"));
+    }
+    parse_format(format, true)
+}
+
+/// The default output folder: `output/<scenario stem><suffix>` (`fallback` without a stem).
+fn default_out(scenario: &std::path::Path, fallback: &str, suffix: &str) -> PathBuf {
+    let stem = scenario.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| fallback.into());
+    PathBuf::from("output").join(format!("{stem}{suffix}"))
+}
+
 fn cmd_plot(dir: &std::path::Path, format: &str) -> Result<(), FjordError> {
     let fmt = parse_format(format, false)?.unwrap_or(fjord::plot::ImageFormat::Png);
-    let plots = fjord::plot::plot_run(dir, fmt).map_err(fjord::plot_error)?;
-    let page = fjord::plot::write_report(dir, &plots).map_err(fjord::plot_error)?;
+    let plots = fjord::plot::plot_run(dir, fmt)?;
+    let page = fjord::plot::write_report(dir, &plots)?;
     for p in &plots {
         println!("{}", p.display());
     }
@@ -170,7 +184,7 @@ fn cmd_plot(dir: &std::path::Path, format: &str) -> Result<(), FjordError> {
 fn cmd_compare(dirs: &[PathBuf], out: Option<PathBuf>, format: &str) -> Result<(), FjordError> {
     let fmt = parse_format(format, false)?.unwrap_or(fjord::plot::ImageFormat::Png);
     let out = out.unwrap_or_else(|| PathBuf::from("output").join("compare"));
-    let files = fjord::plot::compare_runs(dirs, &out, fmt).map_err(fjord::plot_error)?;
+    let files = fjord::plot::compare_runs(dirs, &out, fmt)?;
     if let Ok(md) = std::fs::read_to_string(out.join("comparison.md")) {
         println!("{md}");
     }
@@ -178,24 +192,13 @@ fn cmd_compare(dirs: &[PathBuf], out: Option<PathBuf>, format: &str) -> Result<(
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
-fn cmd_sweep(
-    path: &std::path::Path,
-    vary: &[String],
-    out: Option<PathBuf>,
-    sets: &[String],
-    threads: Option<usize>,
-    quiet: bool,
-    format: &str,
-) -> Result<(), FjordError> {
-    if threads == Some(0) {
-        return Err(FjordError::bad("--threads", None, "", "expected at least 1 thread"));
-    }
-    let fmt = parse_format(format, true)?;
+fn cmd_sweep(path: &std::path::Path, vary: &[String], out: Option<PathBuf>, common: &Common, format: &str) -> Result<(), FjordError> {
+    let Common { sets, threads, quiet } = common;
+    let (threads, quiet) = (*threads, *quiet);
+    let fmt = check_threads_and_format(threads, format)?;
     let axes = vary.iter().map(|v| fjord::sweep::parse_vary(v)).collect::<Result<Vec<_>, _>>()?;
     let n: usize = axes.iter().map(|a| a.values.len()).product();
-    let stem = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "sweep".into());
-    let dest = out.unwrap_or_else(|| PathBuf::from("output").join(format!("{stem}-sweep")));
+    let dest = out.unwrap_or_else(|| default_out(path, "sweep", "-sweep"));
     let bar = progress_bar(n as u64, quiet || !primary(), "{spinner} {bar:25} {pos}/{len} cases ETA {eta}");
     let opts = fjord::sweep::SweepOptions { sets: sets.to_vec(), threads, format: fmt };
     #[cfg(feature = "mpi")]
@@ -227,21 +230,12 @@ fn cmd_sweep(
     Ok(())
 }
 
-fn cmd_run(
-    path: &std::path::Path,
-    out: Option<PathBuf>,
-    sets: &[String],
-    threads: Option<usize>,
-    quiet: bool,
-    format: &str,
-) -> Result<(), FjordError> {
-    if threads == Some(0) {
-        return Err(FjordError::bad("--threads", None, "", "expected at least 1 thread"));
-    }
-    let plots = parse_format(format, true)?;
+fn cmd_run(path: &std::path::Path, out: Option<PathBuf>, common: &Common, format: &str) -> Result<(), FjordError> {
+    let Common { sets, threads, quiet } = common;
+    let (threads, quiet) = (*threads, *quiet);
+    let plots = check_threads_and_format(threads, format)?;
     let sc = agreed(fjord::scenario::load(path, sets))?;
-    let stem = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "run".into());
-    let dest = out.unwrap_or_else(|| PathBuf::from("output").join(stem));
+    let dest = out.unwrap_or_else(|| default_out(path, "run", ""));
     let bar = progress_bar(sc.steps(), quiet || !primary(), "{spinner} {bar:25} {percent:>3}% {msg} ETA {eta}");
     let step_s = sc.step_s;
     let gpus = sc.gpus() as f64;
@@ -264,7 +258,7 @@ fn cmd_run(
     if !primary() {
         return Ok(());
     }
-    println!("{}", fjord::summary_table(&res.summary));
+    println!("{}", fjord::cli::summary_table(&res.summary));
     println!("run folder: {}", res.dir.display());
     Ok(())
 }
@@ -281,7 +275,7 @@ fn progress_bar(len: u64, quiet: bool, template: &str) -> indicatif::ProgressBar
 fn cmd_check(paths: &[PathBuf], sets: &[String]) -> Result<(), FjordError> {
     for p in paths {
         let sc = fjord::scenario::load(p, sets)?;
-        println!("{}", fjord::check_report(&sc));
+        println!("{}", fjord::cli::check_report(&sc));
     }
     Ok(())
 }

@@ -253,8 +253,7 @@ pub fn finish(
     // Plots: x = the first key of the first axis, lines = the first key of the second.
     let keys: Vec<String> = axes.iter().map(|a| a.keys()[0].to_string()).collect();
     let plots_dir = folder.tmp.join("plots");
-    crate::plot::plot_sweep(&folder.file("sweep.csv"), &keys, &plots_dir, opts.format.unwrap_or(crate::plot::ImageFormat::Png))
-        .map_err(crate::plot_error)?;
+    crate::plot::plot_sweep(&folder.file("sweep.csv"), &keys, &plots_dir, opts.format.unwrap_or(crate::plot::ImageFormat::Png))?;
     folder.commit()
 }
 

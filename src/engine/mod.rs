@@ -222,7 +222,7 @@ impl Engine {
     /// Builds an engine that steps only the racks of CDUs `own_cdus`; plant, supply and
     /// every scenario-wide table are still built whole (each MPI rank runs them alike).
     pub fn new_part(sc: Scenario, own_cdus: std::ops::Range<usize>) -> crate::Result<Self> {
-        let weather = crate::model::weather_source(&sc)?;
+        let weather = weather_source(&sc)?;
         let kp = KernelParams::new(&sc.gpu, sc.step_s);
         let racks = sc.racks as usize;
         let gpr = sc.gpus_per_rack as usize;
@@ -809,5 +809,25 @@ fn step_block(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
         a.throttled_gpu_s += rs.throttled * ctx.dt;
         a.offline_gpu_s += rs.offline * ctx.dt;
         *slot = rs;
+    }
+}
+
+/// The weather source of a scenario: a synthetic climate or an EPW file.
+pub fn weather_source(sc: &crate::scenario::Scenario) -> crate::Result<Box<dyn crate::model::weather::WeatherSource>> {
+    use crate::scenario::WeatherSpec;
+    match &sc.weather {
+        WeatherSpec::Climate(name) => {
+            let c = crate::model::weather::Climate::from_name(name)
+                .ok_or_else(|| crate::FjordError::bad("scenario", None, "site.climate", format!("unknown climate {name}")))?;
+            Ok(Box::new(crate::model::weather::SyntheticWeather::new(c, sc.seed, sc.latitude_deg, sc.longitude_deg)))
+        }
+        WeatherSpec::File(path) => {
+            let w = crate::model::epw::EpwWeather::from_path(path).map_err(|e| crate::FjordError::BadInput {
+                location: crate::error::Location { file: e.path.clone(), line: (e.line > 0).then_some(e.line), column: None },
+                key: "site.weather_file".into(),
+                message: e.message.clone(),
+            })?;
+            Ok(Box::new(w))
+        }
     }
 }

@@ -6,7 +6,7 @@ use super::{cdu_first_rack, Engine, RackAcc, RackStep, CDU_FIELDS};
 use crate::error::{FjordError, Result};
 use crate::model::plant_side::PlantOut;
 use crate::model::supply::swing::SwingMeter;
-use crate::model::supply_side::SupplyStep;
+use crate::model::supply::DispatchResult;
 use crate::output::monthly::{Monthly, MONTHLY_MIN_DURATION_S};
 use crate::output::recorder::{fmt_num, Recorder, StepValues};
 use crate::output::runfolder::RunFolder;
@@ -98,7 +98,7 @@ pub struct Accumulators {
 
 impl Accumulators {
     /// Adds one step; returns |ramp| of the net draw (MW/s).
-    pub fn add_step(&mut self, v: &StepValues, tot: &RackStep, dt: f64, cdu_pump_w: f64, po: &PlantOut, sup: &SupplyStep) -> f64 {
+    pub fn add_step(&mut self, v: &StepValues, tot: &RackStep, dt: f64, cdu_pump_w: f64, po: &PlantOut, sup: &DispatchResult) -> f64 {
         let mw = 1e6 * dt;
         self.steps += 1;
         self.time_s += dt;
@@ -124,8 +124,8 @@ impl Accumulators {
         self.curtailed_j += sup.curtailed_mw * mw;
         self.unserved_j += sup.unserved_mw * mw;
         self.dispatchable_excess_j += sup.dispatchable_excess_mw * mw;
-        self.carbon_kg += sup.carbon_kg;
-        self.supply_balance_max_mw = self.supply_balance_max_mw.max(sup.balance_error_mw.abs());
+        self.carbon_kg += sup.carbon_kg();
+        self.supply_balance_max_mw = self.supply_balance_max_mw.max(sup.balance_error_mw().abs());
         self.heat_in_j += (tot.it_w + cdu_pump_w + po.work_in_w) * dt;
         self.heat_out_j += (po.heat_rejected_w + po.heat_reused_w) * dt;
         self.heat_reused_j += po.heat_reused_w * dt;
@@ -373,8 +373,8 @@ pub fn run_with_peers(
             folder.write("ramps.csv", &t)?;
         }
         if let Some(fmt) = opts.plots {
-            let plots = crate::plot::plot_run(&folder.tmp, fmt).map_err(crate::plot_error)?;
-            crate::plot::write_report(&folder.tmp, &plots).map_err(crate::plot_error)?;
+            let plots = crate::plot::plot_run(&folder.tmp, fmt)?;
+            crate::plot::write_report_as(&folder.tmp, &folder.name(), &plots)?;
         }
         folder.commit()
     })?;

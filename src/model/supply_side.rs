@@ -3,47 +3,10 @@
 //! swings. Without a `[supply]` block the site draws from an unlimited grid connection
 //! (grid import = facility power, carbon not assessed).
 
-use super::supply::{self, dispatch::DispatchInput, Shortfall, SupplyParams, SupplyState};
+use super::supply::{self, dispatch::DispatchInput, DispatchResult, Shortfall, SupplyParams, SupplyState};
 use super::weather::WeatherSample;
 use crate::error::{FjordError, Result};
 use crate::scenario::Scenario;
-
-/// One step's supply flows (MW).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct SupplyStep {
-    /// Hydro output.
-    pub hydro_mw: f64,
-    /// Wind generation available (before curtailment, which `curtailed_mw` includes).
-    pub wind_mw: f64,
-    /// Solar generation available (before curtailment).
-    pub solar_mw: f64,
-    /// Wind delivered to the site.
-    pub wind_delivered_mw: f64,
-    /// Solar delivered to the site.
-    pub solar_delivered_mw: f64,
-    /// Gas turbines.
-    pub gas_mw: f64,
-    /// Grid import.
-    pub grid_import_mw: f64,
-    /// Grid export.
-    pub grid_export_mw: f64,
-    /// Battery (+ discharging).
-    pub battery_mw: f64,
-    /// Battery state of charge.
-    pub battery_soc_frac: f64,
-    /// Curtailed (renewables and dispatchable excess).
-    pub curtailed_mw: f64,
-    /// Of which hydro or gas output that could not ramp down fast enough (MW).
-    pub dispatchable_excess_mw: f64,
-    /// Unserved.
-    pub unserved_mw: f64,
-    /// Net draw on the supply connections (hydro + gas + grid − export).
-    pub net_draw_mw: f64,
-    /// CO₂ this step (kg): grid imports and gas.
-    pub carbon_kg: f64,
-    /// Balance residual (MW).
-    pub balance_error_mw: f64,
-}
 
 /// The supply model, or the unlimited grid.
 pub struct SupplySide {
@@ -201,33 +164,20 @@ impl SupplySide {
         Some(supply::dispatch::available_supply_mw(p, st, &inp) * 1e6)
     }
 
-    /// Dispatches the step against `facility_w`.
-    pub fn dispatch(&mut self, t_s: f64, dt_s: f64, w: &WeatherSample, hydro_avail: f64, facility_w: f64) -> SupplyStep {
+    /// Dispatches the step against `facility_w`. Without a `[supply]` block the grid imports
+    /// the facility power (demand = import = net draw, all else 0).
+    pub fn dispatch(&mut self, t_s: f64, dt_s: f64, w: &WeatherSample, hydro_avail: f64, facility_w: f64) -> DispatchResult {
         let mw = facility_w * 1e-6;
         let (Some(inp), Some(p)) = (self.input(t_s, dt_s, w, hydro_avail, mw), self.params.as_ref()) else {
-            return SupplyStep { grid_import_mw: mw, net_draw_mw: mw, ..Default::default() };
+            return DispatchResult { demand_mw: mw, grid_import_mw: mw, net_draw_mw: mw, ..Default::default() };
         };
         let st = self.state.get_or_insert_with(|| SupplyState::new(p, t_s, mw));
-        let r = supply::dispatch::dispatch(p, st, &inp);
-        SupplyStep {
-            hydro_mw: r.hydro_mw,
-            wind_mw: r.wind_mw,
-            solar_mw: r.solar_mw,
-            wind_delivered_mw: r.wind_delivered_mw,
-            solar_delivered_mw: r.solar_delivered_mw,
-            gas_mw: r.gas_mw,
-            grid_import_mw: r.grid_import_mw,
-            grid_export_mw: r.grid_export_mw,
-            battery_mw: r.battery_mw,
-            // No battery, no state of charge to report.
-            battery_soc_frac: if p.battery.energy_mwh > 0.0 && p.battery.power_mw > 0.0 { r.battery_soc_frac } else { 0.0 },
-            curtailed_mw: r.curtailed_mw,
-            dispatchable_excess_mw: r.dispatchable_excess_mw,
-            unserved_mw: r.unserved_mw,
-            net_draw_mw: r.net_draw_mw,
-            carbon_kg: r.grid_carbon_kg + r.gas_carbon_kg,
-            balance_error_mw: r.balance_error_mw(),
+        let mut r = supply::dispatch::dispatch(p, st, &inp);
+        // No battery, no state of charge to report.
+        if !(p.battery.energy_mwh > 0.0 && p.battery.power_mw > 0.0) {
+            r.battery_soc_frac = 0.0;
         }
+        r
     }
 
     /// True with a `[supply]` block.

@@ -19,13 +19,21 @@ impl RunFolder {
     pub fn create(dest: &Path) -> Result<Self> {
         let parent = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         std::fs::create_dir_all(parent).map_err(|e| FjordError::io(parent, e))?;
-        let name = dest.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "run".into());
-        let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+        let tmp = parent.join(format!(".{}.tmp-{}", Self::name_of(dest), std::process::id()));
         if tmp.exists() {
             std::fs::remove_dir_all(&tmp).map_err(|e| FjordError::io(&tmp, e))?;
         }
         std::fs::create_dir_all(&tmp).map_err(|e| FjordError::io(&tmp, e))?;
         Ok(RunFolder { dest: dest.to_path_buf(), tmp, done: false })
+    }
+
+    /// The folder's final name: the last component of the destination (`run` if it has none).
+    pub fn name(&self) -> String {
+        Self::name_of(&self.dest)
+    }
+
+    fn name_of(dest: &Path) -> String {
+        dest.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "run".into())
     }
 
     /// Path of `file` inside the temporary folder.

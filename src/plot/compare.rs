@@ -50,7 +50,7 @@ pub fn compare_runs(run_dirs: &[PathBuf], out_dir: &Path, format: ImageFormat) -
         let ts = Table::read(&dir.join("timeseries.csv"), false)?;
         ts.require("time_s")?;
         let summary = Summary::read_optional(&dir.join("summary.json"))?;
-        runs.push(RunIn { dir: dir.clone(), name: run_name(dir, &summary), summary, ts });
+        runs.push(RunIn { dir: dir.clone(), name: run_name(&folder_name(dir), &summary), summary, ts });
     }
     disambiguate(&mut runs);
     std::fs::create_dir_all(out_dir).map_err(|e| PlotError::io(out_dir, e))?;

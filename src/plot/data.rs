@@ -165,20 +165,15 @@ impl Summary {
     }
 }
 
-/// Display name of a run: `scenario_name` from its summary, else the folder name.
-pub fn run_name(run_dir: &Path, summary: &Summary) -> String {
-    summary.text("scenario_name").map(str::to_string).unwrap_or_else(|| folder_name(run_dir))
+/// Display name of a run: `scenario_name` from its summary, else `folder` (its folder name).
+pub fn run_name(folder: &str, summary: &Summary) -> String {
+    summary.text("scenario_name").map(str::to_string).unwrap_or_else(|| folder.to_string())
 }
 
 /// The last component of `dir` (after resolving `.`/`..` where possible).
 pub fn folder_name(dir: &Path) -> String {
     let resolved = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-    let name = resolved.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| dir.display().to_string());
-    // A run folder being written is `.NAME.tmp-PID` (see output::runfolder): name it NAME.
-    match name.strip_prefix('.').and_then(|n| n.rsplit_once(".tmp-")) {
-        Some((base, pid)) if !base.is_empty() && pid.chars().all(|c| c.is_ascii_digit()) => base.to_string(),
-        _ => name,
-    }
+    resolved.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| dir.display().to_string())
 }
 
 /// Unit of the time axis, chosen from the run length.

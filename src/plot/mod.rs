@@ -20,7 +20,6 @@
 //! Fonts: plotters bundles none, so the DejaVu Sans faces of the `dejavu` crate are
 //! registered once (behind a [`std::sync::Once`]) before anything is drawn.
 
-pub mod base64;
 mod charts;
 mod compare;
 pub mod data;
@@ -31,7 +30,7 @@ mod sweep;
 use std::path::{Path, PathBuf};
 
 pub use self::compare::compare_runs;
-pub use self::report::write_report;
+pub use self::report::{write_report, write_report_as};
 pub use self::sweep::{plot_sweep, plot_sweep_metrics};
 
 /// Width in pixels of every chart.
@@ -68,6 +67,19 @@ impl ImageFormat {
             _ => None,
         }
     }
+}
+
+/// Width and height in pixels of a PNG file's `bytes`, read from its IHDR chunk, if the
+/// bytes start with the PNG signature and the 13-byte IHDR chunk (PNG spec §5.2, §11.2.2) and
+/// end with the IEND chunk; `None` otherwise.
+pub fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    let is_png = bytes.len() > 33
+        && bytes[..8] == *b"\x89PNG\r\n\x1a\n"
+        && bytes[8..12] == [0, 0, 0, 13]
+        && bytes[12..16] == *b"IHDR"
+        && bytes[bytes.len() - 8..bytes.len() - 4] == *b"IEND";
+    let be = |i: usize| u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+    is_png.then(|| (be(16), be(20)))
 }
 
 /// Everything that can go wrong while reading run files or drawing.
@@ -136,6 +148,17 @@ impl PlotError {
 
     pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
         PlotError::Io { path: path.to_path_buf(), source }
+    }
+}
+
+/// A plotting error as a fjord error (bad input → exit code 2, drawing failures → 1).
+impl From<PlotError> for crate::FjordError {
+    fn from(e: PlotError) -> Self {
+        if e.is_bad_input() {
+            crate::FjordError::bad("plot", None, "", e.to_string())
+        } else {
+            crate::FjordError::Other(e.to_string())
+        }
     }
 }
 

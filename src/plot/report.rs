@@ -4,9 +4,9 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use super::base64;
 use super::data::{folder_name, metric_value_and_unit, run_name, Summary};
-use super::{ImageFormat, PlotError};
+use super::{png_size, ImageFormat, PlotError, HEIGHT, WIDTH};
+use base64::Engine as _;
 
 const CSS: &str = "\
 body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;margin:2em auto;max-width:1680px;\
@@ -26,16 +26,24 @@ figcaption{color:#555;font-size:.9em;margin-top:.3em}";
 
 /// Writes `run_dir/report.html`: the scenario name as title, the summary table (every key of
 /// `summary.json`, grouped and formatted with units) and every chart in `plots` (PNG embedded
-/// as base64, SVG inlined). Returns the report's path.
+/// as base64, SVG inlined). Returns the report's path. The page names the run folder by the
+/// last component of `run_dir`; see [`write_report_as`] for a folder that is renamed later.
 pub fn write_report(run_dir: &Path, plots: &[PathBuf]) -> Result<PathBuf, PlotError> {
+    write_report_as(run_dir, &folder_name(run_dir), plots)
+}
+
+/// [`write_report`] for a run folder written under a temporary name: the page names the run
+/// folder `folder` (its final name) and uses it as the title when the summary has no
+/// `scenario_name`.
+pub fn write_report_as(run_dir: &Path, folder: &str, plots: &[PathBuf]) -> Result<PathBuf, PlotError> {
     let summary = Summary::read_optional(&run_dir.join("summary.json"))?;
-    let title = run_name(run_dir, &summary);
+    let title = run_name(folder, &summary);
     let mut html = String::with_capacity(1 << 20);
     html.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     let _ = writeln!(html, "<title>{}</title>", escape(&title));
     let _ = writeln!(html, "<style>{CSS}</style>\n</head>\n<body>");
     let _ = writeln!(html, "<h1>{}</h1>", escape(&title));
-    let _ = writeln!(html, "<p class=\"sub\">fjord run report &middot; run folder <code>{}</code></p>", escape(&folder_name(run_dir)));
+    let _ = writeln!(html, "<p class=\"sub\">fjord run report &middot; run folder <code>{}</code></p>", escape(folder));
 
     html.push_str("<h2>Summary</h2>\n");
     if summary.map.is_empty() {
@@ -72,11 +80,12 @@ pub fn write_report(run_dir: &Path, plots: &[PathBuf]) -> Result<PathBuf, PlotEr
         match format {
             ImageFormat::Png => {
                 let bytes = std::fs::read(plot).map_err(|e| PlotError::io(plot, e))?;
+                let (w, h) = png_size(&bytes).unwrap_or((WIDTH, HEIGHT));
                 let _ = writeln!(
                     html,
-                    "<img alt=\"{}\" width=\"1600\" height=\"900\" src=\"data:image/png;base64,{}\">",
+                    "<img alt=\"{}\" width=\"{w}\" height=\"{h}\" src=\"data:image/png;base64,{}\">",
                     escape(&name),
-                    base64::encode(&bytes)
+                    base64::engine::general_purpose::STANDARD.encode(&bytes)
                 );
             }
             ImageFormat::Svg => {

@@ -279,19 +279,9 @@ impl Fixture {
     }
 }
 
-/// Checks the PNG signature and IHDR size; returns (width, height).
-fn png_size(bytes: &[u8]) -> (u32, u32) {
-    assert!(bytes.len() > 33, "PNG too short");
-    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "PNG signature");
-    assert_eq!(&bytes[12..16], b"IHDR", "first chunk is IHDR");
-    let w = u32::from_be_bytes([bytes[16], bytes[17], bytes[18], bytes[19]]);
-    let h = u32::from_be_bytes([bytes[20], bytes[21], bytes[22], bytes[23]]);
-    (w, h)
-}
-
 fn assert_png_1600x900(path: &Path) {
     let bytes = std::fs::read(path).expect("read png");
-    assert_eq!(png_size(&bytes), (1600, 900), "{}", path.display());
+    assert_eq!(png_size(&bytes), Some((1600, 900)), "{}", path.display());
 }
 
 fn assert_svg(path: &Path) -> String {
@@ -536,6 +526,41 @@ fn report_embeds_every_plot() {
     let html = std::fs::read_to_string(&report).expect("read");
     assert_eq!(html.matches("<svg").count(), svgs.len());
     assert!(!html.contains("http") && !html.contains("<?xml"));
+    cleanup(&dir);
+}
+
+#[test]
+fn report_embeds_each_png_byte_for_byte_and_names_the_given_folder() {
+    use base64::Engine as _;
+    let dir = temp_dir("report-bytes");
+    Fixture { rows: 300, ..Fixture::default() }.write(&dir);
+    let plots = plot_run(&dir, ImageFormat::Png).expect("plot_run");
+    let html = std::fs::read_to_string(write_report_as(&dir, "final-name", &plots).expect("report")).expect("read");
+    let uris: Vec<&str> = html.split("data:image/png;base64,").skip(1).map(|rest| &rest[..rest.find('"').expect("end of URI")]).collect();
+    assert_eq!(uris.len(), plots.len());
+    for (uri, plot) in uris.iter().zip(&plots) {
+        let decoded = base64::engine::general_purpose::STANDARD.decode(uri).expect("valid base64");
+        assert_eq!(decoded, std::fs::read(plot).expect("png"), "{}", plot.display());
+    }
+    assert!(html.contains("run folder <code>final-name</code>"));
+    cleanup(&dir);
+}
+
+#[test]
+fn png_size_refuses_what_is_not_a_whole_png() {
+    let dir = temp_dir("png-size");
+    Fixture { rows: 100, ..Fixture::default() }.write(&dir);
+    let plots = plot_run(&dir, ImageFormat::Png).expect("plot_run");
+    let png = std::fs::read(&plots[0]).expect("png");
+    assert_eq!(png_size(&png), Some((WIDTH, HEIGHT)));
+    assert_eq!(png_size(&png[..png.len() - 1]), None, "truncated");
+    assert_eq!(png_size(&png[..33]), None, "too short");
+    let mut bad = png.clone();
+    bad[1] = b'J';
+    assert_eq!(png_size(&bad), None, "signature");
+    let mut bad = png;
+    bad[12..16].copy_from_slice(b"IDAT");
+    assert_eq!(png_size(&bad), None, "IHDR first");
     cleanup(&dir);
 }
 

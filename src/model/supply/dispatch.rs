@@ -216,6 +216,11 @@ pub struct DispatchResult {
 }
 
 impl DispatchResult {
+    /// CO2 of the step (kg): grid imports and on-site gas.
+    pub fn carbon_kg(&self) -> f64 {
+        self.grid_carbon_kg + self.gas_carbon_kg
+    }
+
     /// Residual of the power balance (MW): sources − sinks + unserved − demand; ~0.
     pub fn balance_error_mw(&self) -> f64 {
         self.hydro_mw + self.wind_mw + self.solar_mw + self.gas_mw + self.grid_import_mw + self.battery_mw - self.grid_export_mw - self.curtailed_mw

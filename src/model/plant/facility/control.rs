@@ -1,0 +1,59 @@
+//! The control of the dry-cooler plant: the capacity index `y` sequenced over the coil
+//! bypass valve and the fans (equal-percentage, see the module docs of [`super`]), the
+//! feed-forward of the load to `y`, and the chiller's timers.
+
+use super::{finite_or, PlantParams};
+
+/// Time constant of the feed-forward's view of the load, s \[E\]: heat meters and fan VFD
+/// ramps take tens of seconds, so load steps still move the water temperature briefly.
+pub const FEEDFORWARD_LAG_S: f64 = 10.0;
+
+/// Shortest run of the trim chiller once started, s \[E\] (anti-short-cycle timers are
+/// typically 5-15 minutes).
+pub const CHILLER_MIN_RUN_S: f64 = 600.0;
+
+/// The capacity-index split `y_b`, in (0, 1).
+pub(super) fn split(p: &PlantParams) -> f64 {
+    finite_or(p.fan_sequence_split_frac, 0.5).clamp(0.05, 0.95)
+}
+
+/// Actuator positions for capacity index `y`: (coil water fraction, fan speed command).
+pub(super) fn actuators(p: &PlantParams, y: f64) -> (f64, f64) {
+    let yb = split(p);
+    let w_min = finite_or(p.coil_min_flow_frac, 0.01).clamp(1e-6, 1.0);
+    let s_min = finite_or(p.dry_coolers.min_fan_speed_frac, 0.1).clamp(0.05, 1.0);
+    let y = finite_or(y, 0.0).clamp(0.0, 1.0);
+    if y < yb {
+        (w_min.powf(1.0 - y / yb), s_min)
+    } else {
+        (1.0, s_min.powf((1.0 - y) / (1.0 - yb)))
+    }
+}
+
+/// The capacity index in [0, `y_max`] whose coil conductance `k(y)` rejects `q_w` across
+/// `dt_k` (coil inlet minus ambient): `k(y)·dt_k = q_w`, by bisection (k is monotone in y).
+/// 0 when nothing needs rejecting, `y_max` when even full capacity falls short.
+pub(super) fn feedforward_index(p: &PlantParams, q_w: f64, dt_k: f64, m: f64, cp: f64, units_online: u32, y_max: f64) -> f64 {
+    let positive = |x: f64| x.is_finite() && x > 0.0;
+    if !positive(q_w) || !positive(dt_k) || !positive(m) || units_online == 0 {
+        return 0.0;
+    }
+    let k_needed = q_w / dt_k;
+    let k_at = |y: f64| {
+        let (w, s) = actuators(p, y);
+        p.dry_coolers.conductance_w_k(w * m, cp, s, units_online)
+    };
+    if k_at(y_max) <= k_needed {
+        return y_max;
+    }
+    let (mut lo, mut hi) = (0.0, y_max);
+    for _ in 0..40 {
+        let mid = 0.5 * (lo + hi);
+        if k_at(mid) < k_needed {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
