@@ -33,6 +33,15 @@ pub fn summary_table(s: &output::summary::Summary) -> String {
     t
 }
 
+/// Reads the scenario's side files exactly as `run` does (the EPW weather file, the grid's
+/// carbon and price files; traces are read when the scenario loads), so `check` refuses what
+/// `run` would refuse (bad input, exit 2).
+pub fn check_side_files(sc: &scenario::Scenario) -> crate::Result<()> {
+    engine::weather_source(sc)?;
+    model::supply_side::SupplySide::new(sc)?;
+    Ok(())
+}
+
 /// What `fjord check` prints for a scenario: resolved size and warnings.
 pub fn check_report(sc: &scenario::Scenario) -> String {
     let it_mw = sc.it_capacity_w() * 1e-6;
@@ -101,6 +110,7 @@ pub fn presets_text() -> String {
         }
     }
     t.push_str(&defaults_text());
+    t.push_str(&scenario::check::ranges_text());
     t
 }
 

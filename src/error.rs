@@ -34,8 +34,10 @@ impl fmt::Display for Location {
 /// A library error.
 #[derive(Debug, thiserror::Error)]
 pub enum FjordError {
-    /// The user's input is wrong (exit code 2).
-    #[error("{location}: {}{message}", key_prefix(.key))]
+    /// The user's input is wrong (exit code 2). Displayed with echoes capped: a long key or
+    /// value is cut with `…`, a long number shown in short form, the whole line kept under
+    /// [`MAX_MESSAGE`] characters.
+    #[error("{}", tidy(&format!("{location}: {}{message}", key_prefix(.key))))]
     BadInput {
         /// Where.
         location: Location,
@@ -114,11 +116,59 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-/// The candidate nearest to `word` (by edit distance), if reasonably close.
+/// The candidate nearest to `word`, if reasonably close: a candidate equal to it but for
+/// case first (`GB200` → `gb200`), then the nearest by edit distance, ignoring case.
 pub fn nearest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    let best = candidates.iter().map(|c| (edit_distance(word, c), *c)).min_by_key(|(d, _)| *d)?;
+    if let Some(c) = candidates.iter().find(|c| c.eq_ignore_ascii_case(word)) {
+        return Some(c);
+    }
+    let lower = word.to_lowercase();
+    let best = candidates.iter().map(|c| (edit_distance(&lower, &c.to_lowercase()), *c)).min_by_key(|(d, _)| *d)?;
     let limit = (word.len() / 2).max(3);
     (best.0 <= limit).then_some(best.1)
+}
+
+/// Longest bad-input message, in characters.
+pub const MAX_MESSAGE: usize = 400;
+/// Longest echo of one key or value (paths may run to twice this).
+pub const MAX_ECHO: usize = 60;
+
+/// An echoed key or value, capped: a number in short form, a long text cut with `…`.
+pub fn clip(s: &str) -> String {
+    let n = s.chars().count();
+    let limit = if s.contains('/') || s.contains('\\') { 2 * MAX_ECHO } else { MAX_ECHO };
+    if let Ok(v) = s.parse::<f64>() {
+        return if n > 24 { crate::scenario::check::fmt_num(v) } else { s.to_string() };
+    }
+    if n <= limit {
+        return s.to_string();
+    }
+    let mut t: String = s.chars().take(limit - 1).collect();
+    t.push('…');
+    t
+}
+
+/// A whole message with every long word capped by [`clip`] and the total kept under
+/// [`MAX_MESSAGE`] characters.
+pub fn tidy(msg: &str) -> String {
+    let sep = |c: char| c.is_whitespace() || matches!(c, '`' | '"' | ',' | ';' | '(' | ')' | '[' | ']' | '=' | '\'');
+    let mut out = String::with_capacity(msg.len().min(MAX_MESSAGE + 8));
+    let mut word = String::new();
+    for c in msg.chars() {
+        if sep(c) {
+            out.push_str(&clip(&word));
+            word.clear();
+            out.push(c);
+        } else {
+            word.push(c);
+        }
+    }
+    out.push_str(&clip(&word));
+    if out.chars().count() > MAX_MESSAGE {
+        out = out.chars().take(MAX_MESSAGE - 1).collect();
+        out.push('…');
+    }
+    out
 }
 
 #[cfg(test)]
@@ -129,5 +179,18 @@ mod tests {
         assert_eq!(edit_distance("kitten", "sitting"), 3);
         assert_eq!(nearest("rackz", &["racks", "gpu", "gpus_per_rack"]), Some("racks"));
         assert_eq!(nearest("zzzzzzzzzzzz", &["racks"]), None);
+        assert_eq!(nearest("GB200", &["h200", "gb200", "gb300"]), Some("gb200"));
+        assert_eq!(nearest("TDP_WW", &["tdp_w", "idle_w"]), Some("tdp_w"));
+    }
+
+    #[test]
+    fn echoes_are_capped() {
+        let digits = format!("1{}", "0".repeat(308));
+        assert_eq!(clip(&digits), "1e308");
+        let long = "k".repeat(5000);
+        let m = tidy(&format!("--set: key `{long}`: unknown field `{long}`"));
+        assert!(m.chars().count() <= MAX_MESSAGE, "{m}");
+        assert!(m.contains('…'));
+        assert_eq!(tidy("a short message, found 1.5"), "a short message, found 1.5");
     }
 }

@@ -1,5 +1,6 @@
 //! The `fjord` command line: a thin layer over the library. Exit codes: 0 success,
-//! 2 bad input, 1 any other failure.
+//! 2 bad input, 1 any other failure, 128 + signal when interrupted (Ctrl-C 130, SIGTERM 143)
+//! after removing the unfinished output folder.
 
 use clap::{Parser, Subcommand};
 use fjord::error::FjordError;
@@ -92,6 +93,8 @@ enum Cmd {
 }
 
 fn main() {
+    // Ctrl-C / SIGTERM / SIGHUP remove unfinished output folders before exiting.
+    fjord::output::runfolder::install_signal_cleanup();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -156,11 +159,9 @@ fn parse_format(text: &str, allow_none: bool) -> Result<Option<fjord::plot::Imag
     }
 }
 
-/// `--threads` (at least 1) and `--format` (png, svg or none) of `run` and `sweep`.
+/// `--threads` (1 to 1024) and `--format` (png, svg or none) of `run` and `sweep`.
 fn check_threads_and_format(threads: Option<usize>, format: &str) -> Result<Option<fjord::plot::ImageFormat>, FjordError> {
-    if threads == Some(0) {
-        return Err(FjordError::bad("--threads", None, "", "expected at least 1 thread"));
-    }
+    fjord::engine::run::check_threads(threads)?;
     parse_format(format, true)
 }
 
@@ -172,6 +173,15 @@ fn default_out(scenario: &std::path::Path, fallback: &str, suffix: &str) -> Path
 
 fn cmd_plot(dir: &std::path::Path, format: &str) -> Result<(), FjordError> {
     let fmt = parse_format(format, false)?.unwrap_or(fjord::plot::ImageFormat::Png);
+    // `plot` writes plots/ and report.html into the folder: only into one fjord wrote.
+    if dir.is_dir() && !fjord::output::runfolder::is_marked(dir) {
+        return Err(FjordError::bad(
+            &dir.display().to_string(),
+            None,
+            "",
+            format!("not a run folder written by fjord (it has no {}); plot only redraws fjord's own runs", fjord::output::runfolder::MARKER),
+        ));
+    }
     let plots = fjord::plot::plot_run(dir, fmt)?;
     let page = fjord::plot::write_report(dir, &plots)?;
     for p in &plots {
@@ -184,8 +194,23 @@ fn cmd_plot(dir: &std::path::Path, format: &str) -> Result<(), FjordError> {
 fn cmd_compare(dirs: &[PathBuf], out: Option<PathBuf>, format: &str) -> Result<(), FjordError> {
     let fmt = parse_format(format, false)?.unwrap_or(fjord::plot::ImageFormat::Png);
     let out = out.unwrap_or_else(|| PathBuf::from("output").join("compare"));
-    let files = fjord::plot::compare_runs(dirs, &out, fmt)?;
-    if let Ok(md) = std::fs::read_to_string(out.join("comparison.md")) {
+    fjord::output::runfolder::check_dest(&out)?;
+    // Never write the comparison over (or around) one of the runs it reads.
+    if let Ok(o) = std::fs::canonicalize(&out) {
+        if dirs.iter().filter_map(|d| std::fs::canonicalize(d).ok()).any(|d| d.starts_with(&o)) {
+            return Err(FjordError::bad(
+                &format!("--out {}", out.display()),
+                None,
+                "",
+                "holds one of the runs being compared; choose another folder",
+            ));
+        }
+    }
+    let folder = fjord::output::runfolder::RunFolder::create(&out, fjord::output::runfolder::Kind::Compare)?;
+    let files = fjord::plot::compare_runs(dirs, &folder.tmp, fmt)?;
+    let md = std::fs::read_to_string(folder.file("comparison.md")).ok();
+    let out = folder.commit()?;
+    if let Some(md) = md {
         println!("{md}");
     }
     println!("{} files in {}", files.len() + 2, out.display());
@@ -197,7 +222,7 @@ fn cmd_sweep(path: &std::path::Path, vary: &[String], out: Option<PathBuf>, comm
     let (threads, quiet) = (*threads, *quiet);
     let fmt = check_threads_and_format(threads, format)?;
     let axes = vary.iter().map(|v| fjord::sweep::parse_vary(v)).collect::<Result<Vec<_>, _>>()?;
-    let n: usize = axes.iter().map(|a| a.values.len()).product();
+    let n = fjord::sweep::case_count(&axes)?;
     let dest = out.unwrap_or_else(|| default_out(path, "sweep", "-sweep"));
     let bar = progress_bar(n as u64, quiet || !primary(), "{spinner} {bar:25} {pos}/{len} cases ETA {eta}");
     let opts = fjord::sweep::SweepOptions { sets: sets.to_vec(), threads, format: fmt };
@@ -272,10 +297,25 @@ fn progress_bar(len: u64, quiet: bool, template: &str) -> indicatif::ProgressBar
     bar
 }
 
+/// Checks every file (reading its side files as `run` would) and reports each bad one; exit 2
+/// if any is bad.
 fn cmd_check(paths: &[PathBuf], sets: &[String]) -> Result<(), FjordError> {
+    let mut bad = 0;
     for p in paths {
-        let sc = fjord::scenario::load(p, sets)?;
-        println!("{}", fjord::cli::check_report(&sc));
+        match fjord::scenario::load(p, sets).and_then(|sc| fjord::cli::check_side_files(&sc).map(|()| sc)) {
+            Ok(sc) => println!("{}", fjord::cli::check_report(&sc)),
+            Err(e) if paths.len() > 1 => {
+                if e.exit_code() != 2 {
+                    return Err(e);
+                }
+                eprintln!("error: {e}");
+                bad += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    if bad > 0 {
+        return Err(FjordError::bad("check", None, "", format!("{bad} of {} scenario files are bad (each is listed above)", paths.len())));
     }
     Ok(())
 }

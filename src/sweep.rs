@@ -3,7 +3,7 @@
 //! of each key metric against the first varied key (one line per value of the second).
 
 use crate::error::{FjordError, Result};
-use crate::output::runfolder::RunFolder;
+use crate::output::runfolder::{Kind, RunFolder};
 use std::path::{Path, PathBuf};
 
 /// One `--vary KEY=...` axis. A linked axis (`K1/K2=a1/a2,b1/b2`) moves several keys
@@ -93,10 +93,13 @@ fn parse_single(text: &str) -> Result<Axis> {
         if b < a {
             return Err(bad(key, format!("STOP ({b}) is below START ({a})")));
         }
-        let n = ((b - a) / step + 1e-9).floor() as usize + 1;
-        if n > MAX_CASES {
-            return Err(bad(key, format!("{n} values is more than {MAX_CASES}")));
+        // Counted in floating point first: a tiny STEP must not overflow the count.
+        let n_f = ((b - a) / step + 1e-9).floor() + 1.0;
+        if !n_f.is_finite() || n_f > MAX_CASES as f64 {
+            let shown = if n_f.is_finite() { crate::output::recorder::fmt_num(n_f) } else { "too many".into() };
+            return Err(bad(key, format!("{shown} values is more than {MAX_CASES}; use a larger STEP")));
         }
+        let n = n_f as usize;
         let integral = [a, b, step].iter().all(|v| v.fract() == 0.0) && !parts.iter().any(|p| p.contains('.'));
         (0..n)
             .map(|i| {
@@ -112,7 +115,7 @@ fn parse_single(text: &str) -> Result<Axis> {
                     }
                 }
             })
-            .collect()
+            .collect::<Vec<String>>()
     } else {
         let vals: Vec<String> = spec.split(',').map(|v| v.trim().to_string()).collect();
         if vals.iter().any(String::is_empty) {
@@ -120,7 +123,26 @@ fn parse_single(text: &str) -> Result<Axis> {
         }
         vals
     };
+    if let Some(w) = values.windows(2).find(|w| w[0] == w[1]) {
+        return Err(bad(key, format!("the value {} appears twice: STEP is too small for START and STOP", w[0])));
+    }
     Ok(Axis { key: key.to_string(), values })
+}
+
+/// The number of cases of the grid of `axes`, counted before building it: refused (exit 2)
+/// above [`MAX_CASES`] or at zero.
+pub fn case_count(axes: &[Axis]) -> Result<usize> {
+    let mut n: usize = 1;
+    for a in axes {
+        n = n
+            .checked_mul(a.values.len())
+            .filter(|n| *n <= MAX_CASES)
+            .ok_or_else(|| FjordError::bad("--vary", None, "", format!("the grid has more than {MAX_CASES} cases; vary fewer values")))?;
+    }
+    if axes.is_empty() || n == 0 {
+        return Err(FjordError::bad("--vary", None, "", "the grid has no cases; give each --vary at least one value"));
+    }
+    Ok(n)
 }
 
 /// The cartesian product of the axes: one list of `KEY=VALUE` per case (first axis slowest).
@@ -156,8 +178,8 @@ pub type Prepared = (Vec<Vec<(String, String)>>, Vec<crate::scenario::Scenario>)
 
 /// Runs the sweep into `dest`; `progress(done, total)` after each case.
 pub fn run_sweep(scenario: &Path, axes: &[Axis], dest: &Path, opts: &SweepOptions, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<PathBuf> {
-    let (grid, scenarios) = prepare(scenario, axes, opts)?;
-    let folder = RunFolder::create(dest)?;
+    let (grid, scenarios) = prepare(scenario, axes, dest, opts)?;
+    let folder = RunFolder::create(dest, Kind::Sweep)?;
     let pool = crate::engine::run::thread_pool(opts.threads)?;
     let done = std::sync::atomic::AtomicUsize::new(0);
     let total = scenarios.len();
@@ -185,10 +207,12 @@ pub fn run_sweep(scenario: &Path, axes: &[Axis], dest: &Path, opts: &SweepOption
 
 /// Checks the axes and validates every case before any runs (bad input: exit 2, nothing
 /// written).
-pub fn prepare(scenario: &Path, axes: &[Axis], opts: &SweepOptions) -> Result<Prepared> {
+pub fn prepare(scenario: &Path, axes: &[Axis], dest: &Path, opts: &SweepOptions) -> Result<Prepared> {
     if axes.is_empty() {
         return Err(FjordError::bad("--vary", None, "", "expected at least one --vary KEY=..."));
     }
+    crate::engine::run::check_threads(opts.threads)?;
+    crate::output::runfolder::check_dest(dest)?;
     for (i, a) in axes.iter().enumerate() {
         for k in a.keys() {
             if axes[..i].iter().any(|b| b.keys().contains(&k)) || a.keys().iter().filter(|x| **x == k).count() > 1 {
@@ -196,17 +220,17 @@ pub fn prepare(scenario: &Path, axes: &[Axis], opts: &SweepOptions) -> Result<Pr
             }
         }
     }
+    case_count(axes)?;
     let grid = cases(axes);
-    if grid.len() > MAX_CASES {
-        return Err(FjordError::bad("--vary", None, "", format!("{} cases is more than {MAX_CASES}", grid.len())));
-    }
+    let varied: Vec<&str> = axes.iter().flat_map(Axis::keys).collect();
     // Validate every case before running any.
     let mut scenarios = Vec::new();
     for c in &grid {
         let mut sets = opts.sets.clone();
         sets.extend(c.iter().map(|(k, v)| format!("{k}={v}")));
         let sc = crate::scenario::load(scenario, &sets).map_err(|e| match e {
-            FjordError::BadInput { location, key, message } if location.file == "--set" => {
+            // A varied value is blamed on --vary; a --set override keeps its own name.
+            FjordError::BadInput { location, key, message } if location.file == "--set" && varied.contains(&key.as_str()) => {
                 FjordError::BadInput { location: crate::error::Location { file: "--vary".into(), ..location }, key, message }
             }
             other => other,

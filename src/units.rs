@@ -51,6 +51,34 @@ pub fn parse_duration_s(text: &str) -> Result<f64, String> {
     Ok(total)
 }
 
+/// A clamp that never panics, for model state that extreme inputs can drive to NaN or push a
+/// limit past its partner. `f64::clamp` panics when `lo > hi` or a bound is NaN; this one
+/// ignores a NaN bound, lets `hi` win when `lo > hi`, and keeps a NaN `x` as NaN so the
+/// engine's finiteness check ([`crate::engine::Engine::try_step`]) can name it.
+///
+/// ```
+/// use fjord::units::SafeClamp;
+/// assert_eq!(5.0.safe_clamp(0.0, 1.0), 1.0);
+/// assert_eq!(0.5.safe_clamp(f64::NAN, 1.0), 0.5);
+/// assert_eq!(0.5.safe_clamp(2.0, 1.0), 1.0);
+/// assert!(f64::NAN.safe_clamp(0.0, 1.0).is_nan());
+/// ```
+pub trait SafeClamp {
+    /// `self` limited to `[lo, hi]`, NaN-safe (see the trait).
+    fn safe_clamp(self, lo: f64, hi: f64) -> f64;
+}
+
+impl SafeClamp for f64 {
+    #[inline]
+    fn safe_clamp(self, lo: f64, hi: f64) -> f64 {
+        if self.is_nan() {
+            self
+        } else {
+            self.max(lo).min(hi)
+        }
+    }
+}
+
 /// Formats seconds as the shortest exact duration string (`100ms`, `90s`, `15m`, `24h`, `7d`).
 pub fn format_duration(s: f64) -> String {
     let ms = (s * 1000.0).round();

@@ -20,6 +20,8 @@ mod determinism;
 mod energy;
 #[path = "fjord/events.rs"]
 mod events;
+#[path = "fjord/input.rs"]
+mod input;
 #[path = "fjord/monthly.rs"]
 mod monthly;
 #[cfg(feature = "mpi")]
@@ -27,6 +29,8 @@ mod monthly;
 mod mpi;
 #[path = "fjord/plots.rs"]
 mod plots;
+#[path = "fjord/safety.rs"]
+mod safety;
 #[path = "fjord/supply.rs"]
 mod supply;
 #[path = "fjord/thermal.rs"]

@@ -212,6 +212,53 @@ pub fn block_racks(racks: usize, gpus_per_rack: usize) -> usize {
     (target_gpus / gpus_per_rack.max(1)).clamp(1, racks.max(1))
 }
 
+/// The engine stage (numbered as in [`Engine::step`]) that produces a recorded quantity.
+pub fn stage_of(column: &str) -> (u8, &'static str) {
+    const STAGES: [(u8, &str, &[&str]); 6] = [
+        (2, "weather and events", &["ambient_c"]),
+        (4, "GPUs and racks", &["gpu_", "it_power", "throttled", "compute_delivered", "heat_to_liquid", "heat_to_air", "gpus_offline"]),
+        (6, "CDUs", &["tcs_"]),
+        (7, "plant", &["fws_", "heat_rejected", "heat_reused", "dry_cooler", "air_side", "chiller", "heat_pump", "cooling_power"]),
+        (8, "electrical chain", &["electrical_loss", "facility_power", "pue"]),
+        (9, "supply", &["hydro", "wind", "solar", "grid_", "battery", "curtailed", "unserved", "gas_", "net_draw", "dispatchable", "ramp"]),
+    ];
+    STAGES.iter().find(|(_, _, prefixes)| prefixes.iter().any(|p| column.starts_with(p))).map_or((10, "recorder"), |(n, name, _)| (*n, *name))
+}
+
+/// The first quantity (earliest engine stage) of a step that is not a finite number, if any.
+pub fn first_non_finite(v: &StepValues) -> Option<(&'static str, f64)> {
+    StepValues::NAMES.iter().zip(v.values()).filter(|(_, x)| !x.is_finite()).min_by_key(|(name, _)| stage_of(name).0).map(|(name, x)| (*name, x))
+}
+
+impl Engine {
+    /// Advances one step like [`Engine::step`] and quarantines a non-finite state: if any
+    /// recorded quantity is NaN or infinite, returns an error (exit 1) naming the time, the
+    /// engine stage and the quantity, so no file is written from broken numbers.
+    pub fn try_step(&mut self) -> crate::Result<StepValues> {
+        let t_s = self.step_index as f64 * self.sc.step_s;
+        let v = self.step();
+        finite_step(t_s, v)
+    }
+}
+
+/// `v`, the values of the step that began at `t_s`, or the error of [`Engine::try_step`] if
+/// one of them is not finite.
+pub fn finite_step(t_s: f64, v: StepValues) -> crate::Result<StepValues> {
+    {
+        match first_non_finite(&v) {
+            None => Ok(v),
+            Some((name, x)) => {
+                let (n, stage) = stage_of(name);
+                Err(crate::FjordError::Other(format!(
+                    "the simulation broke down at t = {} s: `{name}` became {x} in stage {n} ({stage}); \
+                     the scenario's numbers are beyond what the models can integrate (look for extreme values); nothing was written",
+                    crate::output::recorder::fmt_num(t_s)
+                )))
+            }
+        }
+    }
+}
+
 impl Engine {
     /// Builds the state tables for a resolved scenario (every rack in this process).
     pub fn new(sc: Scenario) -> crate::Result<Self> {
@@ -822,11 +869,8 @@ pub fn weather_source(sc: &crate::scenario::Scenario) -> crate::Result<Box<dyn c
             Ok(Box::new(crate::model::weather::SyntheticWeather::new(c, sc.seed, sc.latitude_deg, sc.longitude_deg)))
         }
         WeatherSpec::File(path) => {
-            let w = crate::model::epw::EpwWeather::from_path(path).map_err(|e| crate::FjordError::BadInput {
-                location: crate::error::Location { file: e.path.clone(), line: (e.line > 0).then_some(e.line), column: None },
-                key: "site.weather_file".into(),
-                message: e.message.clone(),
-            })?;
+            let w = crate::model::epw::EpwWeather::from_path(path)
+                .map_err(|e| sc.side_file_error("site.weather_file", &e.path, (e.line > 0).then_some(e.line), &e.message))?;
             Ok(Box::new(w))
         }
     }

@@ -9,7 +9,7 @@ use crate::model::supply::swing::SwingMeter;
 use crate::model::supply::DispatchResult;
 use crate::output::monthly::{Monthly, MONTHLY_MIN_DURATION_S};
 use crate::output::recorder::{fmt_num, Recorder, StepValues};
-use crate::output::runfolder::RunFolder;
+use crate::output::runfolder::{Kind, RunFolder};
 use crate::output::summary::Summary;
 use crate::scenario::Scenario;
 use std::io::{BufWriter, Write};
@@ -168,11 +168,26 @@ pub struct RunResult {
     pub summary: Summary,
 }
 
+/// The most worker threads `--threads` takes: far more than any machine fjord runs on has
+/// cores (each thread costs a stack; 100,000 of them exhaust memory before the run starts).
+pub const MAX_THREADS: usize = 1024;
+
+/// Refuses a `--threads` value outside 1..=[`MAX_THREADS`] (bad input, exit 2).
+pub fn check_threads(threads: Option<usize>) -> Result<()> {
+    match threads {
+        Some(n) if n == 0 || n > MAX_THREADS => {
+            Err(FjordError::bad("--threads", None, "", format!("expected 1 to {MAX_THREADS} threads (the cap), found {n}")))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Builds a dedicated thread pool (`--threads N`) or the default one.
 pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    check_threads(threads)?;
     let mut b = rayon::ThreadPoolBuilder::new();
     if let Some(n) = threads {
-        b = b.num_threads(n.max(1));
+        b = b.num_threads(n);
     }
     b.build().map_err(|e| FjordError::Other(format!("cannot start worker threads: {e}")))
 }
@@ -272,8 +287,9 @@ pub fn run_with_peers(
     let racks = sc.racks as usize;
     let parts: Vec<std::ops::Range<usize>> = (0..peers.size()).map(|p| peers.cdus_of(p, cdus)).collect();
     let own = parts[peers.rank()].clone();
+    // The destination is checked and claimed before any work, so a bad --out fails at once.
+    let folder = agreed(peers, root, || RunFolder::create(dest, Kind::Run))?;
     let mut engine = agreed(peers, true, || Engine::new_part(sc, own))?.ok_or_else(|| FjordError::Other("no engine".into()))?;
-    let folder = agreed(peers, root, || RunFolder::create(dest))?;
     let ts_path = folder.as_ref().map(|f| f.file("timeseries.csv")).unwrap_or_default();
     let mut rec = agreed(peers, root, || {
         let file = std::fs::File::create(&ts_path).map_err(|e| FjordError::io(&ts_path, e))?;
@@ -301,7 +317,8 @@ pub fn run_with_peers(
         if let Err(e) = peers.fill(&mut engine.cdu_rows, &rows_of, failure.is_some()) {
             return Err(failure.unwrap_or(e));
         }
-        let mut v = engine.step_global();
+        let t_s = k as f64 * engine.sc.step_s;
+        let mut v = crate::engine::finite_step(t_s, engine.step_global())?;
         if let Some(m) = monthly.as_mut() {
             m.after_step(&v);
         }
@@ -343,6 +360,15 @@ pub fn run_with_peers(
     let months = monthly.map(|m| m.finish(&engine.acc));
     if let Some(months) = &months {
         summary.value("monthly", crate::output::monthly::json(months));
+    }
+    let broken = summary.non_finite_metrics();
+    if !broken.is_empty() {
+        let shown: Vec<&str> = broken.iter().take(3).map(String::as_str).collect();
+        return Err(FjordError::Other(format!(
+            "summary metric{} {} came out as no finite number (the scenario's numbers are beyond what the models can integrate); nothing was written",
+            if broken.len() > 1 { "s" } else { "" },
+            shown.join(", ")
+        )));
     }
     let written = agreed(peers, root, || {
         if let Some(e) = failure {

@@ -23,6 +23,7 @@
 //!   Δp ∝ Q²), `W_design = V̇·Δp/η` (REFERENCE §3.6). A failed pump gives no flow: the heat
 //!   stays in the loop (Q_hx = 0) and the racks warm.
 
+use crate::units::SafeClamp;
 /// One CDU's design constants.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CduDesign {
@@ -123,7 +124,7 @@ pub fn step(d: &CduDesign, t_c: f64, setpoint_c: f64, tau_s: f64, q_liquid_w: f6
     let full = t_inf + (t_c - t_inf) * (-a * dt_s / d.c_j_k).exp();
     let ctl = setpoint_c + (t_c - setpoint_c) * (-dt_s / tau_s).exp();
     let lo = full.min(none);
-    let t_new = ctl.clamp(lo, none);
+    let t_new = ctl.safe_clamp(lo, none);
     let q_hx_w = q_in - d.c_j_k * (t_new - t_c) / dt_s;
     CduStep { supply_c: t_new, return_c: t_new + q_in / c_tcs, q_hx_w, pump_w }
 }

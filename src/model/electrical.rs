@@ -10,6 +10,8 @@
 //!   electrical rooms, removed by room ventilation and outside the liquid energy account).
 //! * facility = IT/η_d + (cooling + base)/η_m; PUE = facility/IT.
 
+pub mod params;
+
 /// The PSU curve's points (load fraction, efficiency) before scaling; peak 0.96.
 const CURVE: [(f64, f64); 6] = [(0.0, 0.80), (0.1, 0.90), (0.2, 0.94), (0.5, 0.96), (0.7, 0.955), (1.0, 0.91)];
 

@@ -121,8 +121,10 @@ impl EpwWeather {
     /// Read and parse the EPW file at `path`.
     pub fn from_path(path: &Path) -> Result<EpwWeather, EpwError> {
         let label = path.display().to_string();
-        let text =
-            std::fs::read_to_string(path).map_err(|e| EpwError { path: label.clone(), line: 0, message: format!("cannot read EPW file: {e}") })?;
+        let bytes = std::fs::read(path).map_err(|e| EpwError { path: label.clone(), line: 0, message: format!("cannot read EPW file: {e}") })?;
+        // The header is free text (city names), often written in ISO-8859-1 ("Tromsø"):
+        // decode lossily; the numeric records are ASCII either way.
+        let text = String::from_utf8_lossy(&bytes);
         EpwWeather::from_str(&text, &label)
     }
 
@@ -745,6 +747,16 @@ mod tests {
         let w = EpwWeather::from_path(&p).expect("read fixture");
         assert_eq!(w.record_count(), 8760);
         assert_eq!(w.path(), p.display().to_string());
+        // A Latin-1 city name in the LOCATION line (ISO-8859-1 "Tromsø", ø = 0xF8) is read.
+        let mut latin1 = join(&fixture(8760)).into_bytes();
+        let comma = latin1.iter().position(|&b| b == b',').expect("LOCATION,");
+        latin1.splice(comma + 1..comma + 1, b"Troms\xf8 ".iter().copied());
+        let p1 = dir.join("latin1.epw");
+        std::fs::write(&p1, &latin1).expect("write latin-1 fixture");
+        assert!(std::str::from_utf8(&latin1).is_err(), "the fixture is not UTF-8");
+        let w1 = EpwWeather::from_path(&p1).expect("read a Latin-1 header");
+        assert_eq!(w1.record_count(), 8760);
+        let _ = std::fs::remove_file(&p1);
         let missing = dir.join("nope.epw");
         let e = EpwWeather::from_path(&missing).expect_err("missing file");
         assert_eq!(e.line, 0);

@@ -34,6 +34,8 @@
 //! All arithmetic is `f32` over flat slices in 8-lane chunks with per-lane accumulators, so
 //! it vectorises and its result does not depend on thread count.
 
+pub mod params;
+
 /// Lanes per chunk in the kernel.
 pub const LANES: usize = 8;
 
@@ -84,7 +86,7 @@ pub struct KernelParams {
 
 impl KernelParams {
     /// From the resolved GPU parameters and the step.
-    pub fn new(g: &crate::scenario::resolve::GpuParams, dt_s: f64) -> Self {
+    pub fn new(g: &params::GpuParams, dt_s: f64) -> Self {
         let tau = g.r_th_k_per_w * g.c_th_j_per_k;
         let lim = |r: f64| {
             if r > 0.0 {

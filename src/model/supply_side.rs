@@ -5,7 +5,7 @@
 
 use super::supply::{self, dispatch::DispatchInput, DispatchResult, Shortfall, SupplyParams, SupplyState};
 use super::weather::WeatherSample;
-use crate::error::{FjordError, Result};
+use crate::error::Result;
 use crate::scenario::Scenario;
 
 /// The supply model, or the unlimited grid.
@@ -101,11 +101,11 @@ impl SupplySide {
         let series = |file: &Option<String>, key: &str| -> Result<Option<supply::grid::HourlySeries>> {
             let Some(f) = file else { return Ok(None) };
             let path = std::path::PathBuf::from(f);
-            let text =
-                std::fs::read_to_string(&path).map_err(|e| FjordError::bad(&path.display().to_string(), None, key, format!("cannot read: {e}")))?;
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| sc.side_file_error(key, &path.display().to_string(), None, &format!("cannot read: {e}")))?;
             supply::grid::parse_hourly_csv(&text, &path.display().to_string())
                 .map(Some)
-                .map_err(|e| FjordError::bad(&e.path, Some(e.line), key, e.message))
+                .map_err(|e| sc.side_file_error(key, &e.path, Some(e.line), &e.message))
         };
         p.grid.carbon_series = series(&gr.carbon_file, "supply.grid.carbon_file")?;
         p.grid.price_series = series(&gr.price_file, "supply.grid.price_file")?;

@@ -20,8 +20,10 @@
 //!
 //! Before its start time a job's GPUs idle (u = 0).
 
+pub mod params;
+
 use crate::rng::{normal, uniform, Stream};
-use crate::scenario::resolve::{Job, JobKind};
+use params::{Job, JobKind};
 
 /// A job prepared for the run: its placement and precomputed down intervals.
 #[derive(Debug, Clone)]

@@ -232,11 +232,12 @@ pub fn sweep(
     opts: &crate::sweep::SweepOptions,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<PathBuf> {
-    let prepared = agree(crate::sweep::prepare(scenario, axes, opts))?;
+    let prepared = agree(crate::sweep::prepare(scenario, axes, dest, opts))?;
     let (grid, scenarios) = prepared;
     let total = scenarios.len();
     let r = rank();
-    let folder = agree(if r == 0 { crate::output::runfolder::RunFolder::create(dest).map(Some) } else { Ok(None) })?;
+    let folder =
+        agree(if r == 0 { crate::output::runfolder::RunFolder::create(dest, crate::output::runfolder::Kind::Sweep).map(Some) } else { Ok(None) })?;
     // Rank 0 tells the others where the cases go.
     let tmp = with_world(|m| {
         let mut bytes = folder.as_ref().map(|f| f.tmp.to_string_lossy().into_owned().into_bytes()).unwrap_or_default();

@@ -36,6 +36,23 @@ impl Summary {
     pub fn get_f64(&self, key: &str) -> Option<f64> {
         self.get(key).and_then(Value::as_f64)
     }
+    /// The metrics that are not finite numbers (stored as `null` by [`Summary::num`]), nested
+    /// lists and objects included (`monthly[3].pue`). A run refuses to write a summary with any.
+    pub fn non_finite_metrics(&self) -> Vec<String> {
+        fn walk(path: String, v: &Value, out: &mut Vec<String>) {
+            match v {
+                Value::Null => out.push(path),
+                Value::Array(a) => a.iter().enumerate().for_each(|(i, x)| walk(format!("{path}[{i}]"), x, out)),
+                Value::Object(m) => m.iter().for_each(|(k, x)| walk(format!("{path}.{k}"), x, out)),
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        for (k, v) in &self.entries {
+            walk(k.clone(), v, &mut out);
+        }
+        out
+    }
     /// As a JSON object (ordered as inserted).
     pub fn to_json(&self) -> String {
         let mut m = Map::new();

@@ -6,8 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// A duration: a string with a unit (`"500ms"`, `"90s"`, `"15m"`, `"24h"`, `"7d"`) or a
 /// number of seconds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Dur {
     /// A string with a unit suffix.
     Text(String),
@@ -21,12 +20,100 @@ impl Dur {
         match self {
             Dur::Text(t) => crate::units::parse_duration_s(t),
             Dur::Seconds(s) if s.is_finite() && *s >= 0.0 => Ok(*s),
-            Dur::Seconds(s) => Err(format!("expected a non-negative duration, found {s}")),
+            Dur::Seconds(s) => Err(format!("expected a non-negative duration, found {}", super::check::fmt_num(*s))),
         }
     }
     /// The canonical text form of `s` seconds.
     pub fn from_s(s: f64) -> Dur {
         Dur::Text(crate::units::format_duration(s))
+    }
+}
+
+impl Serialize for Dur {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Dur::Text(t) => s.serialize_str(t),
+            Dur::Seconds(v) => s.serialize_f64(*v),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Dur {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match toml::Value::deserialize(d)? {
+            toml::Value::String(t) => Ok(Dur::Text(t)),
+            toml::Value::Integer(i) => Ok(Dur::Seconds(i as f64)),
+            toml::Value::Float(f) => Ok(Dur::Seconds(f)),
+            // A point in time where an offset is taken (`events.at`, a job's `start`): kept as
+            // text and turned into seconds after `scenario.start` by `resolve::fill_defaults`.
+            toml::Value::Datetime(dt) => Ok(Dur::Text(Time::Datetime(dt).text())),
+            other => Err(serde::de::Error::custom(format!("expected a duration such as \"24h\" or a number of seconds, found {}", describe(&other)))),
+        }
+    }
+}
+
+/// A point in time: an RFC 3339 string (`"2026-07-15T00:00:00Z"`) or a native TOML datetime
+/// (`2026-07-15T00:00:00Z`, unquoted). A local date-time (no offset) is read as UTC; a bare
+/// date as its midnight UTC.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Time {
+    /// As a string.
+    Text(String),
+    /// As a TOML datetime.
+    Datetime(toml::value::Datetime),
+}
+
+impl Time {
+    /// The time as RFC 3339 text (local date-times get `Z`).
+    pub fn text(&self) -> String {
+        match self {
+            Time::Text(t) => t.clone(),
+            Time::Datetime(dt) => {
+                let mut t = dt.to_string();
+                if dt.date.is_some() && dt.time.is_some() && dt.offset.is_none() {
+                    t.push('Z');
+                }
+                t
+            }
+        }
+    }
+    /// Turns a TOML datetime into its text form (what `scenario.resolved.toml` holds).
+    pub fn canonicalise(&mut self) {
+        if let Time::Datetime(_) = self {
+            *self = Time::Text(self.text());
+        }
+    }
+}
+
+impl Serialize for Time {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Time::Text(t) => s.serialize_str(t),
+            Time::Datetime(dt) => dt.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Time {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match toml::Value::deserialize(d)? {
+            toml::Value::String(t) => Ok(Time::Text(t)),
+            toml::Value::Datetime(dt) => Ok(Time::Datetime(dt)),
+            other => Err(serde::de::Error::custom(format!("expected a time such as \"2026-07-15T00:00:00Z\", found {}", describe(&other)))),
+        }
+    }
+}
+
+/// A value described in plain words for messages: `a table`, `the number 5`.
+pub fn describe(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => format!("the text \"{}\"", crate::error::clip(s)),
+        toml::Value::Integer(i) => format!("the number {i}"),
+        toml::Value::Float(f) => format!("the number {}", super::check::fmt_num(*f)),
+        toml::Value::Boolean(b) => format!("{b}"),
+        toml::Value::Datetime(d) => format!("the date {d}"),
+        toml::Value::Array(_) => "a list".into(),
+        toml::Value::Table(_) => "a table".into(),
     }
 }
 
@@ -87,7 +174,7 @@ block!(
     /// `[scenario]`: name, time frame, step, recording, seed.
     ScenarioBlock {
         name: String,
-        start: String,
+        start: Time,
         duration: Dur,
         step: Dur,
         record_every: Dur,

@@ -1,52 +1,36 @@
 //! The resolved scenario: every default filled in, SI units, ranges and consistency checked.
 //! The engine only ever sees this form.
 //!
+//! Each component owns its parameters (the way Modelica keeps a component's data record
+//! beside its model): its parameter type, its defaults, the physical range of every key
+//! with the reason for it, and its own cross-checks live in or beside its model module —
+//! [`crate::model::gpu::params`] (`[cluster]`, `[gpu]`), [`crate::model::workload::params`]
+//! (jobs), [`crate::model::plant::params`] (`[cooling]` and its blocks),
+//! [`crate::model::electrical::params`] (`[power]`), [`crate::model::supply::params`]
+//! (`[supply]`) and [`super::events`]. This module orchestrates them and checks what spans
+//! components: the time frame, the site and its weather, placement of jobs on racks, CDUs per
+//! rack, event targets.
+//!
 //! Resolution works in two passes on the serde mirror: [`fill_defaults`] writes every omitted
 //! key into the mirror (so that `scenario.resolved.toml` is complete and re-running it
 //! reproduces the run), then [`build`] checks ranges and converts to [`Scenario`].
 
-use super::presets::{gpu_names, gpu_preset};
+use super::check::{dur_s, fmt_dur, hint, Diagnostics, Range};
 use super::raw::*;
+use crate::model::electrical::params as power_params;
+use crate::model::gpu::params::{self as gpu_params, ClusterParams};
+use crate::model::plant::params as cooling_params;
+use crate::model::workload::params as job_params;
 use crate::units::format_duration;
 
-/// A resolution error before it is given a file and line: (dotted key, message).
-pub type KeyError = (String, String);
+pub use super::check::KeyError;
+pub use super::events::{Event, EventKind, EVENT_KINDS};
+pub use crate::model::electrical::params::PowerChain;
+pub use crate::model::gpu::params::GpuParams;
+pub use crate::model::plant::params::{ChillerSpec, Cooling, HeatReuseSpec, Rejection, COOLANTS};
+pub use crate::model::supply::params::SupplySpec;
+pub use crate::model::workload::params::{Job, JobKind};
 type R<T> = Result<T, KeyError>;
-
-/// GPU model parameters (SI).
-#[derive(Debug, Clone, PartialEq)]
-pub struct GpuParams {
-    /// Board power at full utilisation, unthrottled, at the reference temperature (W).
-    pub tdp_w: f64,
-    /// Idle board power at the reference temperature (W).
-    pub idle_w: f64,
-    /// Share of power that is leakage at `leakage_ref_c`.
-    pub leakage_frac: f64,
-    /// Leakage growth rate (1/K).
-    pub leakage_per_k: f64,
-    /// Reference junction temperature (°C).
-    pub leakage_ref_c: f64,
-    /// Junction to coolant thermal resistance (K/W).
-    pub r_th_k_per_w: f64,
-    /// Lumped heat capacity (J/K).
-    pub c_th_j_per_k: f64,
-    /// Throttle temperature (°C).
-    pub throttle_c: f64,
-    /// Throttling releases only below `throttle_c - throttle_hysteresis_k` (K).
-    pub throttle_hysteresis_k: f64,
-    /// Lowest clock factor under throttling or capping.
-    pub min_clock_frac: f64,
-    /// Shutdown temperature (°C).
-    pub shutdown_c: f64,
-    /// A shut-down GPU comes back below this (°C).
-    pub restart_c: f64,
-    /// GPU power smoothing floor as a share of TDP (0 = off).
-    pub power_floor_frac: f64,
-    /// Power smoothing ramp-up limit (W/s, 0 = unlimited).
-    pub ramp_up_w_per_s: f64,
-    /// Power smoothing ramp-down limit (W/s, 0 = unlimited).
-    pub ramp_down_w_per_s: f64,
-}
 
 /// Where the weather comes from.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,239 +39,6 @@ pub enum WeatherSpec {
     Climate(String),
     /// An EPW file (absolute path).
     File(std::path::PathBuf),
-}
-
-/// What a job does.
-#[derive(Debug, Clone, PartialEq)]
-pub enum JobKind {
-    /// Bulk-synchronous training.
-    Training {
-        /// Iteration period (s).
-        iteration_s: f64,
-        /// Share of an iteration in the compute phase.
-        compute_frac: f64,
-        /// Utilisation in the compute phase.
-        compute_util: f64,
-        /// Utilisation in the communication phase.
-        comm_util: f64,
-        /// Checkpoint period (s, 0 = none).
-        checkpoint_every_s: f64,
-        /// Checkpoint duration (s).
-        checkpoint_s: f64,
-        /// Utilisation while checkpointing.
-        checkpoint_util: f64,
-        /// Mean time between job-wide failures (s, 0 = none).
-        mtbf_s: f64,
-        /// Restart delay after a failure (s).
-        restart_s: f64,
-        /// Std-dev of the per-rack phase offset (s).
-        phase_jitter_s: f64,
-    },
-    /// Inference serving with a daily cycle and noise.
-    Inference {
-        /// Mean utilisation.
-        mean_util: f64,
-        /// Amplitude of the daily cycle (fraction of utilisation).
-        diurnal_amplitude: f64,
-        /// Hour of the daily peak (UTC).
-        peak_hour_utc: f64,
-        /// Std-dev of the minute-scale noise (utilisation).
-        noise: f64,
-    },
-    /// Constant utilisation.
-    Constant {
-        /// Utilisation.
-        util: f64,
-    },
-    /// Replay of a CSV trace: each value holds until the next row.
-    Trace {
-        /// Row times (s since start, ascending).
-        times_s: Vec<f64>,
-        /// Utilisation per row.
-        utils: Vec<f64>,
-    },
-}
-
-/// One job.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Job {
-    /// Name.
-    pub name: String,
-    /// GPUs requested.
-    pub gpus: u32,
-    /// Start time (s since scenario start).
-    pub start_s: f64,
-    /// Behaviour.
-    pub kind: JobKind,
-}
-
-/// Rack-side cooling and facility plant settings (SI).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Cooling {
-    /// Coolant name.
-    pub coolant: String,
-    /// Coolant density (kg/m³).
-    pub density_kg_m3: f64,
-    /// Coolant heat capacity (J/(kg·K)).
-    pub cp_j_kg_k: f64,
-    /// Share of rack heat into cold plates.
-    pub liquid_capture_frac: f64,
-    /// TCS supply setpoint (°C).
-    pub tcs_supply_setpoint_c: f64,
-    /// FWS supply setpoint (°C).
-    pub fws_supply_setpoint_c: f64,
-    /// Number of CDUs.
-    pub cdus: u32,
-    /// Design cold-plate flow per kW of liquid heat (L/min/kW).
-    pub flow_lpm_per_kw: f64,
-    /// Water volume of each CDU's technology loop (m³).
-    pub tcs_volume_m3: f64,
-    /// CDU approach at design (K).
-    pub cdu_approach_k: f64,
-    /// CDU supply-temperature control time constant (s).
-    pub cdu_control_tau_s: f64,
-    /// TCS pump head at design flow (Pa).
-    pub tcs_pump_head_pa: f64,
-    /// Pump wire-to-water efficiency at design.
-    pub pump_efficiency_frac: f64,
-    /// FWS water volume (m³).
-    pub fws_volume_m3: f64,
-    /// FWS design temperature rise (K).
-    pub fws_design_dt_k: f64,
-    /// FWS pump head at design flow (Pa).
-    pub fws_pump_head_pa: f64,
-    /// FWS minimum flow fraction.
-    pub fws_min_flow_frac: f64,
-    /// Air-side fan power per W of air heat.
-    pub air_side_fan_w_per_w: f64,
-    /// Heat rejection.
-    pub rejection: Rejection,
-    /// Trim chiller.
-    pub chiller: Option<ChillerSpec>,
-    /// Heat reuse.
-    pub heat_reuse: Option<HeatReuseSpec>,
-}
-
-/// Heat rejection settings.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Rejection {
-    /// `ideal` or `dry_coolers`.
-    pub kind: String,
-    /// Dry cooler units.
-    pub units: u32,
-    /// UA per unit at rated airflow (W/K).
-    pub ua_per_unit_w_k: f64,
-    /// Fan power per unit at full speed (W).
-    pub rated_fan_power_w: f64,
-    /// Air mass flow per unit at full speed (kg/s).
-    pub rated_air_flow_kg_s: f64,
-    /// UA ∝ airflow^exponent.
-    pub ua_air_exponent: f64,
-    /// Minimum fan speed.
-    pub min_fan_speed_frac: f64,
-    /// Design ambient for sizing (°C).
-    pub design_ambient_c: f64,
-    /// Design approach (K).
-    pub design_approach_k: f64,
-}
-
-/// Trim chiller settings.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ChillerSpec {
-    /// Cooling capacity (W).
-    pub capacity_w: f64,
-    /// Second-law efficiency.
-    pub eta_ii_frac: f64,
-    /// Evaporator approach (K).
-    pub evaporator_approach_k: f64,
-    /// Condenser approach above ambient (K).
-    pub condenser_approach_k: f64,
-}
-
-/// Heat reuse settings.
-#[derive(Debug, Clone, PartialEq)]
-pub struct HeatReuseSpec {
-    /// Heat delivered to district heating at most (W).
-    pub capacity_w: f64,
-    /// District heating supply (°C).
-    pub dh_supply_c: f64,
-    /// District heating return (°C).
-    pub dh_return_c: f64,
-    /// Heat-exchanger approach (K).
-    pub hx_approach_k: f64,
-    /// Heat-pump share of Carnot COP.
-    pub hp_eta_frac: f64,
-}
-
-/// Electrical chain.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PowerChain {
-    /// Peak efficiency of the rack PSU curve.
-    pub psu_efficiency_frac: f64,
-    /// PSU nameplate per rack (W).
-    pub psu_rated_w: f64,
-    /// Efficiency of UPS, transformers and distribution feeding IT.
-    pub distribution_efficiency_frac: f64,
-    /// Efficiency of the feed to cooling and base loads.
-    pub mechanical_efficiency_frac: f64,
-    /// Lighting, offices, security (W).
-    pub facility_base_w: f64,
-}
-
-/// One event.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Event {
-    /// Start (s since scenario start).
-    pub at_s: f64,
-    /// Length (s); infinite when omitted.
-    pub duration_s: f64,
-    /// What happens.
-    pub kind: EventKind,
-}
-
-/// Event kinds (SPEC §5).
-#[derive(Debug, Clone, PartialEq)]
-pub enum EventKind {
-    /// One CDU's pump stops.
-    CduPumpFailure {
-        /// CDU index (0-based).
-        cdu: u32,
-    },
-    /// Dry cooler units off.
-    DryCoolerOutage {
-        /// Units.
-        units: u32,
-    },
-    /// Hydro capacity drops by a fraction.
-    HydroOutage {
-        /// Fraction lost.
-        fraction: f64,
-    },
-    /// A job drops to idle and restarts after its restart delay.
-    JobFailure {
-        /// Job index.
-        job: usize,
-    },
-    /// Ambient offset.
-    HeatWave {
-        /// Offset (K).
-        offset_k: f64,
-    },
-    /// Site power cap.
-    PowerCap {
-        /// Cap (W).
-        cap_w: f64,
-    },
-}
-
-/// Event kind names.
-pub const EVENT_KINDS: &[&str] = &["cdu_pump_failure", "dry_cooler_outage", "hydro_outage", "job_failure", "heat_wave", "power_cap"];
-
-/// Supply settings (resolved mirror of `[supply]`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct SupplySpec {
-    /// The filled block.
-    pub block: SupplyBlock,
 }
 
 /// A resolved scenario.
@@ -337,6 +88,9 @@ pub struct Scenario {
     pub events: Vec<Event>,
     /// The filled mirror (for `scenario.resolved.toml`).
     pub filled: RawScenario,
+    /// Where each side-file key was written (`scenario.toml:9` or `--set`), for the side
+    /// files' own errors; see [`Scenario::side_file_error`].
+    pub origins: Vec<(String, String)>,
 }
 
 impl Scenario {
@@ -352,34 +106,36 @@ impl Scenario {
     pub fn rack_design_w(&self) -> f64 {
         (f64::from(self.gpus_per_rack) * self.gpu.tdp_w + self.rack_overhead_w) / self.power.psu_efficiency_frac
     }
+    /// A bad-input error in a side file named by `key` (an EPW, a carbon or price series):
+    /// names the side file and its line, and the scenario file and line that named it.
+    pub fn side_file_error(&self, key: &str, side_file: &str, side_line: Option<usize>, message: &str) -> crate::FjordError {
+        let origin = self.origins.iter().find(|(k, _)| k == key).map(|(_, o)| o.clone()).unwrap_or_else(|| "scenario".into());
+        let (file, line) = match origin.rsplit_once(':') {
+            Some((f, l)) if l.parse::<usize>().is_ok() => (f.to_string(), l.parse().ok()),
+            _ => (origin.clone(), None),
+        };
+        let side = match side_line {
+            Some(l) => format!("{side_file}:{l}"),
+            None => side_file.to_string(),
+        };
+        crate::FjordError::bad(&file, line, key, format!("{side}: {message}"))
+    }
     /// Design IT capacity (W).
     pub fn it_capacity_w(&self) -> f64 {
         self.rack_design_w() * f64::from(self.racks)
     }
 }
 
-macro_rules! get {
-    ($opt:expr, $default:expr) => {
-        dflt(&mut $opt, $default)
-    };
-}
+const LATITUDE: Range = Range { key: "site.latitude_deg", lo: -90.0, hi: 90.0, what: "a latitude (°)", why: "north positive" };
+const LONGITUDE: Range = Range { key: "site.longitude_deg", lo: -180.0, hi: 180.0, what: "a longitude (°)", why: "east positive" };
+const HEAT_WAVE: Range =
+    Range { key: "site.heat_wave_k", lo: -30.0, hi: 30.0, what: "an offset (K)", why: "added to the ambient air for the whole run" };
+const SEED: Range = Range { key: "scenario.seed", lo: 0.0, hi: 1.8446744073709552e19, what: "a whole number", why: "any 64-bit seed" };
+/// Ranges of `[scenario]` and `[site]`.
+pub const RANGES: &[&Range] = &[&SEED, &LATITUDE, &LONGITUDE, &HEAT_WAVE];
 
-fn dflt<T: Copy>(o: &mut Option<T>, d: T) -> T {
-    *o.get_or_insert(d)
-}
-
-fn dur_s(d: &Option<Dur>, key: &str) -> R<f64> {
-    match d {
-        Some(d) => d.seconds().map_err(|m| (key.to_string(), m)),
-        None => Ok(0.0),
-    }
-}
-
-/// Known coolants: (name, density kg/m³, c_p J/(kg·K), source).
-pub const COOLANTS: &[(&str, f64, f64, &str)] = &[
-    ("pg25", 1019.2, 3940.0, "[S] Airedale DeltaChill glycol tables, 30 °C (REFERENCE §3.1)"),
-    ("water", 995.6, 4180.0, "[S] Airedale DeltaChill tables, 30 °C (REFERENCE §3.1)"),
-];
+/// Longest run: ten years (weather and calendar span; SPEC's year runs fit with room).
+pub const MAX_DURATION_S: f64 = 10.0 * 366.0 * 86_400.0;
 
 /// Writes every default into `raw`, in place. Idempotent.
 pub fn fill_defaults(raw: &mut RawScenario, file_stem: &str, base_dir: &std::path::Path) -> R<()> {
@@ -405,658 +161,98 @@ pub fn fill_defaults(raw: &mut RawScenario, file_stem: &str, base_dir: &std::pat
     }
     let s = &mut raw.scenario;
     s.name.get_or_insert_with(|| file_stem.to_string());
-    s.start.get_or_insert_with(|| "2026-01-15T00:00:00Z".to_string());
+    match s.start.as_mut() {
+        Some(t) => t.canonicalise(),
+        None => s.start = Some(Time::Text("2026-01-15T00:00:00Z".to_string())),
+    }
     s.duration.get_or_insert_with(|| Dur::Text("24h".into()));
     s.step.get_or_insert_with(|| Dur::Text("1s".into()));
     s.record_every.get_or_insert_with(|| Dur::Text("10s".into()));
-    get!(s.seed, 1);
+    s.seed.get_or_insert(1);
     // Canonical duration strings.
     for (d, key) in [(&mut s.duration, "scenario.duration"), (&mut s.step, "scenario.step"), (&mut s.record_every, "scenario.record_every")] {
         let secs = dur_s(d, key)?;
+        if secs > MAX_DURATION_S {
+            return Err((key.to_string(), format!("expected at most 10 years (3660d), found {}", fmt_dur(secs))));
+        }
         *d = Some(Dur::Text(format_duration(secs)));
     }
 
     let site = &mut raw.site;
-    get!(site.latitude_deg, 68.44);
-    get!(site.longitude_deg, 17.43);
+    site.latitude_deg.get_or_insert(68.44);
+    site.longitude_deg.get_or_insert(17.43);
     if site.weather_file.is_none() {
         site.climate.get_or_insert_with(|| "narvik".to_string());
     }
-    get!(site.heat_wave_k, 0.0);
+    site.heat_wave_k.get_or_insert(0.0);
 
-    let c = &mut raw.cluster;
-    let gname = c.gpu.get_or_insert_with(|| "gb300".to_string()).clone();
-    let preset = gpu_preset(&gname).ok_or_else(|| {
-        let names = gpu_names();
-        let hint = crate::error::nearest(&gname, &names).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
-        ("cluster.gpu".to_string(), format!("unknown GPU preset \"{gname}\"{hint}; expected one of {}", names.join(", ")))
-    })?;
-    get!(c.racks, 1389);
-    get!(c.gpus_per_rack, preset.gpus_per_rack);
-    get!(c.rack_overhead_kw, preset.rack_overhead_kw);
-    get!(c.power_variation_frac, 0.03);
+    // Points in time given as dates (`at = 2026-07-15T06:00:00Z`) become offsets from the start.
+    if let Ok(start) = crate::model::calendar::parse_utc(&raw.scenario.start.as_ref().map(Time::text).unwrap_or_default()) {
+        for (i, j) in raw.workload.jobs.iter_mut().enumerate() {
+            time_to_offset(&mut j.start, start, &format!("workload.jobs[{i}].start"))?;
+        }
+        for (i, e) in raw.events.iter_mut().enumerate() {
+            time_to_offset(&mut e.at, start, &format!("events[{i}].at"))?;
+        }
+    }
 
-    let g = &mut raw.gpu;
-    get!(g.tdp_w, preset.tdp_w);
-    get!(g.idle_w, preset.idle_w);
-    get!(g.leakage_frac, preset.leakage_frac);
-    get!(g.leakage_per_k, preset.leakage_per_k);
-    get!(g.leakage_ref_c, preset.leakage_ref_c);
-    get!(g.r_th_k_per_w, preset.r_th_k_per_w);
-    get!(g.c_th_j_per_k, preset.c_th_j_per_k);
-    let thr = get!(g.throttle_c, preset.throttle_c);
-    get!(g.throttle_hysteresis_k, 3.0);
-    get!(g.min_clock_frac, 0.3);
-    get!(g.shutdown_c, preset.shutdown_c);
-    get!(g.restart_c, thr - 15.0);
-    get!(g.power_floor_frac, 0.0);
-    get!(g.ramp_up_w_per_s, 0.0);
-    get!(g.ramp_down_w_per_s, 0.0);
-
+    gpu_params::fill_defaults(&mut raw.cluster, &mut raw.gpu)?;
     let lon = raw.site.longitude_deg.unwrap_or(0.0);
-    for (i, j) in raw.workload.jobs.iter_mut().enumerate() {
-        j.name.get_or_insert_with(|| format!("job{}", i + 1));
-        let kind = j.kind.get_or_insert_with(|| "training".to_string()).clone();
-        let key = |k: &str| format!("workload.jobs[{i}].{k}");
-        if j.gpus.is_none() {
-            return Err((key("gpus"), "missing: expected the number of GPUs the job takes".into()));
-        }
-        if j.start.is_none() {
-            j.start = Some(Dur::Text("0s".into()));
-        } else {
-            let secs = dur_s(&j.start, &key("start"))?;
-            j.start = Some(Dur::from_s(secs));
-        }
-        let allowed: &[&str] = match kind.as_str() {
-            "training" => {
-                get!(j.iteration_s, 2.0);
-                get!(j.compute_frac, 0.75);
-                get!(j.compute_utilization_frac, 0.965);
-                get!(j.comm_utilization_frac, 0.2);
-                j.checkpoint_every.get_or_insert_with(|| Dur::Text("30m".into()));
-                get!(j.checkpoint_s, 60.0);
-                get!(j.checkpoint_utilization_frac, 0.0);
-                if j.mtbf.is_none() {
-                    // [D] 2e-5 unexpected interruptions per GPU-hour (Llama 3, REFERENCE §8.3).
-                    let hours = 1.0 / (2.0e-5 * f64::from(j.gpus.unwrap_or(1).max(1)));
-                    j.mtbf = Some(Dur::from_s((hours * 3600.0).round()));
-                }
-                get!(j.restart_s, 600.0);
-                get!(j.phase_jitter_s, 0.03);
-                for (d, k) in [(&mut j.checkpoint_every, "checkpoint_every"), (&mut j.mtbf, "mtbf")] {
-                    let secs = dur_s(d, &key(k))?;
-                    *d = Some(Dur::from_s(secs));
-                }
-                &[
-                    "iteration_s",
-                    "compute_frac",
-                    "compute_utilization_frac",
-                    "comm_utilization_frac",
-                    "checkpoint_every",
-                    "checkpoint_s",
-                    "checkpoint_utilization_frac",
-                    "mtbf",
-                    "restart_s",
-                    "phase_jitter_s",
-                ]
-            }
-            "inference" => {
-                get!(j.mean_utilization_frac, 0.55);
-                get!(j.diurnal_amplitude_frac, 0.25);
-                get!(j.peak_hour_utc, ((14.0 - lon / 15.0).rem_euclid(24.0) * 10.0).round() / 10.0);
-                get!(j.noise_frac, 0.05);
-                &["mean_utilization_frac", "diurnal_amplitude_frac", "peak_hour_utc", "noise_frac"]
-            }
-            "constant" => {
-                get!(j.utilization_frac, 0.8);
-                &["utilization_frac"]
-            }
-            "trace" => {
-                if j.file.is_none() {
-                    return Err((key("file"), "missing: a trace job needs `file` (CSV with header time_s,utilization_frac)".into()));
-                }
-                &["file"]
-            }
-            other => {
-                let kinds = ["training", "inference", "constant", "trace"];
-                let hint = crate::error::nearest(other, &kinds).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
-                return Err((key("kind"), format!("unknown job kind \"{other}\"{hint}; expected one of training, inference, constant, trace")));
-            }
-        };
-        // Keys that belong to another kind are refused, not silently ignored.
-        let present = job_keys_present(j);
-        for k in present {
-            if !["name", "kind", "gpus", "start"].contains(&k) && !allowed.contains(&k) {
-                return Err((key(k), format!("not a key of a `{kind}` job; its keys are name, kind, gpus, start, {}", allowed.join(", "))));
-            }
-        }
-    }
-
+    job_params::fill_defaults(&mut raw.workload.jobs, lon)?;
     let racks = raw.cluster.racks.unwrap_or(1);
-    let co = &mut raw.cooling;
-    let coolant = co.coolant.get_or_insert_with(|| "pg25".to_string()).clone();
-    if !COOLANTS.iter().any(|c| c.0 == coolant) {
-        let names: Vec<&str> = COOLANTS.iter().map(|c| c.0).collect();
-        let hint = crate::error::nearest(&coolant, &names).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
-        return Err(("cooling.coolant".into(), format!("unknown coolant \"{coolant}\"{hint}; expected one of {}", names.join(", "))));
-    }
-    get!(co.liquid_capture_frac, 0.85);
-    let tcs = get!(co.tcs_supply_setpoint_c, 35.0);
-    get!(co.fws_supply_setpoint_c, tcs - 5.0);
-    let cdus = get!(co.cdus, racks.div_ceil(20).max(1));
-    get!(co.flow_lpm_per_kw, 1.5);
-    let racks_per_cdu = f64::from(racks) / f64::from(cdus.max(1));
-    get!(co.tcs_volume_m3, (0.08 * racks_per_cdu * 1000.0).round() / 1000.0);
-    get!(co.cdu_approach_k, 3.0);
-    get!(co.cdu_control_tau_s, 30.0);
-    get!(co.tcs_pump_head_kpa, 200.0);
-    get!(co.pump_efficiency_frac, 0.65);
-    get!(co.fws_volume_m3, (2.0 * racks as f64 * 0.14).round().max(1.0));
-    get!(co.fws_design_dt_k, 10.0);
-    get!(co.fws_pump_head_kpa, 150.0);
-    get!(co.fws_min_flow_frac, 0.3);
-    get!(co.air_side_fan_w_per_w, 0.046);
-    let hr = co.heat_rejection.get_or_insert_with(Default::default);
-    let kind = hr.kind.get_or_insert_with(|| "dry_coolers".to_string()).clone();
-    let fws_set = co.fws_supply_setpoint_c.unwrap_or(30.0);
-    get!(hr.units, 0);
-    get!(hr.ua_air_exponent, 0.7);
-    get!(hr.min_fan_speed_frac, 0.1);
-    let approach = get!(hr.design_approach_k, 10.0);
-    get!(hr.design_ambient_c, fws_set - approach);
-    if let Some(ch) = co.chiller.as_mut() {
-        get!(ch.capacity_mw, 0.0);
-        get!(ch.eta_ii_frac, 0.5);
-        get!(ch.evaporator_approach_k, 3.0);
-        get!(ch.condenser_approach_k, 10.0);
-    }
-    if let Some(h) = co.heat_reuse.as_mut() {
-        get!(h.capacity_mw, 0.0);
-        get!(h.dh_supply_c, 60.0);
-        get!(h.dh_return_c, 35.0);
-        get!(h.hx_approach_k, 5.0);
-        get!(h.hp_eta_frac, 0.5);
-    }
-    if kind != "ideal" && kind != "dry_coolers" {
-        let hint = crate::error::nearest(&kind, &["ideal", "dry_coolers"]).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
-        return Err(("cooling.heat_rejection.kind".into(), format!("unknown heat rejection \"{kind}\"{hint}; expected ideal or dry_coolers")));
-    }
-    // Electrical chain. Base load scales with the site: 0.45 % of the IT capacity at TDP
-    // (800 kW for the 178 MW reference campus) [E].
+    cooling_params::fill_defaults(&mut raw.cooling, racks)?;
     let gpr = f64::from(raw.cluster.gpus_per_rack.unwrap_or(1));
     let rack_kw = gpr * raw.gpu.tdp_w.unwrap_or(0.0) / 1e3 + raw.cluster.rack_overhead_kw.unwrap_or(0.0);
-    let pw = &mut raw.power;
-    let psu = get!(pw.psu_efficiency_frac, 0.96);
-    let rack_design_kw = rack_kw / psu.max(0.5);
-    get!(pw.psu_rated_kw, (2.0 * rack_design_kw * 10.0).round() / 10.0);
-    get!(pw.distribution_efficiency_frac, 0.975);
-    get!(pw.mechanical_efficiency_frac, 0.99);
-    get!(pw.facility_base_kw, (0.0045 * rack_design_kw * f64::from(racks)).round());
+    power_params::fill_defaults(&mut raw.power, rack_kw, racks);
     if let Some(sup) = raw.supply.as_mut() {
-        fill_supply(sup)?;
+        SupplySpec::fill_defaults(sup)?;
     }
     Ok(())
 }
 
-/// Defaults of `[supply]` (REFERENCE §7-§8; estimates flagged in `fjord presets`).
-fn fill_supply(sup: &mut SupplyBlock) -> R<()> {
-    let h = sup.hydro.get_or_insert_with(Default::default);
-    get!(h.capacity_mw, 0.0);
-    let up = get!(h.ramp_mw_per_min, 60.0);
-    get!(h.ramp_down_mw_per_min, up);
-    get!(h.governor_band_frac, 0.0);
-    get!(h.min_mw, 0.0);
-    let w = sup.wind.get_or_insert_with(Default::default);
-    get!(w.capacity_mw, 0.0);
-    get!(w.hub_height_m, 100.0);
-    get!(w.cut_in_m_s, 3.0);
-    get!(w.rated_m_s, 12.0);
-    get!(w.cut_out_m_s, 25.0);
-    get!(w.shear_exponent, 0.14);
-    let so = sup.solar.get_or_insert_with(Default::default);
-    get!(so.capacity_mw, 0.0);
-    get!(so.derate_frac, 0.86);
-    get!(so.temp_coeff_per_k, -0.004);
-    let g = sup.gas.get_or_insert_with(Default::default);
-    get!(g.capacity_mw, 0.0);
-    let up = get!(g.ramp_frac_per_min, 0.2);
-    get!(g.ramp_down_frac_per_min, up);
-    get!(g.governor_band_frac, 0.0);
-    get!(g.min_mw, 0.0);
-    get!(g.carbon_g_per_kwh, 550.0);
-    let gr = sup.grid.get_or_insert_with(Default::default);
-    get!(gr.import_limit_mw, 0.0);
-    get!(gr.export_limit_mw, 0.0);
-    get!(gr.carbon_g_per_kwh, 19.0);
-    let b = sup.battery.get_or_insert_with(Default::default);
-    get!(b.energy_mwh, 0.0);
-    get!(b.power_mw, 0.0);
-    get!(b.round_trip_efficiency_frac, 0.9);
-    get!(b.soc_min_frac, 0.05);
-    get!(b.soc_max_frac, 0.95);
-    get!(b.initial_soc_frac, 0.5);
-    get!(b.max_grid_ramp_mw_per_s, 0.0);
-    let mode = sup.on_shortfall.get_or_insert_with(|| "cap_gpus".to_string()).clone();
-    if mode != "cap_gpus" && mode != "unserved" {
-        let hint = crate::error::nearest(&mode, &["cap_gpus", "unserved"]).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
-        return Err(("supply.on_shortfall".into(), format!("unknown policy \"{mode}\"{hint}; expected cap_gpus or unserved")));
+/// A time written as a date (`2026-07-15T06:00:00Z`, quoted or a TOML datetime; a local
+/// date-time is UTC) where an offset from the start is taken: becomes that offset.
+fn time_to_offset(d: &mut Option<Dur>, start_unix_s: f64, key: &str) -> R<()> {
+    let Some(Dur::Text(t)) = d.as_ref() else { return Ok(()) };
+    let b = t.trim().as_bytes();
+    if !(b.len() >= 10 && b[4] == b'-' && b[7] == b'-') {
+        return Ok(());
     }
+    let at = crate::model::calendar::parse_utc(t).map_err(|m| (key.to_string(), format!("expected a duration or a time: {m}")))?;
+    if at < start_unix_s {
+        return Err((key.to_string(), format!("{} is before scenario.start", t.trim())));
+    }
+    *d = Some(Dur::from_s(at - start_unix_s));
     Ok(())
-}
-
-/// Range checks of a filled `[supply]` block.
-fn check_supply(sup: &SupplyBlock) -> R<()> {
-    let nonneg = |key: &str, v: Option<f64>, hi: f64| range(key, v.unwrap_or(0.0), 0.0, hi, "a non-negative value");
-    let h = sup.hydro.clone().unwrap_or_default();
-    nonneg("supply.hydro.capacity_mw", h.capacity_mw, 1e6)?;
-    nonneg("supply.hydro.ramp_mw_per_min", h.ramp_mw_per_min, 1e6)?;
-    nonneg("supply.hydro.ramp_down_mw_per_min", h.ramp_down_mw_per_min, 1e6)?;
-    range("supply.hydro.governor_band_frac", h.governor_band_frac.unwrap_or(0.0), 0.0, 1.0, "a fraction of capacity")?;
-    let hmin = nonneg("supply.hydro.min_mw", h.min_mw, 1e6)?;
-    if hmin > h.capacity_mw.unwrap_or(0.0) {
-        return Err(("supply.hydro.min_mw".into(), "expected at most supply.hydro.capacity_mw".into()));
-    }
-    nonneg("supply.hydro.daily_energy_mwh", h.daily_energy_mwh, 1e9)?;
-    nonneg("supply.hydro.reservoir_mwh", h.reservoir_mwh, 1e12)?;
-    nonneg("supply.hydro.inflow_mw", h.inflow_mw, 1e6)?;
-    range("supply.hydro.reservoir_initial_frac", h.reservoir_initial_frac.unwrap_or(0.5), 0.0, 1.0, "a fraction")?;
-    let w = sup.wind.clone().unwrap_or_default();
-    nonneg("supply.wind.capacity_mw", w.capacity_mw, 1e6)?;
-    pos("supply.wind.hub_height_m", w.hub_height_m.unwrap_or(100.0), "height (m)")?;
-    let (ci, ra, co) = (w.cut_in_m_s.unwrap_or(3.0), w.rated_m_s.unwrap_or(12.0), w.cut_out_m_s.unwrap_or(25.0));
-    if !(0.0 <= ci && ci < ra && ra <= co) {
-        return Err(("supply.wind.rated_m_s".into(), format!("expected cut_in < rated <= cut_out, found {ci}, {ra}, {co}")));
-    }
-    range("supply.wind.shear_exponent", w.shear_exponent.unwrap_or(0.14), 0.0, 1.0, "an exponent")?;
-    let so = sup.solar.clone().unwrap_or_default();
-    nonneg("supply.solar.capacity_mw", so.capacity_mw, 1e6)?;
-    range("supply.solar.derate_frac", so.derate_frac.unwrap_or(0.86), 0.0, 1.0, "a fraction")?;
-    range("supply.solar.temp_coeff_per_k", so.temp_coeff_per_k.unwrap_or(-0.004), -0.05, 0.0, "a coefficient (1/K)")?;
-    let g = sup.gas.clone().unwrap_or_default();
-    nonneg("supply.gas.capacity_mw", g.capacity_mw, 1e6)?;
-    range("supply.gas.ramp_frac_per_min", g.ramp_frac_per_min.unwrap_or(0.2), 0.0, 100.0, "a fraction of capacity per minute")?;
-    range("supply.gas.ramp_down_frac_per_min", g.ramp_down_frac_per_min.unwrap_or(0.2), 0.0, 100.0, "a fraction of capacity per minute")?;
-    range("supply.gas.governor_band_frac", g.governor_band_frac.unwrap_or(0.0), 0.0, 1.0, "a fraction of capacity")?;
-    nonneg("supply.gas.min_mw", g.min_mw, 1e6)?;
-    nonneg("supply.gas.carbon_g_per_kwh", g.carbon_g_per_kwh, 5000.0)?;
-    let gr = sup.grid.clone().unwrap_or_default();
-    nonneg("supply.grid.import_limit_mw", gr.import_limit_mw, 1e6)?;
-    nonneg("supply.grid.export_limit_mw", gr.export_limit_mw, 1e6)?;
-    nonneg("supply.grid.carbon_g_per_kwh", gr.carbon_g_per_kwh, 5000.0)?;
-    let b = sup.battery.clone().unwrap_or_default();
-    nonneg("supply.battery.energy_mwh", b.energy_mwh, 1e7)?;
-    nonneg("supply.battery.power_mw", b.power_mw, 1e6)?;
-    range("supply.battery.round_trip_efficiency_frac", b.round_trip_efficiency_frac.unwrap_or(0.9), 0.1, 1.0, "a fraction")?;
-    let lo = range("supply.battery.soc_min_frac", b.soc_min_frac.unwrap_or(0.05), 0.0, 1.0, "a fraction")?;
-    let hi = range("supply.battery.soc_max_frac", b.soc_max_frac.unwrap_or(0.95), 0.0, 1.0, "a fraction")?;
-    if lo >= hi {
-        return Err(("supply.battery.soc_max_frac".into(), format!("expected above soc_min_frac ({lo}), found {hi}")));
-    }
-    let init = range("supply.battery.initial_soc_frac", b.initial_soc_frac.unwrap_or(0.5), 0.0, 1.0, "a fraction")?;
-    if init < lo || init > hi {
-        return Err(("supply.battery.initial_soc_frac".into(), format!("expected within [soc_min_frac, soc_max_frac] = [{lo}, {hi}], found {init}")));
-    }
-    nonneg("supply.battery.max_grid_ramp_mw_per_s", b.max_grid_ramp_mw_per_s, 1e6)?;
-    Ok(())
-}
-
-fn job_keys_present(j: &JobBlock) -> Vec<&'static str> {
-    let v = toml::Value::try_from(j).ok();
-    let mut out = vec![];
-    if let Some(toml::Value::Table(t)) = v {
-        for k in JobBlock::KEYS {
-            if t.contains_key(*k) {
-                out.push(*k);
-            }
-        }
-    }
-    out
-}
-
-fn range(key: &str, v: f64, lo: f64, hi: f64, what: &str) -> R<f64> {
-    if !v.is_finite() || v < lo || v > hi {
-        return Err((key.to_string(), format!("expected {what} in [{lo}, {hi}], found {v}")));
-    }
-    Ok(v)
-}
-
-fn pos(key: &str, v: f64, what: &str) -> R<f64> {
-    if !v.is_finite() || v <= 0.0 {
-        return Err((key.to_string(), format!("expected a positive {what}, found {v}")));
-    }
-    Ok(v)
 }
 
 /// Checks a filled mirror and builds the [`Scenario`]. `base_dir` resolves relative paths.
+/// Components are resolved in the order of the file; the first problem found is returned.
 pub fn build(raw: &RawScenario, base_dir: &std::path::Path) -> R<Scenario> {
+    let mut d = Diagnostics::new();
+    let (start_unix_s, duration_s, step_s, record_every_s) = time_frame(&raw.scenario)?;
+    let (latitude_deg, longitude_deg, weather, heat_wave_k) = site(&raw.site, base_dir, &mut d);
+    d.result()?;
+
+    let cluster = ClusterParams::resolve(&raw.cluster, &mut d);
+    d.result()?;
+    let gpu = GpuParams::resolve(&raw.gpu, &mut d);
+    d.result()?;
+    let read = |file: &str| read_trace(&base_dir.join(file));
+    let jobs = job_params::resolve(&raw.workload.jobs, cluster.racks, cluster.gpus_per_rack, &read, &mut d);
+    d.result()?;
+    let cooling = Cooling::resolve(&raw.cooling, cluster.racks, &mut d);
+    d.result()?;
+    let (gpr, tdp_w, overhead_w) = (f64::from(cluster.gpus_per_rack), gpu.tdp_w, cluster.rack_overhead_w);
+    let power = PowerChain::resolve(&raw.power, |psu_eff| (gpr * tdp_w + overhead_w) / psu_eff, &mut d);
+    d.result()?;
+    let events = super::events::resolve(&raw.events, cooling.cdus, &jobs, &mut d);
+    d.result()?;
+    let supply = raw.supply.as_ref().map(|b| SupplySpec::resolve(b, &mut d));
+    d.result()?;
+
     let s = &raw.scenario;
-    let start_text = s.start.clone().unwrap_or_default();
-    let start_unix_s = crate::model::calendar::parse_utc(&start_text)
-        .map_err(|m| ("scenario.start".to_string(), format!("expected an RFC 3339 UTC time like \"2026-01-15T00:00:00Z\": {m}")))?;
-    let duration_s = pos("scenario.duration", dur_s(&s.duration, "scenario.duration")?, "duration")?;
-    let step_s = pos("scenario.step", dur_s(&s.step, "scenario.step")?, "step")?;
-    let record_every_s = pos("scenario.record_every", dur_s(&s.record_every, "scenario.record_every")?, "recording window")?;
-    if step_s > 3600.0 {
-        return Err(("scenario.step".into(), format!("expected a step of at most 1h, found {}", format_duration(step_s))));
-    }
-    if step_s < 0.001 {
-        return Err(("scenario.step".into(), "expected a step of at least 1ms".into()));
-    }
-    let ratio = record_every_s / step_s;
-    if ratio < 1.0 - 1e-9 || (ratio - ratio.round()).abs() > 1e-6 {
-        return Err((
-            "scenario.record_every".into(),
-            format!("expected a whole multiple of scenario.step ({}), found {}", format_duration(step_s), format_duration(record_every_s)),
-        ));
-    }
-    let steps_f = duration_s / step_s;
-    if (steps_f - steps_f.round()).abs() > 1e-6 {
-        return Err(("scenario.duration".into(), format!("expected a whole multiple of scenario.step ({})", format_duration(step_s))));
-    }
-    if steps_f > 1.0e9 {
-        return Err(("scenario.duration".into(), format!("{steps_f:.3e} steps is more than the 1e9 supported; use a longer step")));
-    }
-
-    let site = &raw.site;
-    let latitude_deg = range("site.latitude_deg", site.latitude_deg.unwrap_or(0.0), -90.0, 90.0, "a latitude")?;
-    let longitude_deg = range("site.longitude_deg", site.longitude_deg.unwrap_or(0.0), -180.0, 180.0, "a longitude")?;
-    let weather = match (&site.weather_file, &site.climate) {
-        (Some(_), Some(_)) => return Err(("site.weather_file".into(), "give either site.climate or site.weather_file, not both".into())),
-        (Some(f), None) => WeatherSpec::File(base_dir.join(f)),
-        (None, Some(c)) => {
-            if crate::model::weather::Climate::from_name(c).is_none() {
-                let names = crate::model::weather::Climate::NAMES;
-                let hint = crate::error::nearest(c, names).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
-                return Err((
-                    "site.climate".into(),
-                    format!("unknown climate \"{c}\"{hint}; expected one of {}, or site.weather_file", names.join(", ")),
-                ));
-            }
-            WeatherSpec::Climate(c.clone())
-        }
-        (None, None) => WeatherSpec::Climate("narvik".into()),
-    };
-    let heat_wave_k = range("site.heat_wave_k", site.heat_wave_k.unwrap_or(0.0), -30.0, 30.0, "an offset (K)")?;
-
-    let c = &raw.cluster;
-    let racks = c.racks.unwrap_or(0);
-    if racks == 0 {
-        return Err(("cluster.racks".into(), "expected at least 1 rack".into()));
-    }
-    let gpus_per_rack = c.gpus_per_rack.unwrap_or(0);
-    if gpus_per_rack == 0 || gpus_per_rack > 1024 {
-        return Err(("cluster.gpus_per_rack".into(), format!("expected 1 to 1024 GPUs per rack, found {gpus_per_rack}")));
-    }
-    let gpus_total = u64::from(racks) * u64::from(gpus_per_rack);
-    // Memory guard: ~40 bytes of state per GPU plus per-rack tables; refuse what cannot fit.
-    let max_gpus: u64 = 50_000_000;
-    if gpus_total > max_gpus {
-        return Err((
-            "cluster.racks".into(),
-            format!(
-                "{gpus_total} GPUs would need ~{:.1} GB of state; at most {max_gpus} GPUs are supported on one machine",
-                gpus_total as f64 * 48.0 / 1e9
-            ),
-        ));
-    }
-    let rack_overhead_w = range("cluster.rack_overhead_kw", c.rack_overhead_kw.unwrap_or(0.0), 0.0, 10_000.0, "a power (kW)")? * 1e3;
-    let power_variation_frac = range("cluster.power_variation_frac", c.power_variation_frac.unwrap_or(0.0), 0.0, 0.3, "a fraction")?;
-
-    let g = &raw.gpu;
-    // Every [gpu] key is filled by fill_defaults; NaN stands for "missing" and fails the checks.
-    let gv = |v: Option<f64>| v.unwrap_or(f64::NAN);
-    let gpu = GpuParams {
-        tdp_w: pos("gpu.tdp_w", gv(g.tdp_w), "power (W)")?,
-        idle_w: range("gpu.idle_w", gv(g.idle_w), 0.0, g.tdp_w.unwrap_or(0.0), "an idle power (W) no larger than gpu.tdp_w")?,
-        leakage_frac: range("gpu.leakage_frac", gv(g.leakage_frac), 0.0, 0.9, "a fraction")?,
-        leakage_per_k: range("gpu.leakage_per_k", gv(g.leakage_per_k), 0.0, 0.2, "a rate (1/K)")?,
-        leakage_ref_c: range("gpu.leakage_ref_c", gv(g.leakage_ref_c), -20.0, 150.0, "a temperature (°C)")?,
-        r_th_k_per_w: pos("gpu.r_th_k_per_w", gv(g.r_th_k_per_w), "thermal resistance (K/W)")?,
-        c_th_j_per_k: pos("gpu.c_th_j_per_k", gv(g.c_th_j_per_k), "heat capacity (J/K)")?,
-        throttle_c: range("gpu.throttle_c", gv(g.throttle_c), 0.0, 200.0, "a temperature (°C)")?,
-        throttle_hysteresis_k: range("gpu.throttle_hysteresis_k", gv(g.throttle_hysteresis_k), 0.0, 30.0, "a temperature difference (K)")?,
-        min_clock_frac: range("gpu.min_clock_frac", gv(g.min_clock_frac), 0.05, 1.0, "a fraction")?,
-        shutdown_c: range("gpu.shutdown_c", gv(g.shutdown_c), 0.0, 250.0, "a temperature (°C)")?,
-        restart_c: range("gpu.restart_c", gv(g.restart_c), -20.0, 250.0, "a temperature (°C)")?,
-        power_floor_frac: range("gpu.power_floor_frac", gv(g.power_floor_frac), 0.0, 1.0, "a fraction of TDP")?,
-        ramp_up_w_per_s: range("gpu.ramp_up_w_per_s", gv(g.ramp_up_w_per_s), 0.0, 1e9, "a ramp (W/s, 0 = unlimited)")?,
-        ramp_down_w_per_s: range("gpu.ramp_down_w_per_s", gv(g.ramp_down_w_per_s), 0.0, 1e9, "a ramp (W/s, 0 = unlimited)")?,
-    };
-    if gpu.shutdown_c <= gpu.throttle_c {
-        return Err(("gpu.shutdown_c".into(), format!("expected above gpu.throttle_c ({}), found {}", gpu.throttle_c, gpu.shutdown_c)));
-    }
-    if gpu.restart_c >= gpu.shutdown_c {
-        return Err(("gpu.restart_c".into(), format!("expected below gpu.shutdown_c ({}), found {}", gpu.shutdown_c, gpu.restart_c)));
-    }
-
-    let mut jobs = Vec::new();
-    let mut used: u64 = 0;
-    for (i, j) in raw.workload.jobs.iter().enumerate() {
-        let key = |k: &str| format!("workload.jobs[{i}].{k}");
-        let name = j.name.clone().unwrap_or_default();
-        if jobs.iter().any(|x: &Job| x.name == name) {
-            return Err((key("name"), format!("job name \"{name}\" is used twice")));
-        }
-        let gpus = j.gpus.unwrap_or(0);
-        if gpus == 0 {
-            return Err((key("gpus"), "expected at least 1 GPU".into()));
-        }
-        // Jobs take whole racks.
-        let racks_needed = u64::from(gpus).div_ceil(u64::from(gpus_per_rack));
-        used += racks_needed;
-        if used > u64::from(racks) {
-            return Err((key("gpus"), format!("the jobs need {used} whole racks of {gpus_per_rack} GPUs but the cluster has {racks}")));
-        }
-        let start_s = dur_s(&j.start, &key("start"))?;
-        let f = |k: &str, v: Option<f64>| range(&key(k), v.unwrap_or(f64::NAN), 0.0, 1.0, "a fraction");
-        let kind = match j.kind.as_deref().unwrap_or("training") {
-            "training" => {
-                let iteration_s = pos(&key("iteration_s"), j.iteration_s.unwrap_or(f64::NAN), "period (s)")?;
-                let checkpoint_every_s = dur_s(&j.checkpoint_every, &key("checkpoint_every"))?;
-                let checkpoint_s = range(&key("checkpoint_s"), j.checkpoint_s.unwrap_or(f64::NAN), 0.0, 1e6, "a duration (s)")?;
-                if checkpoint_every_s > 0.0 && checkpoint_s >= checkpoint_every_s {
-                    return Err((key("checkpoint_s"), "expected shorter than checkpoint_every".into()));
-                }
-                JobKind::Training {
-                    iteration_s,
-                    compute_frac: f("compute_frac", j.compute_frac)?,
-                    compute_util: f("compute_utilization_frac", j.compute_utilization_frac)?,
-                    comm_util: f("comm_utilization_frac", j.comm_utilization_frac)?,
-                    checkpoint_every_s,
-                    checkpoint_s,
-                    checkpoint_util: f("checkpoint_utilization_frac", j.checkpoint_utilization_frac)?,
-                    mtbf_s: dur_s(&j.mtbf, &key("mtbf"))?,
-                    restart_s: range(&key("restart_s"), j.restart_s.unwrap_or(f64::NAN), 0.0, 1e7, "a duration (s)")?,
-                    phase_jitter_s: range(
-                        &key("phase_jitter_s"),
-                        j.phase_jitter_s.unwrap_or(f64::NAN),
-                        0.0,
-                        iteration_s,
-                        "a time (s) no longer than iteration_s",
-                    )?,
-                }
-            }
-            "inference" => JobKind::Inference {
-                mean_util: f("mean_utilization_frac", j.mean_utilization_frac)?,
-                diurnal_amplitude: f("diurnal_amplitude_frac", j.diurnal_amplitude_frac)?,
-                peak_hour_utc: range(&key("peak_hour_utc"), j.peak_hour_utc.unwrap_or(f64::NAN), 0.0, 24.0, "an hour")?,
-                noise: range(&key("noise_frac"), j.noise_frac.unwrap_or(f64::NAN), 0.0, 0.5, "a fraction")?,
-            },
-            "constant" => JobKind::Constant { util: f("utilization_frac", j.utilization_frac)? },
-            "trace" => {
-                let file = j.file.clone().unwrap_or_default();
-                let path = base_dir.join(&file);
-                let (times_s, utils) = read_trace(&path).map_err(|m| (key("file"), m))?;
-                JobKind::Trace { times_s, utils }
-            }
-            _ => unreachable!("checked in fill_defaults"),
-        };
-        jobs.push(Job { name, gpus, start_s, kind });
-    }
-
-    let co = &raw.cooling;
-    let coolant = co.coolant.clone().unwrap_or_default();
-    let (_, density_kg_m3, cp_j_kg_k, _) = *COOLANTS.iter().find(|c| c.0 == coolant).expect("checked");
-    let tcs = range("cooling.tcs_supply_setpoint_c", co.tcs_supply_setpoint_c.unwrap_or(f64::NAN), 5.0, 70.0, "a temperature (°C)")?;
-    let fws = range("cooling.fws_supply_setpoint_c", co.fws_supply_setpoint_c.unwrap_or(f64::NAN), 2.0, 70.0, "a temperature (°C)")?;
-    if fws >= tcs {
-        return Err((
-            "cooling.fws_supply_setpoint_c".into(),
-            format!("expected below cooling.tcs_supply_setpoint_c ({tcs} °C), found {fws} °C: the CDU needs a positive approach"),
-        ));
-    }
-    let cdus = co.cdus.unwrap_or(0);
-    if cdus == 0 || cdus > racks {
-        return Err(("cooling.cdus".into(), format!("expected 1 to {racks} CDUs (one serves a contiguous block of racks), found {cdus}")));
-    }
-    let hr = co.heat_rejection.clone().unwrap_or_default();
-    let rejection = Rejection {
-        kind: hr.kind.clone().unwrap_or_else(|| "dry_coolers".into()),
-        units: hr.units.unwrap_or(0),
-        ua_per_unit_w_k: hr.ua_per_unit_kw_per_k.unwrap_or(0.0) * 1e3,
-        rated_fan_power_w: hr.rated_fan_power_kw.unwrap_or(0.0) * 1e3,
-        rated_air_flow_kg_s: hr.rated_air_flow_kg_s.unwrap_or(0.0),
-        ua_air_exponent: range("cooling.heat_rejection.ua_air_exponent", hr.ua_air_exponent.unwrap_or(0.7), 0.0, 2.0, "an exponent")?,
-        min_fan_speed_frac: range("cooling.heat_rejection.min_fan_speed_frac", hr.min_fan_speed_frac.unwrap_or(0.1), 0.0, 1.0, "a fraction")?,
-        design_ambient_c: hr.design_ambient_c.unwrap_or(25.0),
-        design_approach_k: hr.design_approach_k.unwrap_or(10.0),
-    };
-    range("cooling.heat_rejection.design_ambient_c", rejection.design_ambient_c, -50.0, 60.0, "a temperature (°C)")?;
-    range("cooling.heat_rejection.design_approach_k", rejection.design_approach_k, 1.0, 40.0, "a temperature difference (K)")?;
-    let chiller = co.chiller.as_ref().map(|ch| ChillerSpec {
-        capacity_w: ch.capacity_mw.unwrap_or(0.0) * 1e6,
-        eta_ii_frac: ch.eta_ii_frac.unwrap_or(0.5),
-        evaporator_approach_k: ch.evaporator_approach_k.unwrap_or(3.0),
-        condenser_approach_k: ch.condenser_approach_k.unwrap_or(10.0),
-    });
-    let heat_reuse = co.heat_reuse.as_ref().map(|h| HeatReuseSpec {
-        capacity_w: h.capacity_mw.unwrap_or(0.0) * 1e6,
-        dh_supply_c: h.dh_supply_c.unwrap_or(60.0),
-        dh_return_c: h.dh_return_c.unwrap_or(35.0),
-        hx_approach_k: h.hx_approach_k.unwrap_or(5.0),
-        hp_eta_frac: h.hp_eta_frac.unwrap_or(0.5),
-    });
-    if let Some(ch) = &chiller {
-        range("cooling.chiller.capacity_mw", ch.capacity_w / 1e6, 0.0, 1e5, "a power (MW)")?;
-        range("cooling.chiller.eta_ii_frac", ch.eta_ii_frac, 0.05, 1.0, "a fraction of the reversed-Carnot COP")?;
-        range("cooling.chiller.evaporator_approach_k", ch.evaporator_approach_k, 0.0, 30.0, "a temperature difference (K)")?;
-        range("cooling.chiller.condenser_approach_k", ch.condenser_approach_k, 0.0, 40.0, "a temperature difference (K)")?;
-    }
-    if let Some(h) = &heat_reuse {
-        range("cooling.heat_reuse.capacity_mw", h.capacity_w / 1e6, 0.0, 1e5, "a power (MW)")?;
-        range("cooling.heat_reuse.dh_supply_c", h.dh_supply_c, 20.0, 150.0, "a temperature (°C)")?;
-        range("cooling.heat_reuse.dh_return_c", h.dh_return_c, 5.0, 140.0, "a temperature (°C)")?;
-        if h.dh_return_c >= h.dh_supply_c {
-            return Err((
-                "cooling.heat_reuse.dh_return_c".into(),
-                format!("expected below dh_supply_c ({} °C), found {}", h.dh_supply_c, h.dh_return_c),
-            ));
-        }
-        range("cooling.heat_reuse.hx_approach_k", h.hx_approach_k, 0.0, 30.0, "a temperature difference (K)")?;
-        range("cooling.heat_reuse.hp_eta_frac", h.hp_eta_frac, 0.05, 1.0, "a fraction of the Carnot COP")?;
-    }
-    let cooling = Cooling {
-        coolant,
-        density_kg_m3,
-        cp_j_kg_k,
-        liquid_capture_frac: range("cooling.liquid_capture_frac", co.liquid_capture_frac.unwrap_or(f64::NAN), 0.0, 1.0, "a fraction")?,
-        tcs_supply_setpoint_c: tcs,
-        fws_supply_setpoint_c: fws,
-        cdus,
-        flow_lpm_per_kw: range("cooling.flow_lpm_per_kw", co.flow_lpm_per_kw.unwrap_or(f64::NAN), 0.2, 10.0, "a flow (L/min per kW)")?,
-        tcs_volume_m3: pos("cooling.tcs_volume_m3", co.tcs_volume_m3.unwrap_or(f64::NAN), "volume (m³)")?,
-        cdu_approach_k: range("cooling.cdu_approach_k", co.cdu_approach_k.unwrap_or(f64::NAN), 0.5, 20.0, "a temperature difference (K)")?,
-        cdu_control_tau_s: range("cooling.cdu_control_tau_s", co.cdu_control_tau_s.unwrap_or(f64::NAN), 1.0, 3600.0, "a time constant (s)")?,
-        tcs_pump_head_pa: range("cooling.tcs_pump_head_kpa", co.tcs_pump_head_kpa.unwrap_or(f64::NAN), 0.0, 2000.0, "a pressure (kPa)")? * 1e3,
-        pump_efficiency_frac: range("cooling.pump_efficiency_frac", co.pump_efficiency_frac.unwrap_or(f64::NAN), 0.1, 1.0, "a fraction")?,
-        fws_volume_m3: pos("cooling.fws_volume_m3", co.fws_volume_m3.unwrap_or(f64::NAN), "volume (m³)")?,
-        fws_design_dt_k: range("cooling.fws_design_dt_k", co.fws_design_dt_k.unwrap_or(f64::NAN), 1.0, 40.0, "a temperature difference (K)")?,
-        fws_pump_head_pa: range("cooling.fws_pump_head_kpa", co.fws_pump_head_kpa.unwrap_or(f64::NAN), 0.0, 2000.0, "a pressure (kPa)")? * 1e3,
-        fws_min_flow_frac: range("cooling.fws_min_flow_frac", co.fws_min_flow_frac.unwrap_or(f64::NAN), 0.0, 1.0, "a fraction")?,
-        air_side_fan_w_per_w: range("cooling.air_side_fan_w_per_w", co.air_side_fan_w_per_w.unwrap_or(f64::NAN), 0.0, 0.5, "a ratio (W/W)")?,
-        rejection,
-        chiller,
-        heat_reuse,
-    };
-
-    let p = &raw.power;
-    let power = PowerChain {
-        psu_efficiency_frac: range("power.psu_efficiency_frac", p.psu_efficiency_frac.unwrap_or(0.96), 0.5, 1.0, "a fraction")?,
-        psu_rated_w: 0.0,
-        distribution_efficiency_frac: range(
-            "power.distribution_efficiency_frac",
-            p.distribution_efficiency_frac.unwrap_or(0.975),
-            0.5,
-            1.0,
-            "a fraction",
-        )?,
-        mechanical_efficiency_frac: range("power.mechanical_efficiency_frac", p.mechanical_efficiency_frac.unwrap_or(0.99), 0.5, 1.0, "a fraction")?,
-        facility_base_w: range("power.facility_base_kw", p.facility_base_kw.unwrap_or(800.0), 0.0, 1e7, "a power (kW)")? * 1e3,
-    };
-
-    let mut events = Vec::new();
-    for (i, e) in raw.events.iter().enumerate() {
-        let key = |k: &str| format!("events[{i}].{k}");
-        let at_s = match &e.at {
-            Some(d) => d.seconds().map_err(|m| (key("at"), m))?,
-            None => return Err((key("at"), "missing: expected the event's start time, e.g. \"6h\"".into())),
-        };
-        let duration_s = match &e.duration {
-            Some(d) => d.seconds().map_err(|m| (key("duration"), m))?,
-            None => f64::INFINITY,
-        };
-        let kind_name = e.kind.clone().unwrap_or_default();
-        let need = |k: &str, present: bool| -> R<()> {
-            if present {
-                Ok(())
-            } else {
-                Err((key(k), format!("missing: a `{kind_name}` event needs `{k}`")))
-            }
-        };
-        let kind = match kind_name.as_str() {
-            "cdu_pump_failure" => {
-                need("target", e.target.is_some())?;
-                let cdu = e.target.unwrap_or(0);
-                if cdu >= cdus {
-                    return Err((key("target"), format!("expected a CDU index 0 to {}, found {cdu}", cdus - 1)));
-                }
-                EventKind::CduPumpFailure { cdu }
-            }
-            "dry_cooler_outage" => {
-                need("units", e.units.is_some())?;
-                EventKind::DryCoolerOutage { units: e.units.unwrap_or(0) }
-            }
-            "hydro_outage" => {
-                need("fraction", e.fraction.is_some())?;
-                EventKind::HydroOutage { fraction: range(&key("fraction"), e.fraction.unwrap_or(0.0), 0.0, 1.0, "a fraction")? }
-            }
-            "job_failure" => {
-                need("job", e.job.is_some())?;
-                let name = e.job.clone().unwrap_or_default();
-                let Some(idx) = jobs.iter().position(|j: &Job| j.name == name) else {
-                    let names: Vec<&str> = jobs.iter().map(|j| j.name.as_str()).collect();
-                    let hint = crate::error::nearest(&name, &names).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
-                    return Err((key("job"), format!("no job named \"{name}\"{hint}; jobs are {}", names.join(", "))));
-                };
-                EventKind::JobFailure { job: idx }
-            }
-            "heat_wave" => {
-                need("offset_k", e.offset_k.is_some())?;
-                EventKind::HeatWave { offset_k: range(&key("offset_k"), e.offset_k.unwrap_or(0.0), -40.0, 40.0, "an offset (K)")? }
-            }
-            "power_cap" => {
-                need("cap_mw", e.cap_mw.is_some())?;
-                EventKind::PowerCap { cap_w: range(&key("cap_mw"), e.cap_mw.unwrap_or(0.0), 0.0, 1e5, "a power (MW)")? * 1e6 }
-            }
-            other => {
-                let hint = crate::error::nearest(other, EVENT_KINDS).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
-                return Err((key("kind"), format!("unknown event kind \"{other}\"{hint}; expected one of {}", EVENT_KINDS.join(", "))));
-            }
-        };
-        events.push(Event { at_s, duration_s, kind });
-    }
-
-    let mut sc = Scenario {
+    Ok(Scenario {
         name: s.name.clone().unwrap_or_default(),
         start_unix_s,
         duration_s,
@@ -1067,28 +263,82 @@ pub fn build(raw: &RawScenario, base_dir: &std::path::Path) -> R<Scenario> {
         longitude_deg,
         weather,
         heat_wave_k,
-        gpu_name: c.gpu.clone().unwrap_or_default(),
-        racks,
-        gpus_per_rack,
-        rack_overhead_w,
-        power_variation_frac,
+        gpu_name: cluster.gpu_name,
+        racks: cluster.racks,
+        gpus_per_rack: cluster.gpus_per_rack,
+        rack_overhead_w: cluster.rack_overhead_w,
+        power_variation_frac: cluster.power_variation_frac,
         gpu,
         jobs,
         cooling,
         power,
-        supply: match &raw.supply {
-            Some(block) => {
-                check_supply(block)?;
-                Some(SupplySpec { block: block.clone() })
-            }
-            None => None,
-        },
+        supply,
         events,
         filled: raw.clone(),
+        origins: Vec::new(),
+    })
+}
+
+/// `[scenario]`: start (unix s), duration, step and recording window (s).
+fn time_frame(s: &ScenarioBlock) -> R<(f64, f64, f64, f64)> {
+    let start_text = s.start.as_ref().map(Time::text).unwrap_or_default();
+    let start_unix_s = crate::model::calendar::parse_utc(&start_text)
+        .map_err(|m| ("scenario.start".to_string(), format!("expected an RFC 3339 UTC time like \"2026-01-15T00:00:00Z\": {m}")))?;
+    let pos = |key: &str, v: f64, what: &str| -> R<f64> {
+        if v.is_finite() && v > 0.0 {
+            Ok(v)
+        } else {
+            Err((key.to_string(), format!("expected a positive {what}, found {}", fmt_dur(v))))
+        }
     };
-    let rated = raw.power.psu_rated_kw.map(|kw| kw * 1e3).unwrap_or_else(|| 2.0 * sc.rack_design_w());
-    sc.power.psu_rated_w = pos("power.psu_rated_kw", rated, "power (kW)")?;
-    Ok(sc)
+    let duration_s = pos("scenario.duration", dur_s(&s.duration, "scenario.duration")?, "duration")?;
+    let step_s = pos("scenario.step", dur_s(&s.step, "scenario.step")?, "step")?;
+    let record_every_s = pos("scenario.record_every", dur_s(&s.record_every, "scenario.record_every")?, "recording window")?;
+    if step_s > 3600.0 {
+        return Err(("scenario.step".into(), format!("expected a step of at most 1h, found {}", fmt_dur(step_s))));
+    }
+    if step_s < 0.001 {
+        return Err(("scenario.step".into(), "expected a step of at least 1ms".into()));
+    }
+    let ratio = record_every_s / step_s;
+    if ratio < 1.0 - 1e-9 || (ratio - ratio.round()).abs() > 1e-6 {
+        return Err((
+            "scenario.record_every".into(),
+            format!("expected a whole multiple of scenario.step ({}), found {}", fmt_dur(step_s), fmt_dur(record_every_s)),
+        ));
+    }
+    let steps_f = duration_s / step_s;
+    if (steps_f - steps_f.round()).abs() > 1e-6 {
+        return Err(("scenario.duration".into(), format!("expected a whole multiple of scenario.step ({})", fmt_dur(step_s))));
+    }
+    if steps_f > 1.0e9 {
+        return Err(("scenario.duration".into(), format!("{steps_f:.3e} steps is more than the 1e9 supported; use a longer step")));
+    }
+    Ok((start_unix_s, duration_s, step_s, record_every_s))
+}
+
+/// `[site]`: position, weather source, heat-wave offset.
+fn site(site: &SiteBlock, base_dir: &std::path::Path, d: &mut Diagnostics) -> (f64, f64, WeatherSpec, f64) {
+    let latitude_deg = d.num(&LATITUDE, Some(site.latitude_deg.unwrap_or(0.0)));
+    let longitude_deg = d.num(&LONGITUDE, Some(site.longitude_deg.unwrap_or(0.0)));
+    let weather = match (&site.weather_file, &site.climate) {
+        (Some(_), Some(_)) => {
+            d.error("site.weather_file", "give either site.climate or site.weather_file, not both");
+            WeatherSpec::Climate("narvik".into())
+        }
+        (Some(f), None) => WeatherSpec::File(base_dir.join(f)),
+        (None, Some(c)) => {
+            if crate::model::weather::Climate::from_name(c).is_none() {
+                let names = crate::model::weather::Climate::NAMES;
+                let hint = hint(c, names);
+                d.error("site.climate", format!("unknown climate \"{c}\"{hint}; expected one of {}, or site.weather_file", names.join(", ")));
+            }
+            WeatherSpec::Climate(c.clone())
+        }
+        (None, None) => WeatherSpec::Climate("narvik".into()),
+    };
+    let heat_wave_k = d.num(&HEAT_WAVE, Some(site.heat_wave_k.unwrap_or(0.0)));
+    (latitude_deg, longitude_deg, weather, heat_wave_k)
 }
 
 /// Reads a utilisation trace: CSV with header `time_s,utilization_frac`, ascending times.

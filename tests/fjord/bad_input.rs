@@ -184,8 +184,8 @@ fn bad_overrides_exit_2() {
     std::fs::create_dir_all(&runs).unwrap();
     for (set, fragment) in [
         ("cluster.rackz=3", "did you mean `racks`"),
-        ("cooling.tcs_supply_setpoint_c=hot", "invalid type"),
-        ("cluster.racks=two", "invalid type"),
+        ("cooling.tcs_supply_setpoint_c=hot", "expected a number, found the text \"hot\""),
+        ("cluster.racks=two", "expected a whole number"),
         ("cluster.racks", "expected KEY=VALUE"),
         ("=3", "expected a dotted key"),
         ("scenario.step=fast", "scenario.step"),
@@ -193,6 +193,11 @@ fn bad_overrides_exit_2() {
         ("cooling.liquid_capture_frac=2", "cooling.liquid_capture_frac"),
         ("workload.jobs[5].gpus=1", "out of range"),
         ("cluster.racks.x=1", "cluster.racks"),
+        ("gpu.tdp_w=1e308", "key `gpu.tdp_w`: expected a board power (W) in [1, 5000], found 1e308"),
+        (r#"cluster=["gb200",10]"#, "expected a table"),
+        ("cluster=[]", "expected a table"),
+        ("supply.hydro=[100.0, 60.0]", "expected a table"),
+        ("events=[1]", "expected a list of tables"),
     ] {
         let o = run_with_set(&sc, &runs.join("out"), set);
         let err = stderr(&o);

@@ -16,6 +16,7 @@
 //! [`min_cop`]: Chiller::min_cop
 //! [`max_cop`]: Chiller::max_cop
 
+use crate::units::SafeClamp;
 /// 0 °C in kelvin.
 const KELVIN: f64 = 273.15;
 
@@ -61,7 +62,7 @@ impl Chiller {
         if cop.is_nan() {
             lo
         } else {
-            cop.clamp(lo, hi)
+            cop.safe_clamp(lo, hi)
         }
     }
 
@@ -74,7 +75,7 @@ impl Chiller {
     /// `demand_w` (clamped to [0, capacity]) at `cop`.
     pub fn run(&self, demand_w: f64, cop: f64) -> ChillerOutput {
         let cap = if self.capacity_w.is_finite() { self.capacity_w.max(0.0) } else { 0.0 };
-        let q = if demand_w.is_nan() { 0.0 } else { demand_w.clamp(0.0, cap) };
+        let q = if demand_w.is_nan() { 0.0 } else { demand_w.safe_clamp(0.0, cap) };
         let cop = if cop.is_finite() && cop > 0.0 { cop } else { 1.0 };
         let w = q / cop;
         ChillerOutput { cooling_w: q, power_w: w, condenser_heat_w: q + w, cop }

@@ -23,6 +23,7 @@
 //! (0.01–0.04 kW_el/kW_th, default 0.02 \[E\], REFERENCE §4.1).
 
 use super::hx::{crossflow_unmixed_effectiveness, crossflow_unmixed_ntu};
+use crate::units::SafeClamp;
 
 /// Specific heat of air, J/(kg·K) (dry air near 20 °C) \[S\].
 pub const AIR_CP_J_KG_K: f64 = 1006.0;
@@ -123,7 +124,7 @@ impl DryCoolerBank {
             0.0
         } else {
             let smin = sane_frac(self.min_fan_speed_frac, 0.1);
-            fan_speed_frac.clamp(smin, 1.0)
+            fan_speed_frac.safe_clamp(smin, 1.0)
         }
     }
 

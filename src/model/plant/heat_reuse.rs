@@ -24,6 +24,7 @@
 //! [`max_cop`]: HeatReuse::max_cop
 //! [`min_cop`]: HeatReuse::min_cop
 
+use crate::units::SafeClamp;
 /// 0 °C in kelvin.
 const KELVIN: f64 = 273.15;
 
@@ -102,7 +103,7 @@ impl HeatReuse {
         if cop.is_nan() {
             0.0
         } else {
-            cop.clamp(0.0, hi)
+            cop.safe_clamp(0.0, hi)
         }
     }
 
@@ -119,7 +120,7 @@ impl HeatReuse {
         let a = approach(self);
         if t_return_c - a >= self.dh_supply_c {
             let floor = t_floor_c.max(self.dh_return_c + a);
-            let q = (c_w * (t_return_c - floor)).clamp(0.0, cap);
+            let q = (c_w * (t_return_c - floor)).safe_clamp(0.0, cap);
             return ReuseOutput {
                 mode: if q > 0.0 { ReuseMode::Direct } else { ReuseMode::Off },
                 heat_from_water_w: q,
@@ -134,7 +135,7 @@ impl HeatReuse {
             return ReuseOutput::default();
         }
         let src_frac = 1.0 - 1.0 / cop;
-        let q_src = (c_w * (t_return_c - t_floor_c)).clamp(0.0, cap * src_frac);
+        let q_src = (c_w * (t_return_c - t_floor_c)).safe_clamp(0.0, cap * src_frac);
         if q_src <= 0.0 {
             return ReuseOutput::default();
         }

@@ -13,6 +13,7 @@ pub mod dry_cooler;
 pub mod facility;
 pub mod heat_reuse;
 pub mod hx;
+pub mod params;
 pub mod pi;
 pub mod pump;
 

@@ -13,6 +13,7 @@
 //! Deterministic: plain arithmetic, no hidden state beyond `integral` and `output`.
 //! Non-finite errors or time steps hold the last output.
 
+use crate::units::SafeClamp;
 /// Direction of the control action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -59,7 +60,7 @@ impl Pi {
     /// A controller whose integral (and output) start at `initial_output`, clamped to the limits.
     pub fn new(gains: PiGains, initial_output: f64) -> Self {
         let (lo, hi) = limits(&gains);
-        let u0 = if initial_output.is_finite() { initial_output.clamp(lo, hi) } else { lo };
+        let u0 = if initial_output.is_finite() { initial_output.safe_clamp(lo, hi) } else { lo };
         Self { gains, integral: u0, output: u0 }
     }
 
@@ -125,7 +126,7 @@ fn finite_clamp(x: f64, lo: f64, hi: f64) -> f64 {
     if x.is_nan() {
         lo
     } else {
-        x.clamp(lo, hi)
+        x.safe_clamp(lo, hi)
     }
 }
 

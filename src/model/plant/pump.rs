@@ -17,6 +17,7 @@
 //!
 //! The pump runs no slower than `min_speed_frac` (motor cooling, VFD limits) unless stopped.
 
+use crate::units::SafeClamp;
 /// One pumping station (the duty pumps of a loop treated as one variable-speed pump).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Pump {
@@ -43,7 +44,7 @@ impl Pump {
     pub fn efficiency_frac(&self, flow_frac: f64) -> f64 {
         let f = if flow_frac.is_nan() { 0.0 } else { flow_frac.clamp(0.0, 1.5) };
         let bep = finite_or(self.wire_to_water_eff_frac, 0.65).clamp(0.05, 1.0);
-        let low = finite_or(self.low_flow_eff_frac, bep).clamp(0.05, bep);
+        let low = finite_or(self.low_flow_eff_frac, bep).safe_clamp(0.05, bep);
         (low + (bep - low) * f * (2.0 - f)).max(0.05)
     }
 

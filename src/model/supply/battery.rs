@@ -20,6 +20,7 @@
 //! at the terminals and `E` the nominal energy (one convention among several).
 
 use super::{frac_or, nonneg, step_s, SECONDS_PER_HOUR};
+use crate::units::SafeClamp;
 
 /// Parameters of the site battery.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -137,7 +138,7 @@ impl BatteryState {
     pub fn new(params: &BatteryParams) -> Self {
         let (lo, hi) = params.soc_window();
         Self {
-            soc_frac: frac_or(params.initial_soc_frac, 0.5).clamp(lo, hi),
+            soc_frac: frac_or(params.initial_soc_frac, 0.5).safe_clamp(lo, hi),
             charged_mwh: 0.0,
             discharged_mwh: 0.0,
             loss_mwh: 0.0,
@@ -177,13 +178,13 @@ impl BatteryState {
             let out = p * dt_h;
             self.discharged_mwh += out;
             self.loss_mwh += out * (1.0 / eta - 1.0);
-            self.soc_frac = (self.soc_frac - out / eta / e).clamp(lo, hi);
+            self.soc_frac = (self.soc_frac - out / eta / e).safe_clamp(lo, hi);
             self.throughput_mwh += out;
         } else {
             let inp = -p * dt_h;
             self.charged_mwh += inp;
             self.loss_mwh += inp * (1.0 - eta);
-            self.soc_frac = (self.soc_frac + inp * eta / e).clamp(lo, hi);
+            self.soc_frac = (self.soc_frac + inp * eta / e).safe_clamp(lo, hi);
             self.throughput_mwh += inp;
         }
         p

@@ -52,6 +52,7 @@ use super::hydro::{HydroParams, HydroState};
 use super::solar::SolarParams;
 use super::wind::WindParams;
 use super::{frac_or, nonneg, step_s, Band, SECONDS_PER_HOUR};
+use crate::units::SafeClamp;
 
 /// What the engine does when demand exceeds the available supply.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -300,10 +301,10 @@ pub fn dispatch(params: &SupplyParams, state: &mut SupplyState, input: &Dispatch
         let n0 = lim.served_mw - renewables;
         let tau_h = nonneg(params.battery.soc_recovery_s).max(1.0) / SECONDS_PER_HOUR;
         let target = frac_or(params.battery.target_soc_frac, 0.5);
-        let drift = ((state.battery.soc_frac - target) * nonneg(params.battery.energy_mwh) / tau_h).clamp(bat_lo, bat_hi);
+        let drift = ((state.battery.soc_frac - target) * nonneg(params.battery.energy_mwh) / tau_h).safe_clamp(bat_lo, bat_hi);
         let step = ramp * dt_s;
-        let n_star = (n0 - drift).clamp(prev - step, prev + step);
-        bat = (n0 - n_star).clamp(bat_lo, bat_hi);
+        let n_star = (n0 - drift).safe_clamp(prev - step, prev + step);
+        bat = (n0 - n_star).safe_clamp(bat_lo, bat_hi);
     }
 
     // B. Merit order for what the battery's first move leaves.

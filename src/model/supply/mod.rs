@@ -19,6 +19,7 @@ pub mod dispatch;
 pub mod gas;
 pub mod grid;
 pub mod hydro;
+pub mod params;
 pub mod solar;
 pub mod swing;
 pub mod wind;

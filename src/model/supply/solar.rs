@@ -16,6 +16,7 @@
 //!   mountains (REFERENCE §6.3) are not modelled [E].
 
 use super::nonneg;
+use crate::units::SafeClamp;
 
 /// Parameters of the PV plant.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -57,7 +58,7 @@ impl SolarParams {
         let gamma = if self.temp_coeff_per_k.is_finite() { self.temp_coeff_per_k } else { -0.004 };
         let t_cell = self.cell_temperature_c(g, ambient_c);
         let temp_factor = (1.0 + gamma * (t_cell - 25.0)).max(0.0);
-        (cap * g / 1000.0 * derate * temp_factor).clamp(0.0, cap)
+        (cap * g / 1000.0 * derate * temp_factor).safe_clamp(0.0, cap)
     }
 }
 

@@ -5,6 +5,7 @@
 
 use super::super::pi::Pi;
 use super::{finite_or, finite_pos, PlantParams, MAX_INPUT};
+use crate::units::SafeClamp;
 
 /// Evolving state of the plant (owned by the engine's plant table).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -259,7 +260,7 @@ impl LoopStep {
         let q_design = m_design * cp * finite_pos(params.fws_design_dt_k, 10.0);
         let f_min = finite_or(params.fws_min_flow_frac, 0.3).max(finite_or(params.fws_pump.min_speed_frac, 0.0)).clamp(0.0, 1.0);
         let f_load = if q_design > 0.0 { q_load / q_design } else { 1.0 };
-        let flow_frac = f_load.clamp(f_min, 1.0).min(inp.avail_frac);
+        let flow_frac = f_load.safe_clamp(f_min, 1.0).min(inp.avail_frac);
         let (m, pump_w) = if flow_frac > 0.0 && m_design > 0.0 { (flow_frac * m_design, params.fws_pump.power_w(flow_frac)) } else { (0.0, 0.0) };
         let mc = m * cp;
         let q_in = q_load + pump_w;

@@ -1,0 +1,208 @@
+//! Parameters of `[supply]`: defaults of every source, the battery and the shortfall policy
+//! (REFERENCE §7-§8; estimates flagged in `fjord presets`), the range of every key and the
+//! cross-checks (hydro minimum below capacity, wind speeds in order, battery state-of-charge
+//! window). The supply models read the filled block ([`SupplySpec`]).
+
+use crate::scenario::check::{hint, Diagnostics, KeyError, Range};
+use crate::scenario::raw::SupplyBlock;
+
+/// Supply settings (resolved mirror of `[supply]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SupplySpec {
+    /// The filled block.
+    pub block: SupplyBlock,
+}
+
+/// Shortfall policies.
+pub const SHORTFALL: &[&str] = &["cap_gpus", "unserved"];
+
+macro_rules! range {
+    ($name:ident, $key:literal, $lo:expr, $hi:expr, $what:literal, $why:literal) => {
+        const $name: Range = Range { key: $key, lo: $lo, hi: $hi, what: $what, why: $why };
+    };
+}
+
+range!(H_CAP, "supply.hydro.capacity_mw", 0.0, 1e6, "a power (MW)", "up to 1 TW, far above any site");
+range!(H_RAMP, "supply.hydro.ramp_mw_per_min", 0.0, 1e6, "a ramp (MW/min)", "hydro units ramp tens of % per minute");
+range!(H_RAMP_DOWN, "supply.hydro.ramp_down_mw_per_min", 0.0, 1e6, "a ramp (MW/min)", "defaults to ramp_mw_per_min");
+range!(H_BAND, "supply.hydro.governor_band_frac", 0.0, 1.0, "a fraction of capacity", "0 = output follows its set point");
+range!(H_MIN, "supply.hydro.min_mw", 0.0, 1e6, "a power (MW)", "at most supply.hydro.capacity_mw");
+range!(H_DAILY, "supply.hydro.daily_energy_mwh", 0.0, 1e9, "an energy (MWh)", "0 = no daily budget");
+range!(H_RES, "supply.hydro.reservoir_mwh", 0.0, 1e12, "an energy (MWh)", "0 = no reservoir");
+range!(H_INFLOW, "supply.hydro.inflow_mw", 0.0, 1e6, "a power (MW)", "reservoir inflow");
+range!(H_RES_INIT, "supply.hydro.reservoir_initial_frac", 0.0, 1.0, "a fraction", "of the reservoir, at the start");
+range!(W_CAP, "supply.wind.capacity_mw", 0.0, 1e6, "a power (MW)", "up to 1 TW");
+range!(W_HUB, "supply.wind.hub_height_m", 1.0, 500.0, "a height (m)", "hubs stand 80-160 m high");
+range!(W_CUT_IN, "supply.wind.cut_in_m_s", 0.0, 100.0, "a wind speed (m/s)", "cut_in < rated <= cut_out; typically 3 m/s");
+range!(W_RATED, "supply.wind.rated_m_s", 0.0, 100.0, "a wind speed (m/s)", "cut_in < rated <= cut_out; typically 12 m/s");
+range!(W_CUT_OUT, "supply.wind.cut_out_m_s", 0.0, 100.0, "a wind speed (m/s)", "cut_in < rated <= cut_out; typically 25 m/s");
+range!(W_SHEAR, "supply.wind.shear_exponent", 0.0, 1.0, "an exponent", "wind shear; 1/7 over open land");
+range!(S_CAP, "supply.solar.capacity_mw", 0.0, 1e6, "a power (MW)", "up to 1 TW");
+range!(S_DERATE, "supply.solar.derate_frac", 0.0, 1.0, "a fraction", "inverter, wiring and soiling losses (~0.86)");
+range!(S_TEMP, "supply.solar.temp_coeff_per_k", -0.05, 0.0, "a coefficient (1/K)", "silicon loses ~0.4 %/K");
+range!(G_CAP, "supply.gas.capacity_mw", 0.0, 1e6, "a power (MW)", "up to 1 TW");
+range!(G_RAMP, "supply.gas.ramp_frac_per_min", 0.0, 100.0, "a fraction of capacity per minute", "frame turbines ~0.2/min");
+range!(G_RAMP_DOWN, "supply.gas.ramp_down_frac_per_min", 0.0, 100.0, "a fraction of capacity per minute", "defaults to the ramp up");
+range!(G_BAND, "supply.gas.governor_band_frac", 0.0, 1.0, "a fraction of capacity", "0 = output follows its set point");
+range!(G_MIN, "supply.gas.min_mw", 0.0, 1e6, "a power (MW)", "minimum stable load");
+range!(G_CARBON, "supply.gas.carbon_g_per_kwh", 0.0, 5000.0, "a carbon intensity (g/kWh)", "simple cycle ~550, coal ~1000");
+range!(GR_IMPORT, "supply.grid.import_limit_mw", 0.0, 1e6, "a power (MW)", "up to 1 TW");
+range!(GR_EXPORT, "supply.grid.export_limit_mw", 0.0, 1e6, "a power (MW)", "up to 1 TW");
+range!(GR_CARBON, "supply.grid.carbon_g_per_kwh", 0.0, 5000.0, "a carbon intensity (g/kWh)", "grids range ~10-1000");
+range!(B_ENERGY, "supply.battery.energy_mwh", 0.0, 1e7, "an energy (MWh)", "the largest batteries hold a few GWh");
+range!(B_POWER, "supply.battery.power_mw", 0.0, 1e6, "a power (MW)", "up to 1 TW");
+range!(B_RTE, "supply.battery.round_trip_efficiency_frac", 0.1, 1.0, "a fraction", "lithium-ion ~0.85-0.9");
+range!(B_SOC_MIN, "supply.battery.soc_min_frac", 0.0, 1.0, "a fraction", "below soc_max_frac");
+range!(B_SOC_MAX, "supply.battery.soc_max_frac", 0.0, 1.0, "a fraction", "above soc_min_frac");
+range!(B_SOC_INIT, "supply.battery.initial_soc_frac", 0.0, 1.0, "a fraction", "within [soc_min_frac, soc_max_frac]");
+range!(B_RAMP, "supply.battery.max_grid_ramp_mw_per_s", 0.0, 1e6, "a ramp (MW/s)", "0 = no ramp smoothing");
+
+/// Ranges of `[supply]`.
+pub const RANGES: &[&Range] = &[
+    &H_CAP,
+    &H_RAMP,
+    &H_RAMP_DOWN,
+    &H_BAND,
+    &H_MIN,
+    &H_DAILY,
+    &H_RES,
+    &H_INFLOW,
+    &H_RES_INIT,
+    &W_CAP,
+    &W_HUB,
+    &W_CUT_IN,
+    &W_RATED,
+    &W_CUT_OUT,
+    &W_SHEAR,
+    &S_CAP,
+    &S_DERATE,
+    &S_TEMP,
+    &G_CAP,
+    &G_RAMP,
+    &G_RAMP_DOWN,
+    &G_BAND,
+    &G_MIN,
+    &G_CARBON,
+    &GR_IMPORT,
+    &GR_EXPORT,
+    &GR_CARBON,
+    &B_ENERGY,
+    &B_POWER,
+    &B_RTE,
+    &B_SOC_MIN,
+    &B_SOC_MAX,
+    &B_SOC_INIT,
+    &B_RAMP,
+];
+
+macro_rules! get {
+    ($opt:expr, $default:expr) => {
+        crate::scenario::check::dflt(&mut $opt, $default)
+    };
+}
+
+impl SupplySpec {
+    /// Fills `[supply]` (REFERENCE §7-§8; estimates flagged in `fjord presets`).
+    pub fn fill_defaults(sup: &mut SupplyBlock) -> Result<(), KeyError> {
+        let h = sup.hydro.get_or_insert_with(Default::default);
+        get!(h.capacity_mw, 0.0);
+        let up = get!(h.ramp_mw_per_min, 60.0);
+        get!(h.ramp_down_mw_per_min, up);
+        get!(h.governor_band_frac, 0.0);
+        get!(h.min_mw, 0.0);
+        let w = sup.wind.get_or_insert_with(Default::default);
+        get!(w.capacity_mw, 0.0);
+        get!(w.hub_height_m, 100.0);
+        get!(w.cut_in_m_s, 3.0);
+        get!(w.rated_m_s, 12.0);
+        get!(w.cut_out_m_s, 25.0);
+        get!(w.shear_exponent, 0.14);
+        let so = sup.solar.get_or_insert_with(Default::default);
+        get!(so.capacity_mw, 0.0);
+        get!(so.derate_frac, 0.86);
+        get!(so.temp_coeff_per_k, -0.004);
+        let g = sup.gas.get_or_insert_with(Default::default);
+        get!(g.capacity_mw, 0.0);
+        let up = get!(g.ramp_frac_per_min, 0.2);
+        get!(g.ramp_down_frac_per_min, up);
+        get!(g.governor_band_frac, 0.0);
+        get!(g.min_mw, 0.0);
+        get!(g.carbon_g_per_kwh, 550.0);
+        let gr = sup.grid.get_or_insert_with(Default::default);
+        get!(gr.import_limit_mw, 0.0);
+        get!(gr.export_limit_mw, 0.0);
+        get!(gr.carbon_g_per_kwh, 19.0);
+        let b = sup.battery.get_or_insert_with(Default::default);
+        get!(b.energy_mwh, 0.0);
+        get!(b.power_mw, 0.0);
+        get!(b.round_trip_efficiency_frac, 0.9);
+        get!(b.soc_min_frac, 0.05);
+        get!(b.soc_max_frac, 0.95);
+        get!(b.initial_soc_frac, 0.5);
+        get!(b.max_grid_ramp_mw_per_s, 0.0);
+        let mode = sup.on_shortfall.get_or_insert_with(|| "cap_gpus".to_string()).clone();
+        if !SHORTFALL.contains(&mode.as_str()) {
+            let hint = hint(&mode, SHORTFALL);
+            return Err(("supply.on_shortfall".into(), format!("unknown policy \"{mode}\"{hint}; expected cap_gpus or unserved")));
+        }
+        Ok(())
+    }
+
+    /// Checks a filled `[supply]` block.
+    pub fn resolve(sup: &SupplyBlock, d: &mut Diagnostics) -> Self {
+        let or0 = |v: Option<f64>| Some(v.unwrap_or(0.0));
+        let h = sup.hydro.clone().unwrap_or_default();
+        let cap = d.num(&H_CAP, or0(h.capacity_mw));
+        d.num(&H_RAMP, or0(h.ramp_mw_per_min));
+        d.num(&H_RAMP_DOWN, or0(h.ramp_down_mw_per_min));
+        d.num(&H_BAND, or0(h.governor_band_frac));
+        let hmin = d.num(&H_MIN, or0(h.min_mw));
+        if hmin > cap {
+            d.error("supply.hydro.min_mw", "expected at most supply.hydro.capacity_mw");
+        }
+        d.num(&H_DAILY, or0(h.daily_energy_mwh));
+        d.num(&H_RES, or0(h.reservoir_mwh));
+        d.num(&H_INFLOW, or0(h.inflow_mw));
+        d.num(&H_RES_INIT, Some(h.reservoir_initial_frac.unwrap_or(0.5)));
+        let w = sup.wind.clone().unwrap_or_default();
+        d.num(&W_CAP, or0(w.capacity_mw));
+        d.num(&W_HUB, Some(w.hub_height_m.unwrap_or(100.0)));
+        let ci = d.num(&W_CUT_IN, Some(w.cut_in_m_s.unwrap_or(3.0)));
+        let ra = d.num(&W_RATED, Some(w.rated_m_s.unwrap_or(12.0)));
+        let co = d.num(&W_CUT_OUT, Some(w.cut_out_m_s.unwrap_or(25.0)));
+        if !(0.0 <= ci && ci < ra && ra <= co) {
+            d.error("supply.wind.rated_m_s", format!("expected cut_in < rated <= cut_out, found {ci}, {ra}, {co}"));
+        }
+        d.num(&W_SHEAR, Some(w.shear_exponent.unwrap_or(0.14)));
+        let so = sup.solar.clone().unwrap_or_default();
+        d.num(&S_CAP, or0(so.capacity_mw));
+        d.num(&S_DERATE, Some(so.derate_frac.unwrap_or(0.86)));
+        d.num(&S_TEMP, Some(so.temp_coeff_per_k.unwrap_or(-0.004)));
+        let g = sup.gas.clone().unwrap_or_default();
+        d.num(&G_CAP, or0(g.capacity_mw));
+        d.num(&G_RAMP, Some(g.ramp_frac_per_min.unwrap_or(0.2)));
+        d.num(&G_RAMP_DOWN, Some(g.ramp_down_frac_per_min.unwrap_or(0.2)));
+        d.num(&G_BAND, or0(g.governor_band_frac));
+        d.num(&G_MIN, or0(g.min_mw));
+        d.num(&G_CARBON, or0(g.carbon_g_per_kwh));
+        let gr = sup.grid.clone().unwrap_or_default();
+        d.num(&GR_IMPORT, or0(gr.import_limit_mw));
+        d.num(&GR_EXPORT, or0(gr.export_limit_mw));
+        d.num(&GR_CARBON, or0(gr.carbon_g_per_kwh));
+        let b = sup.battery.clone().unwrap_or_default();
+        d.num(&B_ENERGY, or0(b.energy_mwh));
+        d.num(&B_POWER, or0(b.power_mw));
+        d.num(&B_RTE, Some(b.round_trip_efficiency_frac.unwrap_or(0.9)));
+        let lo = d.num(&B_SOC_MIN, Some(b.soc_min_frac.unwrap_or(0.05)));
+        let hi = d.num(&B_SOC_MAX, Some(b.soc_max_frac.unwrap_or(0.95)));
+        if lo >= hi {
+            d.error("supply.battery.soc_max_frac", format!("expected above soc_min_frac ({lo}), found {hi}"));
+        }
+        let init = d.num(&B_SOC_INIT, Some(b.initial_soc_frac.unwrap_or(0.5)));
+        if init < lo || init > hi {
+            d.error("supply.battery.initial_soc_frac", format!("expected within [soc_min_frac, soc_max_frac] = [{lo}, {hi}], found {init}"));
+        }
+        d.num(&B_RAMP, or0(b.max_grid_ramp_mw_per_s));
+        SupplySpec { block: sup.clone() }
+    }
+}
