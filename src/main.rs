@@ -121,13 +121,18 @@ fn main() {
             Ok(())
         }
     };
-    let primary = primary();
+    if let Err(e) = &result {
+        if primary() {
+            // One write, so a launcher's output forwarding (mpirun) cannot split the line.
+            use std::io::Write as _;
+            let _ = std::io::stderr().write_all(format!("error: {e}\n").as_bytes());
+        }
+    }
+    // Under MPI every rank waits here until rank 0 has printed, so the launcher does not
+    // stop rank 0 mid-message when another rank exits non-zero first.
     #[cfg(feature = "mpi")]
     fjord::mpi::finish();
     if let Err(e) = result {
-        if primary {
-            eprintln!("error: {e}");
-        }
         std::process::exit(e.exit_code());
     }
 }

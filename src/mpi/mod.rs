@@ -79,9 +79,15 @@ pub fn init() -> Result<usize> {
     Ok(size)
 }
 
-/// Ends MPI (`MPI_Finalize`) if it was started; call before the process exits.
+/// Ends MPI if it was started: a barrier (every rank has finished, rank 0 has printed),
+/// then `MPI_Finalize`. Call before the process exits.
 pub fn finish() {
-    WORLD.with(|w| drop(w.borrow_mut().take()));
+    WORLD.with(|w| {
+        if let Some(m) = w.borrow_mut().take() {
+            m.world.barrier();
+            drop(m);
+        }
+    });
 }
 
 /// This process's rank (0 without MPI).
