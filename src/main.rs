@@ -121,8 +121,9 @@ fn main() {
             Ok(())
         }
     };
+    let primary = primary();
     if let Err(e) = &result {
-        if primary() {
+        if primary {
             // One write, so a launcher's output forwarding (mpirun) cannot split the line.
             use std::io::Write as _;
             let _ = std::io::stderr().write_all(format!("error: {e}\n").as_bytes());
@@ -133,7 +134,9 @@ fn main() {
     #[cfg(feature = "mpi")]
     fjord::mpi::finish();
     if let Err(e) = result {
-        std::process::exit(e.exit_code());
+        // Other MPI ranks leave quietly: the launcher (mpirun, srun) then reports rank 0's
+        // code, and does not kill rank 0 because another rank exited non-zero first.
+        std::process::exit(if primary { e.exit_code() } else { 0 });
     }
 }
 

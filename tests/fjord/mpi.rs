@@ -148,10 +148,15 @@ fn mpi_failure_on_one_rank_ends_all_with_one_message() {
     // (mpirun may print its own banner in the middle of the line.)
     assert_eq!(err.matches("rank 1: fault injected").count(), 1, "{err}");
     assert_eq!(list_dir(dir.path()), ["s.toml"], "nothing written");
-    // Rank 0 cannot create the run folder (a file is in the way): exit 1, one message.
+    assert!(!err.contains("fjord: interrupted"), "rank 0 was stopped: {err}");
+    // Rank 0 refuses the run folder (a file is in the way): the single-process exit code
+    // (2, a bad --out), one message.
     dir.write("afile", "");
-    let o = mpirun(2, &["run", sc, "--quiet", "--out", dir.join("afile/run").to_str().expect("utf-8")], &[]);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let bad_out = dir.join("afile/run");
+    let single = fjord().args(["run", sc, "--quiet", "--out"]).arg(&bad_out).output().expect("spawn");
+    assert_eq!(single.status.code(), Some(2), "{}", stderr(&single));
+    let o = mpirun(2, &["run", sc, "--quiet", "--out", bad_out.to_str().expect("utf-8")], &[]);
+    assert_eq!(o.status.code(), single.status.code(), "{}", stderr(&o));
     assert_eq!(stderr(&o).matches("error: ").count(), 1, "{}", stderr(&o));
     // Bad input is found before any rank simulates: exit 2, one message, nothing written.
     let bad = dir.write("bad.toml", &SCENARIO.replace("racks = 7", "rackz = 7"));
