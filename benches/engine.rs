@@ -7,6 +7,9 @@
 //! * `engine_step/100k/{default_pool,1_thread}`: one full [`Engine::step`] of the Stargate
 //!   Norway scenario (100,008 GPUs), in a rayon pool of the default size and in a 1-thread
 //!   pool.
+//! * `engine_run/100k/{step_10s,step_60s}`: one simulated hour of Stargate Norway at a 10 s
+//!   and a 60 s step (360 and 60 [`Engine::step`] calls, default pool), as annual runs use;
+//!   reported per GPU-step.
 //!
 //! Run: `cargo bench --bench engine` (filter with e.g. `cargo bench --bench engine -- gpu_kernel`).
 
@@ -23,8 +26,14 @@ const RACK_GPUS: usize = 72;
 
 /// The full-scale scenario (100,008 GB300 GPUs, 1 s step).
 fn stargate() -> Scenario {
+    stargate_with(&[])
+}
+
+/// The full-scale scenario with `--set` overrides.
+fn stargate_with(sets: &[&str]) -> Scenario {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/stargate-norway.toml");
-    fjord::scenario::load(&path, &[]).expect("scenarios/stargate-norway.toml loads")
+    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+    fjord::scenario::load(&path, &sets).expect("scenarios/stargate-norway.toml loads")
 }
 
 /// One step of every GPU in `st`, rack by rack; returns the summed board power (W).
@@ -91,5 +100,34 @@ fn engine_step(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, gpu_kernel, engine_step);
+fn engine_run(c: &mut Criterion) {
+    let mut g = c.benchmark_group("engine_run/100k");
+    g.sample_size(10).warm_up_time(Duration::from_secs(2)).measurement_time(Duration::from_secs(8));
+    let pool = thread_pool(None).expect("thread pool");
+    for (label, step_s) in [("step_10s", 10u64), ("step_60s", 60)] {
+        let sc = stargate_with(&[&format!("scenario.step={step_s}s"), "scenario.record_every=60s"]);
+        let steps = 3600 / step_s;
+        g.throughput(Throughput::Elements(sc.gpus() * steps));
+        // A fresh engine per hour so every sample simulates the same first hour.
+        g.bench_function(label, |b| {
+            b.iter_custom(|iters| {
+                pool.install(|| {
+                    let mut spent = Duration::ZERO;
+                    for _ in 0..iters {
+                        let mut e = Engine::new(sc.clone()).expect("engine builds");
+                        let t = Instant::now();
+                        for _ in 0..steps {
+                            black_box(e.step());
+                        }
+                        spent += t.elapsed();
+                    }
+                    spent
+                })
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, gpu_kernel, engine_step, engine_run);
 criterion_main!(benches);

@@ -32,7 +32,9 @@
 //!
 //! Power and temperature use the state at the start of the step (leakage explicit in T).
 //! All arithmetic is `f32` over flat slices in 8-lane chunks with per-lane accumulators, so
-//! it vectorises and its result does not depend on thread count.
+//! it vectorises and its result does not depend on thread count. The same code is compiled
+//! three times (baseline x86-64, AVX2, AVX-512) and picked at run time ([`kernel_isa`]);
+//! without FMA contraction every build gives the same bits (tested).
 
 pub mod params;
 
@@ -435,12 +437,60 @@ unsafe fn segment_avx2(p: &KernelParams, inp: SegmentInput, st: SegmentSlices<'_
     segment_impl(p, inp, st)
 }
 
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2")]
+unsafe fn segment_avx512(p: &KernelParams, inp: SegmentInput, st: SegmentSlices<'_>) -> SegmentSums {
+    segment_impl(p, inp, st)
+}
+
 fn segment_portable(p: &KernelParams, inp: SegmentInput, st: SegmentSlices<'_>) -> SegmentSums {
     segment_impl(p, inp, st)
 }
 
-/// True when the running CPU has AVX2 (checked once). FMA is deliberately not enabled:
-/// Rust never contracts `a*b+c` into an FMA, so both paths give the same bits.
+/// The instruction set the kernel runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KernelIsa {
+    /// Baseline x86-64 (SSE2) or non-x86 targets.
+    Portable,
+    /// AVX2.
+    Avx2,
+    /// AVX-512 (F, VL, DQ, BW).
+    Avx512,
+}
+
+/// The best kernel path this CPU runs (checked once; `FJORD_KERNEL=avx2|portable` chooses a
+/// lower one, for comparisons). FMA is deliberately not enabled: Rust never contracts
+/// `a*b+c` into an FMA, so every path gives the same bits.
+pub fn kernel_isa() -> KernelIsa {
+    static ISA: std::sync::OnceLock<KernelIsa> = std::sync::OnceLock::new();
+    *ISA.get_or_init(|| {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let cap = match std::env::var("FJORD_KERNEL").as_deref() {
+                Ok("portable") => KernelIsa::Portable,
+                Ok("avx2") => KernelIsa::Avx2,
+                _ => KernelIsa::Avx512,
+            };
+            let avx512 = std::is_x86_feature_detected!("avx512f")
+                && std::is_x86_feature_detected!("avx512vl")
+                && std::is_x86_feature_detected!("avx512dq")
+                && std::is_x86_feature_detected!("avx512bw");
+            if avx512 && cap == KernelIsa::Avx512 {
+                KernelIsa::Avx512
+            } else if std::is_x86_feature_detected!("avx2") && cap != KernelIsa::Portable {
+                KernelIsa::Avx2
+            } else {
+                KernelIsa::Portable
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            KernelIsa::Portable
+        }
+    })
+}
+
+/// True when the running CPU has AVX2 (checked once).
 pub fn has_avx2() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
@@ -454,20 +504,32 @@ pub fn has_avx2() -> bool {
 }
 
 /// Advances one segment of GPUs by one step (see the module docs for the equations),
-/// dispatching to an AVX2 build of the same code where the CPU has it.
+/// dispatching to an AVX-512 or AVX2 build of the same code where the CPU has it.
 pub fn step_segment(p: &KernelParams, inp: SegmentInput, st: SegmentSlices<'_>) -> SegmentSums {
     debug_assert!(st.factor.len() == st.temp.len() && st.cap.len() == st.temp.len());
+    step_segment_on(kernel_isa(), p, inp, st)
+}
+
+/// [`step_segment`] on a chosen instruction set; a set the CPU lacks falls back to the
+/// next lower one (so tests can compare every path this CPU has, bit for bit).
+pub fn step_segment_on(isa: KernelIsa, p: &KernelParams, inp: SegmentInput, st: SegmentSlices<'_>) -> SegmentSums {
     #[cfg(target_arch = "x86_64")]
     {
-        if has_avx2() {
+        let best = kernel_isa();
+        if isa == KernelIsa::Avx512 && best == KernelIsa::Avx512 {
+            // SAFETY: the CPU supports AVX-512 F/VL/DQ/BW (checked at run time).
+            return unsafe { segment_avx512(p, inp, st) };
+        }
+        if isa != KernelIsa::Portable && has_avx2() {
             // SAFETY: the CPU supports AVX2 (checked at run time).
             return unsafe { segment_avx2(p, inp, st) };
         }
     }
+    let _ = isa;
     segment_portable(p, inp, st)
 }
 
-/// Portable path only (for tests that compare the two paths bit for bit).
+/// Portable path only (for tests that compare the paths bit for bit).
 pub fn step_segment_portable(p: &KernelParams, inp: SegmentInput, st: SegmentSlices<'_>) -> SegmentSums {
     segment_portable(p, inp, st)
 }
@@ -609,25 +671,51 @@ mod tests {
         assert!(s.compute < s.demand * 0.8);
     }
 
+    /// Every instruction set this CPU has (portable, AVX2, AVX-512) gives the same bits, for
+    /// every kernel variant (caps, smoothing, throttle arithmetic) and segment lengths with
+    /// and without whole 8-lane chunks and a scalar tail.
     #[test]
     fn portable_and_dispatched_paths_agree_bitwise() {
-        let g = params();
-        let kp = KernelParams::new(&g, 0.5);
-        let mut a = GpuState::new(77, 40.0, |i| 1.0 + 0.001 * i as f32);
-        let mut b = a.clone();
-        for k in 0..50 {
-            let inp = SegmentInput {
-                util: (k % 3) as f32 * 0.4,
-                coolant_c: 50.0 + k as f32 * 0.5,
-                job_active: true,
-                caps_active: true,
-                thermal_safe: false,
-            };
-            let sa = step_segment(&kp, inp, a.slices(0..77));
-            let sb = step_segment_portable(&kp, inp, b.slices(0..77));
-            assert_eq!(sa, sb);
+        for variant in 0..8u32 {
+            let mut g = params();
+            if variant & 2 != 0 {
+                g.power_floor_frac = 0.5;
+                g.ramp_up_w_per_s = 400.0;
+                g.ramp_down_w_per_s = 300.0;
+            }
+            let kp = KernelParams::new(&g, 0.5);
+            for n in [5usize, 8, 16, 72, 77] {
+                let base = GpuState::new(n, 40.0, |i| 1.0 + 0.001 * i as f32);
+                let mut runs = [base.clone(), base.clone(), base];
+                if variant & 1 != 0 {
+                    for st in &mut runs {
+                        st.cap_w.iter_mut().enumerate().for_each(|(i, c)| *c = 700.0 + 10.0 * i as f32);
+                    }
+                }
+                for k in 0..50 {
+                    let inp = SegmentInput {
+                        util: (k % 3) as f32 * 0.4,
+                        coolant_c: 50.0 + k as f32 * 0.5,
+                        job_active: k % 5 != 0,
+                        caps_active: variant & 1 != 0,
+                        thermal_safe: variant & 4 != 0 && k < 10,
+                    };
+                    let sums: Vec<SegmentSums> = runs
+                        .iter_mut()
+                        .zip([KernelIsa::Portable, KernelIsa::Avx2, KernelIsa::Avx512])
+                        .map(|(st, isa)| step_segment_on(isa, &kp, inp, st.slices(0..n)))
+                        .collect();
+                    assert_eq!(sums[0], sums[1], "variant {variant}, n {n}, step {k}");
+                    assert_eq!(sums[0], sums[2], "variant {variant}, n {n}, step {k}");
+                }
+                for st in &runs[1..] {
+                    assert_eq!(runs[0].temp_c, st.temp_c);
+                    assert_eq!(runs[0].power_w, st.power_w);
+                    assert_eq!(runs[0].throttled, st.throttled);
+                    assert_eq!(runs[0].online, st.online);
+                }
+            }
         }
-        assert_eq!(a.temp_c, b.temp_c);
     }
 
     /// Invariants over random inputs (a deterministic sample): power is never negative nor
