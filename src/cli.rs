@@ -17,6 +17,7 @@ pub fn summary_table(s: &output::summary::Summary) -> String {
         ("max_ramp_mw_per_s", "MW/s"),
         ("renewable_frac", ""),
         ("carbon_t", "t"),
+        ("energy_cost", ""),
         ("unserved_mwh", "MWh"),
         ("chiller_hours", "h"),
         ("heat_reused_mwh", "MWh"),
@@ -147,6 +148,12 @@ fn defaults_text() -> String {
         "  grid: 19 g CO2/kWh (Norwegian delivered mix 2022) [S2] (§7.4); ERCOT ≈390 g/kWh [S2]/[E]",
         "  battery: round trip 0.9, state of charge 0.05-0.95, start 0.5 [E]; max_grid_ramp_mw_per_s > 0 turns on ramp smoothing",
         "  GPU power smoothing: [gpu] power_floor_frac (0.6-0.7 typical [S2]/[E]) and ramp_up/ramp_down_w_per_s (NVML power smoothing, §8.5)",
+        "  grid series: carbon_file/price_file with carbon_column/price_column, time_column, align = calendar (default) | day_of_year; currency names energy_cost",
+        "  wind/solar profile_file (+ profile_column, profile_unit = capacity_frac (default) | mw) replaces the weather-driven model",
+        "### Measurements",
+        "  [gpu] utilization_exponent 1 (linear idle→TDP curve); `fjord calibrate TELEMETRY --gpu PRESET` fits it, idle, TDP, leakage, R and C",
+        "  trace jobs: format = auto (default) | nvidia-smi | dcgm | csv; signal = auto (power when logged) | power | utilization;",
+        "  tile = aligned (default) | shifted; sample_every 1s for files without times (dcgmi dmon -d 1000)",
     ];
     let mut t = String::from("\n");
     for l in lines {

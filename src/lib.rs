@@ -5,6 +5,7 @@
 //! models in [`model`], and hands every step to the [`output`] recorder, which writes the run
 //! folder. See ARCHITECTURE.md.
 
+pub mod calibrate;
 pub mod cli;
 pub mod engine;
 pub mod error;
@@ -16,6 +17,7 @@ pub mod plot;
 pub mod rng;
 pub mod scenario;
 pub mod sweep;
+pub mod telemetry;
 pub mod units;
 
 pub use error::{FjordError, Result};

@@ -90,6 +90,23 @@ enum Cmd {
     },
     /// List built-in GPU, coolant and climate presets with their numbers and sources.
     Presets,
+    /// Fit the GPU model to telemetry (nvidia-smi, DCGM or CSV) and score it on a held-out tail.
+    Calibrate {
+        /// Telemetry file.
+        telemetry: PathBuf,
+        /// GPU preset to start from (e.g. h100).
+        #[arg(long)]
+        gpu: String,
+        /// Share of the trace's time span held out for scoring (its end).
+        #[arg(long = "holdout-frac", default_value_t = 0.3)]
+        holdout_frac: f64,
+        /// Write the fitted `[gpu]` table to this TOML file.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Telemetry format: auto, nvidia-smi, dcgm or csv.
+        #[arg(long, default_value = "auto")]
+        format: String,
+    },
 }
 
 fn main() {
@@ -116,6 +133,7 @@ fn main() {
         Cmd::Compare { run_dirs, out, format } => cmd_compare(&run_dirs, out, &format),
         Cmd::Sweep { scenario, vary, out, common, format } => cmd_sweep(&scenario, &vary, out, &common, &format),
         Cmd::Check { scenarios, sets } => cmd_check(&scenarios, &sets),
+        Cmd::Calibrate { telemetry, gpu, holdout_frac, out, format } => cmd_calibrate(&telemetry, &gpu, holdout_frac, out.as_deref(), &format),
         Cmd::Presets => {
             print!("{}", fjord::cli::presets_text());
             Ok(())
@@ -268,6 +286,11 @@ fn cmd_run(path: &std::path::Path, out: Option<PathBuf>, common: &Common, format
     let (threads, quiet) = (*threads, *quiet);
     let plots = check_threads_and_format(threads, format)?;
     let sc = agreed(fjord::scenario::load(path, sets))?;
+    if primary() {
+        for w in &sc.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
     let dest = out.unwrap_or_else(|| default_out(path, "run", ""));
     let bar = progress_bar(sc.steps(), quiet || !primary(), "{spinner} {bar:25} {percent:>3}% {msg} ETA {eta}");
     let step_s = sc.step_s;
@@ -311,7 +334,12 @@ fn cmd_check(paths: &[PathBuf], sets: &[String]) -> Result<(), FjordError> {
     let mut bad = 0;
     for p in paths {
         match fjord::scenario::load(p, sets).and_then(|sc| fjord::cli::check_side_files(&sc).map(|()| sc)) {
-            Ok(sc) => println!("{}", fjord::cli::check_report(&sc)),
+            Ok(sc) => {
+                for w in &sc.warnings {
+                    eprintln!("warning: {w}");
+                }
+                println!("{}", fjord::cli::check_report(&sc))
+            }
             Err(e) if paths.len() > 1 => {
                 if e.exit_code() != 2 {
                     return Err(e);
@@ -324,6 +352,27 @@ fn cmd_check(paths: &[PathBuf], sets: &[String]) -> Result<(), FjordError> {
     }
     if bad > 0 {
         return Err(FjordError::bad("check", None, "", format!("{bad} of {} scenario files are bad (each is listed above)", paths.len())));
+    }
+    Ok(())
+}
+
+fn cmd_calibrate(path: &std::path::Path, gpu: &str, holdout: f64, out: Option<&std::path::Path>, format: &str) -> Result<(), FjordError> {
+    let preset = fjord::scenario::presets::gpu_preset(&gpu.to_ascii_lowercase()).ok_or_else(|| {
+        let names = fjord::scenario::presets::gpu_names();
+        let hint = fjord::error::nearest(&gpu.to_ascii_lowercase(), &names).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
+        FjordError::bad("--gpu", None, "", format!("unknown GPU preset \"{gpu}\"{hint}; expected one of {}", names.join(", ")))
+    })?;
+    if !(holdout > 0.0 && holdout <= 0.9) {
+        return Err(FjordError::bad("--holdout-frac", None, "", format!("expected a share in (0, 0.9], found {holdout}")));
+    }
+    let fmt = fjord::telemetry::readers::Format::parse(format)
+        .ok_or_else(|| FjordError::bad("--format", None, "", format!("expected auto, nvidia-smi, dcgm or csv, found \"{format}\"")))?;
+    let t = fjord::telemetry::readers::read(path, fmt, 1.0).map_err(|e| FjordError::bad(&e.path, (e.line > 0).then_some(e.line), "", e.message))?;
+    let c = fjord::calibrate::calibrate(&t, preset, holdout).map_err(|m| FjordError::bad(&path.display().to_string(), None, "", m))?;
+    print!("{}", fjord::calibrate::report(&c, &path.display().to_string()));
+    if let Some(o) = out {
+        std::fs::write(o, fjord::calibrate::gpu_table(&c, preset)).map_err(|e| FjordError::io(o, e))?;
+        println!("\n[gpu] table written to {}", o.display());
     }
     Ok(())
 }

@@ -25,6 +25,8 @@ pub enum Stream {
     RackPhase = 3,
     /// Inference load noise.
     InferenceNoise = 4,
+    /// Time offsets of shifted trace copies.
+    TraceOffset = 5,
 }
 
 /// A uniform draw in [0, 1) for (seed, stream, entity, index).

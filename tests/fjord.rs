@@ -33,5 +33,7 @@ mod plots;
 mod safety;
 #[path = "fjord/supply.rs"]
 mod supply;
+#[path = "fjord/telemetry.rs"]
+mod telemetry;
 #[path = "fjord/thermal.rs"]
 mod thermal;

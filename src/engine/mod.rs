@@ -116,6 +116,8 @@ struct StepCtx<'a> {
     dt: f64,
     jobs: &'a [JobRuntime],
     job_steps: &'a [JobStep],
+    /// Per job: step-mean target powers of a power replay (empty for other jobs).
+    replay: &'a [Vec<f32>],
     segments: &'a [Vec<Segment>],
     cdu_of_rack: &'a [u32],
     cdu_supply_c: &'a [f64],
@@ -144,6 +146,8 @@ pub struct Engine {
     /// Jobs.
     pub jobs: Vec<JobRuntime>,
     job_steps: Vec<JobStep>,
+    /// Per job: step-mean target powers of a power replay (empty for other jobs).
+    replay: Vec<Vec<f32>>,
     /// CDU of each rack.
     pub cdu_of_rack: Vec<u32>,
     cdu_design: Vec<CduDesign>,
@@ -283,7 +287,8 @@ impl Engine {
         let mut jobs = Vec::new();
         let mut next_rack = 0;
         for (i, j) in sc.jobs.iter().enumerate() {
-            let rt = JobRuntime::new(j.clone(), i, next_rack, gpr, sc.seed, sc.start_unix_s, sc.duration_s, &failures[i]);
+            let rt = JobRuntime::new(j.clone(), i, next_rack, gpr, sc.seed, sc.start_unix_s, sc.duration_s, &failures[i])
+                .with_curve(sc.utilization_exponent);
             next_rack += rt.racks;
             jobs.push(rt);
         }
@@ -371,6 +376,7 @@ impl Engine {
         let plant = crate::model::plant_side::Plant::new(&sc, 0.8 * sc.it_capacity_w(), ambient0);
         let supply = crate::model::supply_side::SupplySide::new(&sc)?;
         let n_jobs = jobs.len();
+        let replay = jobs.iter().map(|j| vec![0f32; j.replay_len()]).collect();
         Ok(Engine {
             kp,
             blocks,
@@ -378,6 +384,7 @@ impl Engine {
             segments,
             jobs,
             job_steps: vec![JobStep::default(); n_jobs],
+            replay,
             cdu_of_rack,
             cdu_design,
             cdu_supply_c: vec![co.tcs_supply_setpoint_c; cdus],
@@ -453,8 +460,15 @@ impl Engine {
         let unix = sc.start_unix_s + t0;
 
         // 1. Workload.
-        for (js, j) in self.job_steps.iter_mut().zip(&self.jobs) {
+        for ((js, j), table) in self.job_steps.iter_mut().zip(&self.jobs).zip(&mut self.replay) {
             *js = j.job_step(t0, t1);
+            if !table.is_empty() {
+                // Power replay: the step's targets; the equivalent utilisation feeds the cap stage.
+                let mean_w = j.fill_replay(js, t0, t1, sc.gpu.idle_w, table);
+                let busy = (1.0 - js.idle_frac).max(1e-9);
+                let run_w = (mean_w - js.idle_frac * sc.gpu.idle_w) / busy;
+                js.base_util = ((run_w - sc.gpu.idle_w) / (sc.gpu.tdp_w - sc.gpu.idle_w).max(1.0)).clamp(0.0, 1.0);
+            }
         }
 
         // 2. Events active at t0.
@@ -509,6 +523,7 @@ impl Engine {
             dt,
             jobs: &self.jobs,
             job_steps: &self.job_steps,
+            replay: &self.replay,
             segments: &self.segments,
             cdu_of_rack: &self.cdu_of_rack,
             cdu_supply_c: &self.cdu_supply_c,
@@ -818,6 +833,28 @@ fn step_block(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
         let mut rs = RackStep { temp_max_c: f64::MIN, ..Default::default() };
         let mut max32 = f32::MIN;
         for seg in &ctx.segments[r] {
+            let base = k * gpr;
+            // Power replay: its own small kernel (the utilisation kernel is not involved).
+            if let Some(n) = seg.job.and_then(|j| ctx.jobs[j].replay_gpus()) {
+                let j = seg.job.unwrap_or_default();
+                let inp = crate::model::gpu_replay::ReplayInput {
+                    targets_w: &ctx.replay[j],
+                    n,
+                    first_gpu_in_job: seg.rack_in_job * gpr,
+                    coolant_c,
+                    caps_active: ctx.cap_level_w.is_finite(),
+                };
+                let s = crate::model::gpu_replay::step_segment(ctx.kp, inp, b.gpus.slices(base + seg.lo..base + seg.hi));
+                rs.gpu_w += s.power_w;
+                rs.temp_sum_c += s.temp_c;
+                rs.dtemp_sum_k += s.dtemp_k;
+                max32 = max32.max(s.temp_max_c);
+                rs.throttled += s.throttled;
+                rs.offline += s.offline;
+                rs.compute += s.compute;
+                rs.demand += s.demand;
+                continue;
+            }
             let (util, active) = match seg.job {
                 Some(j) => {
                     let js = &ctx.job_steps[j];
@@ -825,7 +862,6 @@ fn step_block(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
                 }
                 None => (0.0, false),
             };
-            let base = k * gpr;
             let s = gpu::step_segment(
                 ctx.kp,
                 SegmentInput { util: util as f32, coolant_c, job_active: active, caps_active: ctx.cap_level_w.is_finite(), thermal_safe },

@@ -414,6 +414,7 @@ pub fn summarise(e: &Engine, stored_change_j: f64, wall_s: f64) -> Summary {
     let mut s = Summary::default();
     s.text("scenario_name", &e.sc.name);
     s.num("it_energy_mwh", a.it_j * mwh);
+    s.num("gpu_energy_mwh", a.gpu_j * mwh);
     s.num("facility_energy_mwh", a.facility_j * mwh);
     s.num("pue", if a.it_j > 0.0 { a.facility_j / a.it_j } else { 0.0 });
     s.num("peak_facility_power_mw", a.peak_facility_w * 1e-6);
@@ -454,7 +455,13 @@ pub fn summarise(e: &Engine, stored_change_j: f64, wall_s: f64) -> Summary {
     s.num("dispatchable_excess_mwh", a.dispatchable_excess_j * mwh);
     if let Some(st) = e.supply.state.as_ref() {
         if e.supply.params.as_ref().is_some_and(|p| p.grid.price_series.is_some()) {
+            // Σ (import − export) × price × Δt, in the currency of the price file.
             s.num("grid_cost", st.totals.grid_cost);
+            s.num("energy_cost", st.totals.grid_cost);
+            let cur = e.sc.supply.as_ref().and_then(|sp| sp.block.grid.as_ref()).and_then(|g| g.currency.clone()).unwrap_or_default();
+            if !cur.is_empty() {
+                s.text("energy_cost_currency", &cur);
+            }
         }
         s.num("battery_cycles", st.battery.equivalent_full_cycles());
         s.num("battery_loss_mwh", st.battery.loss_mwh);

@@ -6,6 +6,7 @@ pub mod cdu;
 pub mod electrical;
 pub mod epw;
 pub mod gpu;
+pub mod gpu_replay;
 pub mod plant;
 pub mod plant_side;
 pub mod sun;

@@ -20,6 +20,10 @@ pub struct SupplySide {
     tilt_deg: f64,
     /// This step's dispatch input (see `input`).
     input_cache: Option<DispatchInput>,
+    /// Measured wind output (replaces the power curve on the weather's wind).
+    wind_profile: Option<crate::model::supply::params::Profile>,
+    /// Measured solar output (replaces the PV model on the weather's irradiance).
+    solar_profile: Option<crate::model::supply::params::Profile>,
 }
 
 impl SupplySide {
@@ -33,6 +37,8 @@ impl SupplySide {
             start_unix_s: sc.start_unix_s,
             tilt_deg: sc.latitude_deg.abs().min(40.0),
             input_cache: None,
+            wind_profile: None,
+            solar_profile: None,
         };
         let Some(spec) = &sc.supply else {
             return Ok(out);
@@ -98,17 +104,10 @@ impl SupplySide {
         if let Some(v) = gr.carbon_g_per_kwh {
             p.grid.carbon_g_per_kwh = v;
         }
-        let series = |file: &Option<String>, key: &str| -> Result<Option<supply::grid::HourlySeries>> {
-            let Some(f) = file else { return Ok(None) };
-            let path = std::path::PathBuf::from(f);
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| sc.side_file_error(key, &path.display().to_string(), None, &format!("cannot read: {e}")))?;
-            supply::grid::parse_hourly_csv(&text, &path.display().to_string())
-                .map(Some)
-                .map_err(|e| sc.side_file_error(key, &e.path, Some(e.line), &e.message))
-        };
-        p.grid.carbon_series = series(&gr.carbon_file, "supply.grid.carbon_file")?;
-        p.grid.price_series = series(&gr.price_file, "supply.grid.price_file")?;
+        p.grid.carbon_series = spec.carbon_series.clone();
+        p.grid.price_series = spec.price_series.clone();
+        out.wind_profile = spec.wind_profile.clone();
+        out.solar_profile = spec.solar_profile.clone();
         p.battery.energy_mwh = ba.energy_mwh.unwrap_or(0.0);
         p.battery.power_mw = ba.power_mw.unwrap_or(0.0);
         if let Some(v) = ba.round_trip_efficiency_frac {
@@ -140,10 +139,14 @@ impl SupplySide {
         let sun = super::sun::sun_position(self.latitude_deg, self.longitude_deg, unix);
         let az = if self.latitude_deg >= 0.0 { 180.0 } else { 0.0 };
         let poa = supply::solar::plane_of_array_w_m2(w.ghi_w_m2, w.dni_w_m2, w.dhi_w_m2, sun.elevation_deg, sun.azimuth_deg, self.tilt_deg, az, 0.2);
+        // A profile gives the output directly: MW, or a fraction of the nameplate.
+        let from_profile = |pr: &Option<crate::model::supply::params::Profile>, cap_mw: f64| {
+            pr.as_ref().and_then(|pr| pr.series.value_at(t_s).map(|v| if pr.mw { v.max(0.0) } else { v.clamp(0.0, 1.0) * cap_mw }))
+        };
         let inp = DispatchInput {
             demand_mw,
-            wind_avail_mw: p.wind.available_mw(w.wind_speed_m_s),
-            solar_avail_mw: p.solar.available_mw(poa, w.dry_bulb_c),
+            wind_avail_mw: from_profile(&self.wind_profile, p.wind.capacity_mw).unwrap_or_else(|| p.wind.available_mw(w.wind_speed_m_s)),
+            solar_avail_mw: from_profile(&self.solar_profile, p.solar.capacity_mw).unwrap_or_else(|| p.solar.available_mw(poa, w.dry_bulb_c)),
             dt_s,
             t_s,
             hydro_availability_frac: hydro_avail,

@@ -16,13 +16,26 @@
 //!   the step is integrated exactly; the noise is piecewise linear between per-minute seeded
 //!   knots (half shared by the fleet, half per rack), evaluated at mid-step.
 //! * `constant` — u after the start time.
-//! * `trace` — piecewise-constant replay; exact mean from the prefix integral.
+//! * `trace` — piecewise-constant replay of measured telemetry; exact step means from prefix
+//!   integrals ([`crate::telemetry::replay`]). `signal = "utilization"`: the mean utilisation
+//!   of the measured GPUs drives the GPU model. `signal = "power"`: the measured board power
+//!   of each GPU is replayed ([`JobRuntime::fill_replay`], [`crate::model::gpu_replay`]).
+//!
+//! # Utilisation→power curve
+//! The GPU kernel is linear in utilisation: `P ∝ P_idle + (P_tdp − P_idle)·u`. A calibrated
+//! curve `P = P_idle + (P_tdp − P_idle)·u^γ` (`gpu.utilization_exponent` = γ, fitted by
+//! `fjord calibrate`) is applied here, before the kernel, by handing it `u^γ`: where the
+//! workload is piecewise constant (training's compute, communication and checkpoint levels,
+//! constant load, trace rows) the levels are mapped once when the job is built, so the step
+//! mean of `u^γ` stays exact; for inference the step mean is mapped (one `powf` per job
+//! segment and step). With γ = 1 nothing changes.
 //!
 //! Before its start time a job's GPUs idle (u = 0).
 
 pub mod params;
 
 use crate::rng::{normal, uniform, Stream};
+use crate::telemetry::replay::{Signal, Tile};
 use params::{Job, JobKind};
 
 /// A job prepared for the run: its placement and precomputed down intervals.
@@ -46,10 +59,12 @@ pub struct JobRuntime {
     seed: u64,
     /// Unix time of the scenario start (s), for the daily cycle.
     unix_offset: f64,
-    /// Prefix integrals of a trace at its row times.
-    prefix: Vec<f64>,
     /// Phase offset of each rack of a training job (s).
     phases: Vec<f64>,
+    /// Utilisation→power exponent γ (1 = linear).
+    gamma: f64,
+    /// Time offsets (fractions of the period) of a shifted power replay, one per slot.
+    offsets: Vec<f64>,
 }
 
 /// Per-step shares of a job's state, shared by all its racks.
@@ -116,19 +131,88 @@ impl JobRuntime {
                 _ => merged.push((a, b)),
             }
         }
-        let mut prefix = Vec::new();
-        if let JobKind::Trace { times_s, utils } = &job.kind {
-            let mut acc = 0.0;
-            for i in 0..times_s.len() {
-                prefix.push(acc);
-                if let Some(next) = times_s.get(i + 1) {
-                    acc += utils[i] * (next - times_s[i]);
-                }
+        let mut offsets = Vec::new();
+        if let JobKind::Trace { data } = &job.kind {
+            if data.signal == Signal::Power {
+                let slots = data.slots(job.gpus as usize);
+                offsets = (0..slots as u64)
+                    .map(|k| if data.tile == Tile::Shifted { uniform(seed, Stream::TraceOffset, index as u64, k) } else { 0.0 })
+                    .collect();
             }
         }
         let jitter = if let JobKind::Training { phase_jitter_s, .. } = job.kind { phase_jitter_s } else { 0.0 };
         let phases = (0..racks).map(|r| jitter * normal(seed, Stream::RackPhase, (first_rack + r) as u64, 0)).collect();
-        JobRuntime { job, index, first_rack, racks, gpus_in_last_rack, down: merged, failures, seed, unix_offset: start_unix_s, prefix, phases }
+        JobRuntime {
+            job,
+            index,
+            first_rack,
+            racks,
+            gpus_in_last_rack,
+            down: merged,
+            failures,
+            seed,
+            unix_offset: start_unix_s,
+            phases,
+            gamma: 1.0,
+            offsets,
+        }
+    }
+
+    /// Applies the utilisation→power curve `u ↦ u^γ` (see the module docs): piecewise-constant
+    /// levels are mapped here, once.
+    pub fn with_curve(mut self, gamma: f64) -> Self {
+        if gamma == 1.0 {
+            return self;
+        }
+        let f = |u: f64| u.clamp(0.0, 1.0).powf(gamma);
+        self.gamma = gamma;
+        match &mut self.job.kind {
+            JobKind::Training { compute_util, comm_util, checkpoint_util, .. } => {
+                *compute_util = f(*compute_util);
+                *comm_util = f(*comm_util);
+                *checkpoint_util = f(*checkpoint_util);
+            }
+            JobKind::Constant { util } => *util = f(*util),
+            JobKind::Trace { data } if data.signal == Signal::Utilization => {
+                let mut d = (**data).clone();
+                for g in &mut d.gpus {
+                    let v: Vec<f64> = g.v.iter().map(|&u| f(u)).collect();
+                    *g = crate::telemetry::replay::Pwc::new(&g.t_s, &v).expect("non-empty");
+                }
+                *data = std::sync::Arc::new(d);
+            }
+            _ => {}
+        }
+        self
+    }
+
+    /// Measured GPUs of a power replay (`None` for any other job).
+    pub fn replay_gpus(&self) -> Option<usize> {
+        match &self.job.kind {
+            JobKind::Trace { data } if data.signal == Signal::Power => Some(data.n()),
+            _ => None,
+        }
+    }
+
+    /// Length of the per-step target table of a power replay (0 for other jobs).
+    pub fn replay_len(&self) -> usize {
+        self.replay_gpus().map_or(0, |n| n * self.offsets.len())
+    }
+
+    /// Fills the step-mean target powers (W) of a power replay, `slots × N`, and returns the
+    /// job's mean target (W). While the job is idle (before its start, down after a failure)
+    /// its GPUs draw `idle_w`: the targets blend the two by the step's idle share.
+    pub fn fill_replay(&self, js: &JobStep, t0: f64, t1: f64, idle_w: f64, out: &mut [f32]) -> f64 {
+        let JobKind::Trace { data } = &self.job.kind else { return 0.0 };
+        data.fill_power(t0, t1, idle_w, &self.offsets, out);
+        let a = js.idle_frac as f32;
+        let idle = idle_w as f32;
+        let mut sum = 0.0;
+        for o in out.iter_mut() {
+            *o = a * idle + (1.0 - a) * *o;
+            sum += f64::from(*o);
+        }
+        sum / out.len().max(1) as f64
     }
 
     /// Job-level shares for the step [t0, t1) (s since scenario start).
@@ -164,9 +248,7 @@ impl JobRuntime {
                 base = mean_util * (1.0 + diurnal_amplitude * mean_cos) + n;
             }
             JobKind::Constant { util } => base = *util,
-            JobKind::Trace { times_s, utils } => {
-                base = (trace_integral(times_s, utils, &self.prefix, t1) - trace_integral(times_s, utils, &self.prefix, t0)) / dt;
-            }
+            JobKind::Trace { data } if data.signal == Signal::Utilization => base = data.mean_util(t0, t1),
             _ => {}
         }
         JobStep { idle_frac: idle, ckpt_frac: ckpt, run_frac: (1.0 - idle - ckpt).max(0.0), base_util: base }
@@ -188,7 +270,8 @@ impl JobRuntime {
             }
             JobKind::Inference { noise, .. } => {
                 let n = 0.5f64.sqrt() * noise * self.noise_at(rack_id as u64, 0.5 * (t0 + t1));
-                js.run_frac * (js.base_util + n)
+                let u = (js.base_util + n).clamp(0.0, 1.0);
+                js.run_frac * if self.gamma == 1.0 { u } else { u.powf(self.gamma) }
             }
             _ => js.run_frac * js.base_util,
         };
@@ -222,16 +305,6 @@ fn ckpt_cumulative(tau: f64, every: f64, cs: f64) -> f64 {
     }
     let k = (tau / every).floor();
     (k - 1.0) * cs + (tau - k * every).min(cs)
-}
-
-/// ∫₀ᵗ u dt of a piecewise-constant trace (0 before the first row, last value holds),
-/// from prefix integrals at the row times.
-fn trace_integral(times: &[f64], utils: &[f64], prefix: &[f64], t: f64) -> f64 {
-    let i = times.partition_point(|&a| a < t);
-    if i == 0 {
-        return 0.0;
-    }
-    prefix[i - 1] + utils[i - 1] * (t - times[i - 1])
 }
 
 #[cfg(test)]
@@ -303,8 +376,11 @@ mod tests {
 
     #[test]
     fn trace_mean_is_exact() {
-        let job =
-            Job { name: "tr".into(), gpus: 8, start_s: 0.0, kind: JobKind::Trace { times_s: vec![0.0, 10.0, 15.0], utils: vec![0.5, 1.0, 0.0] } };
+        let t =
+            crate::telemetry::readers::parse("time_s,utilization_frac\n0,0.5\n10,1\n15,0\n", "t.csv", crate::telemetry::readers::Format::Csv, 1.0)
+                .unwrap();
+        let data = crate::telemetry::replay::TraceData::new(&t, Signal::Utilization, Tile::Aligned).unwrap();
+        let job = Job { name: "tr".into(), gpus: 8, start_s: 0.0, kind: JobKind::Trace { data: std::sync::Arc::new(data) } };
         let j = JobRuntime::new(job, 0, 0, 8, 1, 0.0, 100.0, &[]);
         let js = j.job_step(5.0, 15.0);
         assert!((js.base_util - 0.75).abs() < 1e-12);

@@ -222,6 +222,7 @@ block!(
         power_floor_frac: f64,
         ramp_up_w_per_s: f64,
         ramp_down_w_per_s: f64,
+        utilization_exponent: f64,
     }
 );
 
@@ -262,6 +263,10 @@ block!(
         noise_frac: f64,
         utilization_frac: f64,
         file: String,
+        format: String,
+        signal: String,
+        tile: String,
+        sample_every: Dur,
     }
 );
 
@@ -374,6 +379,9 @@ block!(
         rated_m_s: f64,
         cut_out_m_s: f64,
         shear_exponent: f64,
+        profile_file: String,
+        profile_column: String,
+        profile_unit: String,
     }
 );
 
@@ -383,6 +391,9 @@ block!(
         capacity_mw: f64,
         derate_frac: f64,
         temp_coeff_per_k: f64,
+        profile_file: String,
+        profile_column: String,
+        profile_unit: String,
     }
 );
 
@@ -406,6 +417,11 @@ block!(
         carbon_g_per_kwh: f64,
         carbon_file: String,
         price_file: String,
+        carbon_column: String,
+        price_column: String,
+        time_column: String,
+        align: String,
+        currency: String,
     }
 );
 

@@ -20,6 +20,8 @@ use super::raw::*;
 use crate::model::electrical::params as power_params;
 use crate::model::gpu::params::{self as gpu_params, ClusterParams};
 use crate::model::plant::params as cooling_params;
+use crate::model::supply::grid::HourlySeries;
+use crate::model::supply::params::Profile;
 use crate::model::workload::params as job_params;
 use crate::units::format_duration;
 
@@ -86,6 +88,11 @@ pub struct Scenario {
     pub supply: Option<SupplySpec>,
     /// Events.
     pub events: Vec<Event>,
+    /// Exponent γ of the utilisation→power curve `P = idle + (tdp − idle)·u^γ` (1 = linear),
+    /// applied by the workload stage (`fjord calibrate` fits it).
+    pub utilization_exponent: f64,
+    /// Warnings for the user (side files that start late or miss the run).
+    pub warnings: Vec<String>,
     /// The filled mirror (for `scenario.resolved.toml`).
     pub filled: RawScenario,
     /// Where each side-file key was written (`scenario.toml:9` or `--set`), for the side
@@ -132,7 +139,16 @@ const HEAT_WAVE: Range =
     Range { key: "site.heat_wave_k", lo: -30.0, hi: 30.0, what: "an offset (K)", why: "added to the ambient air for the whole run" };
 const SEED: Range = Range { key: "scenario.seed", lo: 0.0, hi: 1.8446744073709552e19, what: "a whole number", why: "any 64-bit seed" };
 /// Ranges of `[scenario]` and `[site]`.
-pub const RANGES: &[&Range] = &[&SEED, &LATITUDE, &LONGITUDE, &HEAT_WAVE];
+pub const RANGES: &[&Range] = &[&SEED, &LATITUDE, &LONGITUDE, &HEAT_WAVE, &UTIL_EXPONENT];
+
+/// `gpu.utilization_exponent`: γ of the calibrated curve.
+const UTIL_EXPONENT: Range = Range {
+    key: "gpu.utilization_exponent",
+    lo: 0.1,
+    hi: 10.0,
+    what: "an exponent",
+    why: "shape of the utilisation→power curve; 1 = linear, `fjord calibrate` fits it",
+};
 
 /// Longest run: ten years (weather and calendar span; SPEC's year runs fit with room).
 pub const MAX_DURATION_S: f64 = 10.0 * 366.0 * 86_400.0;
@@ -157,6 +173,12 @@ pub fn fill_defaults(raw: &mut RawScenario, file_stem: &str, base_dir: &std::pat
         if let Some(g) = sup.grid.as_mut() {
             abs(&mut g.carbon_file);
             abs(&mut g.price_file);
+        }
+        if let Some(w) = sup.wind.as_mut() {
+            abs(&mut w.profile_file);
+        }
+        if let Some(w) = sup.solar.as_mut() {
+            abs(&mut w.profile_file);
         }
     }
     let s = &mut raw.scenario;
@@ -197,6 +219,7 @@ pub fn fill_defaults(raw: &mut RawScenario, file_stem: &str, base_dir: &std::pat
     }
 
     gpu_params::fill_defaults(&mut raw.cluster, &mut raw.gpu)?;
+    raw.gpu.utilization_exponent.get_or_insert(1.0);
     let lon = raw.site.longitude_deg.unwrap_or(0.0);
     job_params::fill_defaults(&mut raw.workload.jobs, lon)?;
     let racks = raw.cluster.racks.unwrap_or(1);
@@ -238,9 +261,13 @@ pub fn build(raw: &RawScenario, base_dir: &std::path::Path) -> R<Scenario> {
     d.result()?;
     let gpu = GpuParams::resolve(&raw.gpu, &mut d);
     d.result()?;
-    let read = |file: &str| read_trace(&base_dir.join(file));
+    let utilization_exponent = d.num(&UTIL_EXPONENT, raw.gpu.utilization_exponent);
+    d.result()?;
+    let trace_warnings = std::cell::RefCell::new(Vec::new());
+    let read = |j: &JobBlock| read_trace_job(base_dir, j, duration_s, &trace_warnings);
     let jobs = job_params::resolve(&raw.workload.jobs, cluster.racks, cluster.gpus_per_rack, &read, &mut d);
     d.result()?;
+    let mut warnings = trace_warnings.into_inner();
     let cooling = Cooling::resolve(&raw.cooling, cluster.racks, &mut d);
     d.result()?;
     let (gpr, tdp_w, overhead_w) = (f64::from(cluster.gpus_per_rack), gpu.tdp_w, cluster.rack_overhead_w);
@@ -250,6 +277,17 @@ pub fn build(raw: &RawScenario, base_dir: &std::path::Path) -> R<Scenario> {
     d.result()?;
     let supply = raw.supply.as_ref().map(|b| SupplySpec::resolve(b, &mut d));
     d.result()?;
+    let supply = match supply {
+        Some(mut sp) => {
+            let (carbon, price, wind, solar) = read_supply_series(&sp.block, start_unix_s, duration_s, &mut warnings)?;
+            sp.carbon_series = carbon;
+            sp.price_series = price;
+            sp.wind_profile = wind;
+            sp.solar_profile = solar;
+            Some(sp)
+        }
+        None => None,
+    };
 
     let s = &raw.scenario;
     Ok(Scenario {
@@ -274,6 +312,8 @@ pub fn build(raw: &RawScenario, base_dir: &std::path::Path) -> R<Scenario> {
         power,
         supply,
         events,
+        utilization_exponent,
+        warnings,
         filled: raw.clone(),
         origins: Vec::new(),
     })
@@ -341,37 +381,83 @@ fn site(site: &SiteBlock, base_dir: &std::path::Path, d: &mut Diagnostics) -> (f
     (latitude_deg, longitude_deg, weather, heat_wave_k)
 }
 
-/// Reads a utilisation trace: CSV with header `time_s,utilization_frac`, ascending times.
-pub fn read_trace(path: &std::path::Path) -> Result<(Vec<f64>, Vec<f64>), String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read trace {}: {e}", path.display()))?;
-    let mut times = vec![];
-    let mut utils = vec![];
-    let mut lines = text.lines().enumerate();
-    match lines.next() {
-        Some((_, h)) if h.trim().replace(' ', "") == "time_s,utilization_frac" => {}
-        _ => return Err(format!("{}:1: expected the header `time_s,utilization_frac`", path.display())),
+/// Reads a trace job's telemetry file (any format of [`crate::telemetry::readers`]) and
+/// chooses its signal. Errors are (key within the job, message naming the side file and line).
+fn read_trace_job(
+    base_dir: &std::path::Path,
+    j: &JobBlock,
+    duration_s: f64,
+    warnings: &std::cell::RefCell<Vec<String>>,
+) -> Result<crate::telemetry::replay::TraceData, (String, String)> {
+    use crate::telemetry::readers::{self, Format};
+    use crate::telemetry::replay::{Signal, Tile, TraceData};
+    let path = base_dir.join(j.file.as_deref().unwrap_or_default());
+    let format = Format::parse(j.format.as_deref().unwrap_or("auto")).unwrap_or(Format::Auto);
+    let every = dur_s(&j.sample_every, "sample_every").unwrap_or(1.0);
+    if every.is_nan() || every <= 0.0 {
+        return Err(("sample_every".into(), "expected a positive sampling interval".into()));
     }
-    for (i, line) in lines {
-        if line.trim().is_empty() {
-            continue;
+    let t = readers::read(&path, format, every).map_err(|e| ("file".to_string(), e.to_string()))?;
+    let signal = match j.signal.as_deref().unwrap_or("auto") {
+        "power" if !t.has_power() => {
+            return Err(("signal".into(), format!("{}: signal = \"power\" but the file has no power values", t.path)));
         }
-        let mut it = line.split(',');
-        let (Some(a), Some(b), None) = (it.next(), it.next(), it.next()) else {
-            return Err(format!("{}:{}: expected two columns time_s,utilization_frac", path.display(), i + 1));
+        "utilization" if !t.has_util() => {
+            return Err(("signal".into(), format!("{}: signal = \"utilization\" but the file has no utilisation values", t.path)));
+        }
+        "power" => Signal::Power,
+        "utilization" => Signal::Utilization,
+        _ if t.has_power() => Signal::Power,
+        _ if t.has_util() => Signal::Utilization,
+        _ => return Err(("file".into(), format!("{}: no power or utilisation values", t.path))),
+    };
+    let tile = if j.tile.as_deref() == Some("shifted") { Tile::Shifted } else { Tile::Aligned };
+    let data = TraceData::new(&t, signal, tile).ok_or_else(|| ("file".to_string(), format!("{}: no usable samples", t.path)))?;
+    if signal == Signal::Utilization && data.gpus.iter().any(|g| g.v.iter().any(|u| !(0.0..=1.0).contains(u))) {
+        return Err(("file".into(), format!("{}: utilisation outside [0, 1]", t.path)));
+    }
+    let (first, last) = data.span_s();
+    let name = j.name.clone().unwrap_or_default();
+    let mut w = warnings.borrow_mut();
+    if tile == Tile::Aligned && first >= duration_s {
+        w.push(format!("job `{name}`: trace {} starts at {first} s, after the run ends: its GPUs idle throughout", t.path));
+    } else if tile == Tile::Aligned && first > 0.0 {
+        w.push(format!("job `{name}`: trace {} starts at {first} s, after the run's start: its GPUs idle until then", t.path));
+    }
+    if tile == Tile::Aligned && last < duration_s && last > first {
+        w.push(format!("job `{name}`: trace {} ends at {last} s, before the run ends ({duration_s} s): its last values hold", t.path));
+    }
+    if signal == Signal::Power && tile == Tile::Shifted && data.gpus.iter().any(|g| g.period() <= 0.0) {
+        return Err(("tile".into(), format!("{}: tile = \"shifted\" loops the trace and needs at least two samples per GPU", t.path)));
+    }
+    Ok(data)
+}
+
+/// (carbon, price, wind profile, solar profile).
+type SupplySeries = (Option<HourlySeries>, Option<HourlySeries>, Option<Profile>, Option<Profile>);
+
+/// Grid series and wind/solar profiles of `[supply]`, read with the shared side-file reader.
+fn read_supply_series(b: &SupplyBlock, start_unix_s: f64, duration_s: f64, warnings: &mut Vec<String>) -> R<SupplySeries> {
+    use crate::telemetry::series::{read_series, Align, SeriesSpec};
+    let gr = b.grid.clone().unwrap_or_default();
+    let align = Align::parse(gr.align.as_deref().unwrap_or("calendar")).unwrap_or(Align::Calendar);
+    let mut read =
+        |file: &Option<String>, file_key: &str, column: Option<&str>, time_column: Option<&str>, align: Align| -> R<Option<HourlySeries>> {
+            let Some(f) = file else { return Ok(None) };
+            let table = crate::telemetry::csvfile::read(std::path::Path::new(f)).map_err(|e| (file_key.to_string(), e.to_string()))?;
+            let spec = SeriesSpec { value_column: column, time_column, align, start_unix_s, duration_s };
+            let out = read_series(&table, &spec).map_err(|e| (file_key.to_string(), e.to_string()))?;
+            warnings.extend(out.warnings.into_iter().map(|w| format!("{file_key}: {w}")));
+            Ok(Some(out.series))
         };
-        let t: f64 = a.trim().parse().map_err(|_| format!("{}:{}: time_s \"{}\" is not a number", path.display(), i + 1, a.trim()))?;
-        let u: f64 = b.trim().parse().map_err(|_| format!("{}:{}: utilization_frac \"{}\" is not a number", path.display(), i + 1, b.trim()))?;
-        if !(0.0..=1.0).contains(&u) {
-            return Err(format!("{}:{}: utilization_frac {u} is outside [0, 1]", path.display(), i + 1));
-        }
-        if !t.is_finite() || times.last().is_some_and(|&l| t <= l) || t < 0.0 {
-            return Err(format!("{}:{}: time_s must be non-negative and strictly ascending", path.display(), i + 1));
-        }
-        times.push(t);
-        utils.push(u);
-    }
-    if times.is_empty() {
-        return Err(format!("{}: the trace has no rows", path.display()));
-    }
-    Ok((times, utils))
+    let tcol = gr.time_column.as_deref();
+    let carbon = read(&gr.carbon_file, "supply.grid.carbon_file", gr.carbon_column.as_deref(), tcol, align)?;
+    let price = read(&gr.price_file, "supply.grid.price_file", gr.price_column.as_deref(), tcol, align)?;
+    let w = b.wind.clone().unwrap_or_default();
+    let wind = read(&w.profile_file, "supply.wind.profile_file", w.profile_column.as_deref(), None, align)?
+        .map(|s| Profile { series: s, mw: w.profile_unit.as_deref() == Some("mw") });
+    let so = b.solar.clone().unwrap_or_default();
+    let solar = read(&so.profile_file, "supply.solar.profile_file", so.profile_column.as_deref(), None, align)?
+        .map(|s| Profile { series: s, mw: so.profile_unit.as_deref() == Some("mw") });
+    Ok((carbon, price, wind, solar))
 }

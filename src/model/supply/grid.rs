@@ -10,18 +10,13 @@
 //! Default intensity 19 g/kWh: the Norwegian physically delivered mix including imports in
 //! 2022 (NVE climate declaration, REFERENCE §7.4 [S2]); ERCOT is ~370–410 g/kWh [S2]/[E].
 //!
-//! # Hourly series (CSV)
-//! [`parse_hourly_csv`] reads text with a header line of two columns, either
-//! `time_s,value` (seconds since the scenario start) or `hour,value` (hours since the
-//! scenario start; the time is `hour · 3600`), then one row per value. Column names are
-//! case-insensitive; the value column may have any name (e.g. `carbon_g_per_kwh`,
-//! `price_per_mwh`). Blank lines and lines starting with `#` are skipped; fields are trimmed.
-//! Times must be finite and strictly increasing; values finite. Each value holds from its
-//! time until the next row's; before the first row the first value holds, after the last row
-//! the last value holds (no wrapping). Rows need not be exactly hourly.
+//! # Hourly series
+//! Read from CSV by [`crate::telemetry::series`] (the shared side-file reader: published
+//! formats with timestamps, or `time_s,value` / `hour,value`). Each value holds from its time
+//! until the next row's; before the first row the first value holds, after the last row the
+//! last value holds (no wrapping).
 
 use super::{nonneg, step_s, SECONDS_PER_HOUR};
-use std::fmt;
 
 /// A step-wise (sample-and-hold) time series, usually hourly, read from CSV.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -30,25 +25,6 @@ pub struct HourlySeries {
     values: Vec<f64>,
 }
 
-/// A CSV series that could not be read: the file, the 1-based line and what was wrong.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SeriesError {
-    /// Path of the file as the caller named it (for messages only; nothing is opened).
-    pub path: String,
-    /// 1-based line number of the problem (0 when the file as a whole is wrong, e.g. empty).
-    pub line: usize,
-    /// What was expected and what was found.
-    pub message: String,
-}
-
-impl fmt::Display for SeriesError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.path, self.line, self.message)
-    }
-}
-
-impl std::error::Error for SeriesError {}
-
 impl HourlySeries {
     /// A series with one value per hour, starting at `t_s = 0`. Non-finite values become 0.
     pub fn from_hourly(values: &[f64]) -> Self {
@@ -56,6 +32,11 @@ impl HourlySeries {
             times_s: (0..values.len()).map(|h| h as f64 * SECONDS_PER_HOUR).collect(),
             values: values.iter().map(|v| if v.is_finite() { *v } else { 0.0 }).collect(),
         }
+    }
+
+    /// From rows (times in s since the scenario start, strictly increasing).
+    pub fn from_points(times_s: Vec<f64>, values: Vec<f64>) -> Self {
+        Self { times_s, values }
     }
 
     /// Number of rows.
@@ -78,49 +59,6 @@ impl HourlySeries {
         let idx = self.times_s.partition_point(|&x| x <= t);
         Some(self.values[idx.saturating_sub(1)])
     }
-}
-
-/// Parses a two-column CSV series (see the module doc for the format). `path` only labels
-/// errors.
-pub fn parse_hourly_csv(text: &str, path: &str) -> Result<HourlySeries, SeriesError> {
-    let err = |line: usize, message: String| SeriesError { path: path.to_string(), line, message };
-    let mut rows = text.lines().enumerate().map(|(i, l)| (i + 1, l.trim())).filter(|(_, l)| !l.is_empty() && !l.starts_with('#'));
-    let (hline, header) = rows.next().ok_or_else(|| err(0, "empty file: expected a header `time_s,value` or `hour,value`".into()))?;
-    let cols: Vec<&str> = header.split(',').map(str::trim).collect();
-    if cols.len() != 2 {
-        return Err(err(hline, format!("expected a header of 2 columns (`time_s,value` or `hour,value`), found {}", cols.len())));
-    }
-    let scale = match cols[0].to_ascii_lowercase().as_str() {
-        "time_s" => 1.0,
-        "hour" => SECONDS_PER_HOUR,
-        other => return Err(err(hline, format!("first column must be `time_s` or `hour`, found `{other}`"))),
-    };
-    let mut series = HourlySeries::default();
-    for (line, row) in rows {
-        let fields: Vec<&str> = row.split(',').map(str::trim).collect();
-        if fields.len() != 2 {
-            return Err(err(line, format!("expected 2 fields, found {}", fields.len())));
-        }
-        let parse = |s: &str, what: &str| -> Result<f64, SeriesError> {
-            match s.parse::<f64>() {
-                Ok(v) if v.is_finite() => Ok(v),
-                _ => Err(err(line, format!("{what}: expected a finite number, found `{s}`"))),
-            }
-        };
-        let t = parse(fields[0], cols[0])? * scale;
-        let v = parse(fields[1], cols[1])?;
-        if let Some(&last) = series.times_s.last() {
-            if t <= last {
-                return Err(err(line, format!("{}: times must increase strictly ({} after {})", cols[0], fields[0], last / scale)));
-            }
-        }
-        series.times_s.push(t);
-        series.values.push(v);
-    }
-    if series.is_empty() {
-        return Err(err(hline, "no data rows after the header".into()));
-    }
-    Ok(series)
 }
 
 /// Parameters of the grid connection.
@@ -177,37 +115,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_hour_header_and_holds_values() {
-        let s = parse_hourly_csv("# NO4 intensity\nhour,carbon_g_per_kwh\n0,10\n1, 20\n\n2,30\n", "c.csv").unwrap();
+    fn values_hold_until_the_next_row() {
+        let s = HourlySeries::from_points(vec![0.0, 3600.0, 7200.0], vec![10.0, 20.0, 30.0]);
         assert_eq!(s.len(), 3);
         assert_eq!(s.value_at(-5.0), Some(10.0));
         assert_eq!(s.value_at(3599.9), Some(10.0));
         assert_eq!(s.value_at(3600.0), Some(20.0));
         assert_eq!(s.value_at(1e9), Some(30.0));
-    }
-
-    #[test]
-    fn parses_time_s_header() {
-        let s = parse_hourly_csv("time_s,value\r\n0,1.5\r\n1800,2.5\r\n", "p.csv").unwrap();
-        assert_eq!(s.value_at(1799.0), Some(1.5));
-        assert_eq!(s.value_at(1800.0), Some(2.5));
-    }
-
-    #[test]
-    fn errors_name_file_and_line() {
-        let e = parse_hourly_csv("hour,value\n0,1\n1,abc\n", "x.csv").unwrap_err();
-        assert_eq!((e.path.as_str(), e.line), ("x.csv", 3));
-        assert!(e.to_string().starts_with("x.csv:3: "), "{e}");
-        let e = parse_hourly_csv("hour,value\n0,1\n0,2\n", "x.csv").unwrap_err();
-        assert_eq!(e.line, 3);
-        let e = parse_hourly_csv("minute,value\n0,1\n", "x.csv").unwrap_err();
-        assert_eq!(e.line, 1);
-        let e = parse_hourly_csv("hour,value\n0,1,2\n", "x.csv").unwrap_err();
-        assert_eq!(e.line, 2);
-        let e = parse_hourly_csv("hour,value\n0,NaN\n", "x.csv").unwrap_err();
-        assert_eq!(e.line, 2);
-        assert_eq!(parse_hourly_csv("", "x.csv").unwrap_err().line, 0);
-        assert_eq!(parse_hourly_csv("hour,value\n", "x.csv").unwrap_err().line, 1);
     }
 
     #[test]

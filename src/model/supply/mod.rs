@@ -27,7 +27,7 @@ pub mod wind;
 pub use self::battery::{BatteryParams, BatteryState};
 pub use self::dispatch::{available_supply_mw, dispatch, DispatchInput, DispatchResult, Shortfall, SupplyParams, SupplyState, SupplyTotals};
 pub use self::gas::{GasParams, GasState};
-pub use self::grid::{parse_hourly_csv, GridParams, HourlySeries, SeriesError};
+pub use self::grid::{GridParams, HourlySeries};
 pub use self::hydro::{HydroParams, HydroState, ReservoirParams};
 pub use self::solar::{plane_of_array_w_m2, SolarParams};
 pub use self::swing::{BandShare, ChannelSwing, SwingMeter, SwingSummary};

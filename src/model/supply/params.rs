@@ -11,6 +11,23 @@ use crate::scenario::raw::SupplyBlock;
 pub struct SupplySpec {
     /// The filled block.
     pub block: SupplyBlock,
+    /// Grid CO₂ intensity series (g/kWh), from `carbon_file`.
+    pub carbon_series: Option<super::grid::HourlySeries>,
+    /// Grid price series (currency per MWh), from `price_file`.
+    pub price_series: Option<super::grid::HourlySeries>,
+    /// Wind output profile, from `supply.wind.profile_file`.
+    pub wind_profile: Option<Profile>,
+    /// Solar output profile, from `supply.solar.profile_file`.
+    pub solar_profile: Option<Profile>,
+}
+
+/// A measured or modelled output profile of wind or solar.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    /// Values on the scenario time line.
+    pub series: super::grid::HourlySeries,
+    /// True: values in MW; false: a fraction of the nameplate `capacity_mw`.
+    pub mw: bool,
 }
 
 /// Shortfall policies.
@@ -128,7 +145,24 @@ impl SupplySpec {
         get!(g.governor_band_frac, 0.0);
         get!(g.min_mw, 0.0);
         get!(g.carbon_g_per_kwh, 550.0);
+        for (name, b) in [
+            ("wind", sup.wind.as_mut().map(|w| (&w.profile_file, &mut w.profile_unit))),
+            ("solar", sup.solar.as_mut().map(|w| (&w.profile_file, &mut w.profile_unit))),
+        ] {
+            if let Some((Some(_), unit)) = b {
+                let u = unit.get_or_insert_with(|| "capacity_frac".to_string()).clone();
+                if u != "capacity_frac" && u != "mw" {
+                    let hint = hint(&u, &["capacity_frac", "mw"]);
+                    return Err((format!("supply.{name}.profile_unit"), format!("unknown unit \"{u}\"{hint}; expected capacity_frac or mw")));
+                }
+            }
+        }
         let gr = sup.grid.get_or_insert_with(Default::default);
+        let align = gr.align.get_or_insert_with(|| "calendar".to_string()).clone();
+        if crate::telemetry::series::Align::parse(&align).is_none() {
+            let hint = hint(&align, &["calendar", "day_of_year"]);
+            return Err(("supply.grid.align".into(), format!("unknown alignment \"{align}\"{hint}; expected calendar or day_of_year")));
+        }
         get!(gr.import_limit_mw, 0.0);
         get!(gr.export_limit_mw, 0.0);
         get!(gr.carbon_g_per_kwh, 19.0);
@@ -203,6 +237,6 @@ impl SupplySpec {
             d.error("supply.battery.initial_soc_frac", format!("expected within [soc_min_frac, soc_max_frac] = [{lo}, {hi}], found {init}"));
         }
         d.num(&B_RAMP, or0(b.max_grid_ramp_mw_per_s));
-        SupplySpec { block: sup.clone() }
+        SupplySpec { block: sup.clone(), carbon_series: None, price_series: None, wind_profile: None, solar_profile: None }
     }
 }

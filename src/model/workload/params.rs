@@ -47,12 +47,11 @@ pub enum JobKind {
         /// Utilisation.
         util: f64,
     },
-    /// Replay of a CSV trace: each value holds until the next row.
+    /// Replay of measured telemetry (utilisation or board power); each value holds until the
+    /// next sample.
     Trace {
-        /// Row times (s since start, ascending).
-        times_s: Vec<f64>,
-        /// Utilisation per row.
-        utils: Vec<f64>,
+        /// The measured series, per measured GPU.
+        data: std::sync::Arc<crate::telemetry::replay::TraceData>,
     },
 }
 
@@ -189,9 +188,25 @@ pub fn fill_defaults(jobs: &mut [JobBlock], longitude_deg: f64) -> Result<(), Ke
             }
             "trace" => {
                 if j.file.is_none() {
-                    return Err((key("file"), "missing: a trace job needs `file` (CSV with header time_s,utilization_frac)".into()));
+                    return Err((
+                        key("file"),
+                        "missing: a trace job needs `file` (nvidia-smi or DCGM telemetry, or CSV with header time_s,utilization_frac)".into(),
+                    ));
                 }
-                &["file"]
+                for (k, v, options) in [
+                    ("format", &mut j.format, &["auto", "nvidia-smi", "dcgm", "csv"][..]),
+                    ("signal", &mut j.signal, &["auto", "power", "utilization"][..]),
+                    ("tile", &mut j.tile, &["aligned", "shifted"][..]),
+                ] {
+                    let val = v.get_or_insert_with(|| options[0].to_string()).clone();
+                    if !options.contains(&val.as_str()) {
+                        let hint = crate::error::nearest(&val, options).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
+                        return Err((key(k), format!("unknown {k} \"{val}\"{hint}; expected one of {}", options.join(", "))));
+                    }
+                }
+                let every = if j.sample_every.is_some() { crate::scenario::check::dur_s(&j.sample_every, &key("sample_every"))? } else { 1.0 };
+                j.sample_every = Some(crate::scenario::raw::Dur::from_s(every));
+                &["file", "format", "signal", "tile", "sample_every"]
             }
             other => {
                 let hint = hint(other, JOB_KINDS);
@@ -221,8 +236,8 @@ fn keys_present(j: &JobBlock) -> Vec<&'static str> {
     out
 }
 
-/// A trace reader: the job's `file` key as written → (times, utilisations) or the message.
-pub type TraceReader<'a> = &'a dyn Fn(&str) -> Result<(Vec<f64>, Vec<f64>), String>;
+/// A trace reader: the job → its trace data, or (key within the job, message).
+pub type TraceReader<'a> = &'a dyn Fn(&JobBlock) -> Result<crate::telemetry::replay::TraceData, (String, String)>;
 
 /// Checks filled jobs and places them on `racks` racks of `gpus_per_rack`.
 pub fn resolve(jobs_raw: &[JobBlock], racks: u32, gpus_per_rack: u32, read_trace: TraceReader, d: &mut Diagnostics) -> Vec<Job> {
@@ -279,11 +294,11 @@ pub fn resolve(jobs_raw: &[JobBlock], racks: u32, gpus_per_rack: u32, read_trace
                 noise: num(d, &NOISE, j.noise_frac),
             },
             "constant" => JobKind::Constant { util: num(d, &UTIL, j.utilization_frac) },
-            "trace" => match read_trace(j.file.as_deref().unwrap_or_default()) {
-                Ok((times_s, utils)) => JobKind::Trace { times_s, utils },
-                Err(m) => {
-                    d.error(key("file"), m);
-                    JobKind::Trace { times_s: vec![0.0], utils: vec![0.0] }
+            "trace" => match read_trace(j) {
+                Ok(data) => JobKind::Trace { data: std::sync::Arc::new(data) },
+                Err((k, m)) => {
+                    d.error(key(&k), m);
+                    JobKind::Constant { util: 0.0 }
                 }
             },
             other => {
