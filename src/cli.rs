@@ -21,6 +21,8 @@ pub fn summary_table(s: &output::summary::Summary) -> String {
         ("unserved_mwh", "MWh"),
         ("chiller_hours", "h"),
         ("heat_reused_mwh", "MWh"),
+        ("water_m3", "m³"),
+        ("wue_l_per_kwh", "L/kWh"),
         ("energy_balance_error_frac", ""),
         ("wall_s", "s"),
         ("gpu_steps_per_s", ""),
@@ -111,6 +113,10 @@ pub fn presets_text() -> String {
         }
     }
     t.push_str(&defaults_text());
+    for l in crate::model::hydraulics::params::describe() {
+        t.push_str(&l);
+        t.push('\n');
+    }
     t.push_str(&scenario::check::ranges_text());
     t
 }
@@ -137,6 +143,16 @@ fn defaults_text() -> String {
         "  heat reuse (optional): 4th-generation network 60/35 °C [S] (§9), 5 K approaches [E], heat pump at 0.5 of Carnot [E] (§9);",
         "  heat-pump electricity reported apart (heat_pump_power_mw), not in PUE; ERE = (facility − reused)/IT (The Green Grid)",
         "  air side: fan coils / rear doors at 0.046 W of fan power per W of air heat [E] (400 Pa, 12 K air rise, §4.4)",
+        "### Heat rejection kinds (cooling.heat_rejection.kind; every non-ideal kind is the same ε-NTU bank with fan/pump control, different sink)",
+        "  dry_coolers: sink = dry bulb; no water",
+        "  cooling_tower: sink = wet bulb (WMO-No. 8 psychrometer equation from the dew point); approach 5 K [S] and fan 0.015 W/W [S] (Energies 2023 16(9) 3661, §4.1);",
+        "    Braun et al. 1989 effectiveness model; evaporation = heat / latent heat (latent_frac 1.0: SPX 'Cooling Tower Fundamentals' rule of thumb) [S2],",
+        "    drift_frac 1e-5 (0.001 % of circulating flow, modern eliminators) [S2], cycles_of_concentration 5 (3-7, US EPA WaterSense at Work) [S2]; make-up = E + drift + blowdown",
+        "  adiabatic_dry_coolers: dry coolers with pads wetted above switch_over_c 25 °C [E]; saturation_efficiency_frac 0.85 (cellulose pads 0.80-0.90, Munters CELdek) [S2];",
+        "    coil inlet = T_db − η·(T_db − T_wb); water = air flow · c_p · cooling / latent heat (pad bleed not counted) [E]",
+        "  fjord_water: titanium plate HX to deep fjord water; intake_temp_c 8 °C all year (Green Mountain, DCK 2011; Lefdal ~500 m, 2017) [S2];",
+        "    seawater_rise_k 12 (Green Mountain in ~8 °C, out ~20 °C, §9) [S]; intake_head_kpa 100 [E] at 0.65 wire-to-water; sized at the warmest month's intake; no water",
+        "  water: water_m3 and wue_l_per_kwh (L per kWh of IT energy, The Green Grid WUE); 0 for dry coolers, fjord water and ideal",
         "### Electrical chain",
         "  PSU curve 80 PLUS Titanium-like, peak 0.96 [S]/[E] (§5); PSU nameplate 2 × rack design (N+N) [S] (§2.8);",
         "  distribution 0.975 [E] (transformer 0.99 × UPS eco 0.99 × distribution 0.995, §5); mechanical feed 0.99 [E]; base load 0.45 % of IT capacity (800 kW at 178 MW) [E]",

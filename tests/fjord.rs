@@ -18,8 +18,12 @@ mod cooling;
 mod determinism;
 #[path = "fjord/energy.rs"]
 mod energy;
+#[path = "fjord/epw_real.rs"]
+mod epw_real;
 #[path = "fjord/events.rs"]
 mod events;
+#[path = "fjord/hydraulics.rs"]
+mod hydraulics;
 #[path = "fjord/input.rs"]
 mod input;
 #[path = "fjord/monthly.rs"]

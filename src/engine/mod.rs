@@ -121,6 +121,8 @@ struct StepCtx<'a> {
     segments: &'a [Vec<Segment>],
     cdu_of_rack: &'a [u32],
     cdu_supply_c: &'a [f64],
+    /// Per-rack coolant offset from starved (or over-fed) cold plates (K).
+    coolant_offset_k: &'a [f64],
     gpus_per_rack: usize,
     overhead_w: f64,
     psu_rated_w: f64,
@@ -155,8 +157,16 @@ pub struct Engine {
     pub cdu_supply_c: Vec<f64>,
     cdu_return_c: Vec<f64>,
     cdu_q_liquid_w: Vec<f64>,
-    /// TCS pump speed per CDU this step (scratch: events set failed pumps to 0).
-    pump_flow: Vec<f64>,
+    /// Loop networks (pressures, flows, pump power).
+    pub hyd: crate::model::hydraulics::Hydraulics,
+    /// Extra junction-to-supply resistance per rack from its flow (K/W).
+    rack_extra_r: Vec<f64>,
+    /// Coolant offset per rack this step (K).
+    rack_offset_k: Vec<f64>,
+    /// ∫ rack flow dt (kg) and the smallest rack flow (kg/s), per rack.
+    pub rack_flow_acc: Vec<(f64, f64)>,
+    /// The plant's last facility flow over its design flow.
+    fws_demand_frac: f64,
     /// Facility plant.
     pub plant: crate::model::plant_side::Plant,
     /// Supply side.
@@ -189,8 +199,10 @@ pub struct Engine {
 struct SiteStep {
     weather: crate::model::weather::WeatherSample,
     ambient_c: f64,
+    heat_wave_k: f64,
     coolers_out: u32,
     hydro_avail: f64,
+    hs: crate::model::hydraulics::HydroStep,
 }
 
 /// Values per CDU row of [`Engine::cdu_rows`]: the rack sums of [`RackStep`] (GPU power, IT
@@ -374,6 +386,17 @@ impl Engine {
             * gpu::leak_mult(g.leakage_frac, g.leakage_per_k, g.throttle_c - g.leakage_ref_c)
             * 1.001;
         let plant = crate::model::plant_side::Plant::new(&sc, 0.8 * sc.it_capacity_w(), ambient0);
+        let fws_demand0 = crate::model::plant_side::initial_fws_flow_frac(&plant);
+        let hyd = crate::model::hydraulics::Hydraulics::new(&crate::model::hydraulics::HydraulicsDesign {
+            params: co.hydraulics.clone(),
+            racks_per_cdu: (0..cdus).map(|c| (c + 1) * racks / cdus - c * racks / cdus).collect(),
+            rack_flow_kg_s,
+            // The facility loop also feeds the air-side coils: its design flow is the plant's.
+            cdu_fws_flow_kg_s: plant.params.fws_design_flow_kg_s() / cdus as f64,
+            density_kg_m3: co.density_kg_m3,
+            tcs_head_pa: co.tcs_pump_head_pa,
+            fws_head_pa: co.fws_pump_head_pa,
+        });
         let supply = crate::model::supply_side::SupplySide::new(&sc)?;
         let n_jobs = jobs.len();
         let replay = jobs.iter().map(|j| vec![0f32; j.replay_len()]).collect();
@@ -390,7 +413,11 @@ impl Engine {
             cdu_supply_c: vec![co.tcs_supply_setpoint_c; cdus],
             cdu_return_c: vec![co.tcs_supply_setpoint_c; cdus],
             cdu_q_liquid_w: vec![0.0; cdus],
-            pump_flow: vec![1.0; cdus],
+            hyd,
+            rack_extra_r: vec![0.0; racks],
+            rack_offset_k: vec![0.0; racks],
+            rack_flow_acc: vec![(0.0, f64::INFINITY); racks],
+            fws_demand_frac: fws_demand0,
             plant,
             supply,
             weather,
@@ -405,7 +432,14 @@ impl Engine {
             own_cdus,
             own_racks,
             cdu_rows: vec![0.0; n_cdus * CDU_FIELDS],
-            site: SiteStep { weather: site_weather0, ambient_c: ambient0, coolers_out: 0, hydro_avail: 1.0 },
+            site: SiteStep {
+                weather: site_weather0,
+                ambient_c: ambient0,
+                heat_wave_k: sc.heat_wave_k,
+                coolers_out: 0,
+                hydro_avail: 1.0,
+                hs: crate::model::hydraulics::HydroStep::default(),
+            },
             sc,
         })
     }
@@ -472,8 +506,8 @@ impl Engine {
         }
 
         // 2. Events active at t0.
-        let pump_flow = &mut self.pump_flow;
-        pump_flow.fill(1.0);
+        let hyd = &mut self.hyd;
+        hyd.reset_inputs();
         let mut heat_wave_k = sc.heat_wave_k;
         let mut coolers_out = 0u32;
         let mut hydro_avail = 1.0f64;
@@ -481,7 +515,19 @@ impl Engine {
         for e in &sc.events {
             if t0 + 1e-9 >= e.at_s && t0 < e.at_s + e.duration_s {
                 match e.kind {
-                    EventKind::CduPumpFailure { cdu } => pump_flow[cdu as usize] = 0.0,
+                    EventKind::CduPumpFailure { cdu } => hyd.cdu_running[cdu as usize] = 0,
+                    EventKind::ValveStuck { rack, position_frac } => hyd.rack_position[rack as usize] = position_frac,
+                    EventKind::PumpTrip { cdu, standby_start_s } => {
+                        // One duty pump out; a standby (if any is left) runs after the delay.
+                        let (running, standby) = match cdu {
+                            Some(c) => (&mut hyd.cdu_running[c as usize], hyd.params.tcs_standby_pumps),
+                            None => (&mut hyd.fws_running, hyd.params.fws_standby_pumps),
+                        };
+                        if !(standby > 0 && t0 + 1e-9 >= e.at_s + standby_start_s) {
+                            *running = running.saturating_sub(1);
+                        }
+                    }
+                    EventKind::Fouling { .. } => {}
                     EventKind::HeatWave { offset_k } => heat_wave_k += offset_k,
                     EventKind::DryCoolerOutage { units } => coolers_out += units,
                     EventKind::HydroOutage { fraction } => hydro_avail *= 1.0 - fraction,
@@ -490,9 +536,58 @@ impl Engine {
                 }
             }
         }
+        // Fouling builds up over its event and stays (quantised to 0.1 % to limit re-solves).
+        for e in &sc.events {
+            if let EventKind::Fouling { rack, resistance_factor } = e.kind {
+                if t0 + 1e-9 >= e.at_s {
+                    let x = if e.duration_s.is_finite() && e.duration_s > 0.0 { ((t0 - e.at_s) / e.duration_s).clamp(0.0, 1.0) } else { 1.0 };
+                    let f = 1.0 + (resistance_factor - 1.0) * x;
+                    hyd.rack_fouling[rack as usize] *= (f * 1000.0).round() / 1000.0;
+                }
+            }
+        }
+        // 2b. Hydraulics: solved only when an input or a pump speed changed.
+        let hs = hyd.step(dt, self.fws_demand_frac);
+        let gpr = sc.gpus_per_rack as usize;
+        if hyd.flows_changed {
+            let m_design = hyd.rack_design_kg_s / gpr as f64;
+            for (r, x) in self.rack_extra_r.iter_mut().enumerate() {
+                *x = crate::model::hydraulics::plate_extra_k_per_w(
+                    sc.gpu.r_th_k_per_w,
+                    hyd.params.plate_convective_frac,
+                    sc.cooling.cp_j_kg_k,
+                    m_design,
+                    hyd.rack_flow_kg_s[r] / gpr as f64,
+                );
+            }
+        }
+        // Series resistances r_th + ΔR: the plate's extra drop is the share ΔR/(r_th + ΔR) of
+        // the junction-to-supply difference (last step's rack mean GPU temperature), so the
+        // kernel's heat to the coolant is (T − T_c)/(r_th + ΔR) — exact at steady state, never
+        // negative while the GPUs are warmer than the coolant, stable for any step.
+        // (Own racks only: under MPI the other racks' last temperatures live on other ranks.)
+        let own = self.own_racks.clone();
+        for (r, ((o, x), rs)) in self.rack_offset_k[own.clone()]
+            .iter_mut()
+            .zip(&self.rack_extra_r[own.clone()])
+            .zip(&self.rack_step)
+            .enumerate()
+            .map(|(k, v)| (own.start + k, v))
+        {
+            *o = if *x == 0.0 || self.step_index == 0 {
+                0.0
+            } else {
+                let t_cool = self.cdu_supply_c[self.cdu_of_rack[r] as usize];
+                x / (sc.gpu.r_th_k_per_w + x) * (rs.temp_sum_c / gpr as f64 - t_cool)
+            };
+        }
+        for (a, m) in self.rack_flow_acc.iter_mut().zip(&hyd.rack_flow_kg_s) {
+            a.0 += m * dt;
+            a.1 = a.1.min(*m);
+        }
         let weather = self.weather.sample(unix);
         let ambient_c = weather.dry_bulb_c + heat_wave_k;
-        self.site = SiteStep { weather, ambient_c, coolers_out, hydro_avail };
+        self.site = SiteStep { weather, ambient_c, heat_wave_k, coolers_out, hydro_avail, hs };
 
         // 3. Caps: the site limit from events and the supply, as a per-GPU cap level.
         let supply_limit_w = self.supply.limit_w(t0, dt, &weather, hydro_avail, self.last.facility_power_mw * 1e6);
@@ -527,6 +622,7 @@ impl Engine {
             segments: &self.segments,
             cdu_of_rack: &self.cdu_of_rack,
             cdu_supply_c: &self.cdu_supply_c,
+            coolant_offset_k: &self.rack_offset_k,
             gpus_per_rack: sc.gpus_per_rack as usize,
             overhead_w: sc.rack_overhead_w,
             psu_rated_w: sc.power.psu_rated_w,
@@ -561,20 +657,24 @@ impl Engine {
         let t_fws = self.plant.supply_c();
         for (c, t) in self.own_cdus.clone().zip(&part) {
             self.cdu_q_liquid_w[c] = t.q_liquid_w;
-            let pump_flow = &self.pump_flow;
-            let s = cdu::step(
+            let flows = cdu::Flows {
+                tcs_kg_s: self.hyd.cdu_flow_kg_s[c],
+                fws_kg_s: self.cdu_design[c].fws_flow_kg_s * hs.fws_available_frac,
+                pump_w: self.hyd.tcs[c].pump_power_w,
+            };
+            let s = cdu::step_with(
                 &self.cdu_design[c],
                 self.cdu_supply_c[c],
                 co.tcs_supply_setpoint_c,
                 co.cdu_control_tau_s,
                 self.cdu_q_liquid_w[c],
-                pump_flow[c],
+                flows,
                 t_fws,
                 dt,
             );
             self.cdu_supply_c[c] = s.supply_c;
             self.cdu_return_c[c] = s.return_c;
-            let m = self.cdu_design[c].tcs_flow_kg_s * pump_flow[c];
+            let m = self.hyd.cdu_flow_kg_s[c];
             let row = [
                 t.gpu_w,
                 t.it_w,
@@ -605,7 +705,8 @@ impl Engine {
         let sc = &self.sc;
         let dt = sc.step_s;
         let t0 = self.step_index as f64 * dt;
-        let SiteStep { weather, ambient_c, coolers_out, hydro_avail } = self.site;
+        let SiteStep { weather, ambient_c, heat_wave_k, coolers_out, hydro_avail, hs } = self.site;
+        let unix = sc.start_unix_s + t0;
         let mut tot = RackStep { temp_max_c: f64::MIN, ..Default::default() };
         let (mut q_hx, mut pump_w, mut sup_w, mut ret_w, mut flow_w) = (0.0, 0.0, 0.0, 0.0, 0.0);
         for (c, row) in self.cdu_rows.chunks_exact(CDU_FIELDS).enumerate() {
@@ -636,7 +737,11 @@ impl Engine {
         };
 
         // 7. Plant.
-        let po = self.plant.step(q_hx, tot.q_air_w, ambient_c, dt, coolers_out);
+        let sink = &sc.cooling.rejection.sink;
+        let sink_c = crate::model::plant_side::sink_c(sink, &weather, heat_wave_k, unix);
+        let po = self.plant.step(q_hx, tot.q_air_w, sink_c, dt, coolers_out, hs.fws_pump_w, hs.fws_available_frac);
+        let water_kg_s = crate::model::plant_side::water_kg_s(sink, &self.plant, &po, ambient_c, sink_c);
+        self.fws_demand_frac = po.fws_flow_frac;
 
         // 8. Electrical chain.
         let cooling_w = pump_w + po.cooling_power_w;
@@ -700,6 +805,16 @@ impl Engine {
             ramp_mw_per_s_max: 0.0,
             gpu_smoothing_burn_mw: tot.burn_w * mw,
             dispatchable_excess_mw: sup.dispatchable_excess_mw,
+            tcs_flow_kg_s: hs.tcs_flow_kg_s,
+            tcs_pump_head_kpa: hs.tcs_head_pa * 1e-3,
+            tcs_rack_dp_kpa: hs.tcs_rack_dp_pa * 1e-3,
+            rack_flow_min_kg_s: hs.rack_flow_min_kg_s,
+            fws_flow_kg_s: hs.fws_flow_kg_s,
+            fws_pump_head_kpa: hs.fws_head_pa * 1e-3,
+            hydraulic_solves: f64::from(hs.solves),
+            heat_sink_c: sink_c,
+            water_m3_per_h: water_kg_s / 1000.0 * 3600.0,
+            wue_l_per_kwh: if tot.it_w > 0.0 { water_kg_s / (tot.it_w / 3.6e6) } else { 0.0 },
             ..Default::default()
         };
         let mut v = v;
@@ -822,7 +937,7 @@ fn step_block(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
     }
     for (k, slot) in out.iter_mut().enumerate().take(b.racks) {
         let r = b.first_rack + k;
-        let coolant = ctx.cdu_supply_c[ctx.cdu_of_rack[r] as usize];
+        let coolant = ctx.cdu_supply_c[ctx.cdu_of_rack[r] as usize] + ctx.coolant_offset_k[r];
         let coolant_c = coolant as f32;
         // Fast path: nothing in this rack can reach the throttle temperature this step.
         let prev = *slot;

@@ -20,6 +20,8 @@ use std::path::{Path, PathBuf};
 pub struct Accumulators {
     /// Steps.
     pub steps: u64,
+    /// Water drawn for heat rejection (m³).
+    pub water_m3: f64,
     /// Simulated seconds.
     pub time_s: f64,
     /// IT energy (J).
@@ -129,6 +131,7 @@ impl Accumulators {
         self.heat_in_j += (tot.it_w + cdu_pump_w + po.work_in_w) * dt;
         self.heat_out_j += (po.heat_rejected_w + po.heat_reused_w) * dt;
         self.heat_reused_j += po.heat_reused_w * dt;
+        self.water_m3 += v.water_m3_per_h / 3600.0 * dt;
         self.smoothing_burn_j += tot.burn_w * dt;
         self.heat_pump_j += po.heat_pump_power_w * dt;
         self.chiller_j += po.chiller_power_w * dt;
@@ -450,6 +453,9 @@ pub fn summarise(e: &Engine, stored_change_j: f64, wall_s: f64) -> Summary {
     s.num("gas_mwh", a.gas_j * mwh);
     s.num("carbon_t", a.carbon_kg / 1000.0);
     s.num("heat_reused_mwh", a.heat_reused_j * mwh);
+    s.num("water_m3", a.water_m3);
+    // The Green Grid's WUE: litres of site water per kWh of IT energy.
+    s.num("wue_l_per_kwh", if a.it_j > 0.0 { a.water_m3 * 1000.0 / (a.it_j / 3.6e6) } else { 0.0 });
     s.num("unserved_mwh", a.unserved_j * mwh);
     s.num("curtailed_mwh", a.curtailed_j * mwh);
     s.num("dispatchable_excess_mwh", a.dispatchable_excess_j * mwh);
@@ -526,6 +532,8 @@ fn summary_md(e: &Engine, s: &Summary) -> String {
         ("Chiller hours", "chiller_hours", "h"),
         ("Heat reused", "heat_reused_mwh", "MWh"),
         ("ERE", "ere", ""),
+        ("Water (heat rejection)", "water_m3", "m³"),
+        ("WUE", "wue_l_per_kwh", "L/kWh"),
         ("Max GPU temperature", "gpu_temp_max_c", "°C"),
         ("Throttled GPU-hours", "throttled_gpu_hours", "h"),
         ("Compute delivered", "compute_delivered_frac", ""),
@@ -583,18 +591,20 @@ pub fn fmt_sig(v: f64) -> String {
 }
 
 fn racks_csv(e: &Engine, accs: &[RackAcc]) -> String {
-    let mut t = String::from("rack,cdu,job,gpu_temp_mean_c,gpu_temp_max_c,energy_mwh,throttled_gpu_s,offline_gpu_s\n");
+    let mut t = String::from("rack,cdu,job,gpu_temp_mean_c,gpu_temp_max_c,energy_mwh,throttled_gpu_s,offline_gpu_s,flow_kg_s_mean,flow_kg_s_min\n");
     let dur = e.acc.time_s.max(1e-9);
     for (r, a) in accs.iter().enumerate() {
         let job = e.segments[r].iter().find_map(|s| s.job).map(|j| e.jobs[j].job.name.clone()).unwrap_or_else(|| "idle".into());
         t.push_str(&format!(
-            "{r},{},{job},{},{},{},{},{}\n",
+            "{r},{},{job},{},{},{},{},{},{},{}\n",
             e.cdu_of_rack[r],
             fmt_num(a.temp_int / dur),
             fmt_num(a.temp_max_c),
             fmt_num(a.energy_j / 3.6e9),
             fmt_num(a.throttled_gpu_s),
-            fmt_num(a.offline_gpu_s)
+            fmt_num(a.offline_gpu_s),
+            fmt_num(e.rack_flow_acc[r].0 / dur),
+            fmt_num(if e.rack_flow_acc[r].1.is_finite() { e.rack_flow_acc[r].1 } else { 0.0 })
         ));
     }
     t

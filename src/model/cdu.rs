@@ -105,17 +105,38 @@ pub struct CduStep {
 
 /// Advances one CDU by `dt_s`. `flow_frac` is the TCS pump speed (0 = failed);
 /// `q_liquid_w` the rack heat into the loop; `t_fws_c` the facility supply temperature.
+/// Pump power by the cube law from the design point; facility flow at design.
 #[allow(clippy::too_many_arguments)]
 pub fn step(d: &CduDesign, t_c: f64, setpoint_c: f64, tau_s: f64, q_liquid_w: f64, flow_frac: f64, t_fws_c: f64, dt_s: f64) -> CduStep {
     let pump_w = d.pump_design_w * flow_frac.powi(3);
+    let flows = Flows { tcs_kg_s: d.tcs_flow_kg_s * flow_frac, fws_kg_s: d.fws_flow_kg_s, pump_w };
+    step_with(d, t_c, setpoint_c, tau_s, q_liquid_w, flows, t_fws_c, dt_s)
+}
+
+/// The loop's flows and pump power for one step, from the hydraulic network.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Flows {
+    /// TCS mass flow (kg/s; 0 = no pump running).
+    pub tcs_kg_s: f64,
+    /// Facility-side mass flow through the HX (kg/s).
+    pub fws_kg_s: f64,
+    /// TCS pump electric power (W), all of it heat in the loop.
+    pub pump_w: f64,
+}
+
+/// [`step`] with the flows and pump power given (by [`crate::model::hydraulics`]).
+#[allow(clippy::too_many_arguments)]
+pub fn step_with(d: &CduDesign, t_c: f64, setpoint_c: f64, tau_s: f64, q_liquid_w: f64, flows: Flows, t_fws_c: f64, dt_s: f64) -> CduStep {
+    let pump_w = flows.pump_w;
     let q_in = q_liquid_w + pump_w;
     let none = t_c + q_in * dt_s / d.c_j_k;
-    let m = d.tcs_flow_kg_s * flow_frac;
-    if m <= 0.0 {
-        return CduStep { supply_c: none, return_c: none, q_hx_w: 0.0, pump_w };
+    let m = flows.tcs_kg_s;
+    if m <= 0.0 || flows.fws_kg_s <= 0.0 {
+        let ret = if m > 0.0 { none + q_in / (m * d.cp_j_kg_k) } else { none };
+        return CduStep { supply_c: none, return_c: ret, q_hx_w: 0.0, pump_w };
     }
     let c_tcs = m * d.cp_j_kg_k;
-    let c_fws = d.fws_flow_kg_s * d.cp_j_kg_k;
+    let c_fws = flows.fws_kg_s * d.cp_j_kg_k;
     let (c_min, c_max) = (c_tcs.min(c_fws), c_tcs.max(c_fws));
     let eps = counterflow_effectiveness(d.ua_w_k / c_min, c_min / c_max);
     let a = eps * c_min;

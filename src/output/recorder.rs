@@ -1,5 +1,5 @@
 //! The recorder: one row per `record_every` window, each column the mean of every engine
-//! step in the window (columns with `_max` in their name: the maximum; `battery_soc_frac`
+//! step in the window (columns with `_max` in their name: the maximum, `_min`: the minimum; `battery_soc_frac`
 //! and the `gpu_temp_p*` percentiles: the value at the window's end). Rows stream to disk,
 //! so memory does not grow with simulated duration.
 
@@ -14,6 +14,8 @@ pub enum Agg {
     Max,
     /// Value at the window's end.
     Last,
+    /// Minimum of the steps.
+    Min,
 }
 
 macro_rules! step_values {
@@ -78,6 +80,16 @@ step_values! {
     ramp_mw_per_s_max: Max,
     gpu_smoothing_burn_mw: Mean,
     dispatchable_excess_mw: Mean,
+    tcs_flow_kg_s: Mean,
+    tcs_pump_head_kpa: Mean,
+    tcs_rack_dp_kpa: Mean,
+    rack_flow_min_kg_s: Min,
+    fws_flow_kg_s: Mean,
+    fws_pump_head_kpa: Mean,
+    hydraulic_solves: Mean,
+    heat_sink_c: Mean,
+    water_m3_per_h: Mean,
+    wue_l_per_kwh: Mean,
     gpu_temp_p05_c: Last,
     gpu_temp_p25_c: Last,
     gpu_temp_p50_c: Last,
@@ -118,6 +130,7 @@ impl<W: Write> Recorder<W> {
             match agg {
                 Agg::Mean => self.sums[i] += x,
                 Agg::Max => self.sums[i] = if self.n == 0 { x } else { self.sums[i].max(x) },
+                Agg::Min => self.sums[i] = if self.n == 0 { x } else { self.sums[i].min(x) },
                 Agg::Last => self.sums[i] = x,
             }
         }

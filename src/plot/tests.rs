@@ -55,57 +55,19 @@ impl Default for Fixture {
     }
 }
 
-const COLUMNS: [&str; 41] = [
-    "time_s",
-    "timestamp",
-    "it_power_mw",
-    "gpu_power_mw",
-    "cooling_power_mw",
-    "electrical_loss_mw",
-    "facility_power_mw",
-    "pue",
-    "ambient_c",
-    "fws_supply_c",
-    "fws_return_c",
-    "tcs_supply_c",
-    "tcs_return_c",
-    "gpu_temp_mean_c",
-    "gpu_temp_max_c",
-    "gpu_temp_p05_c",
-    "gpu_temp_p25_c",
-    "gpu_temp_p50_c",
-    "gpu_temp_p75_c",
-    "gpu_temp_p95_c",
-    "throttled_gpu_frac",
-    "heat_to_liquid_mw",
-    "heat_rejected_mw",
-    "heat_reused_mw",
-    "chiller_power_mw",
-    "dry_cooler_fan_speed_frac",
-    "hydro_mw",
-    "wind_mw",
-    "solar_mw",
-    "grid_import_mw",
-    "gas_mw",
-    "battery_mw",
-    "battery_soc_frac",
-    "curtailed_mw",
-    "unserved_mw",
-    "compute_delivered_frac",
-    "net_draw_mw",
-    "racks_throttled",
-    "pump_power_mw",
-    "fan_power_mw",
-    "air_heat_mw",
-];
-
 impl Fixture {
+    /// Writes the fixture into a fresh folder named after `tag` and plots it.
+    fn plotted(&self, tag: &str, format: ImageFormat) -> (PathBuf, Vec<PathBuf>) {
+        let dir = temp_dir(tag);
+        self.write(&dir);
+        let plots = plot_run(&dir, format).expect("plot_run");
+        (dir, plots)
+    }
+
     fn write(&self, dir: &Path) {
         std::fs::create_dir_all(dir).expect("create run dir");
-        let cols: Vec<&str> =
-            COLUMNS.iter().copied().filter(|c| !self.drop.contains(c)).filter(|c| self.percentiles || !c.starts_with("gpu_temp_p")).collect();
-        let mut csv = cols.join(",");
-        csv.push('\n');
+        let keep = |c: &&str| !self.drop.contains(c) && (self.percentiles || !c.starts_with("gpu_temp_p"));
+        let mut csv = String::new();
         let mut noise = Noise(7);
         let mut soc = 0.6;
         let mut load_lag = 0.95;
@@ -160,62 +122,60 @@ impl Fixture {
             it_e += it * self.step_s / 3600.0;
             fac_e += facility * self.step_s / 3600.0;
             peak = peak.max(facility);
-            let values: Vec<String> = cols
+            // Every column of the fixture, in file order, with its value.
+            let row = [
+                ("time_s", t),
+                ("timestamp", t),
+                ("it_power_mw", it),
+                ("gpu_power_mw", gpu),
+                ("cooling_power_mw", cooling),
+                ("electrical_loss_mw", loss),
+                ("facility_power_mw", facility),
+                ("pue", pue),
+                ("ambient_c", ambient),
+                ("fws_supply_c", fws_s),
+                ("fws_return_c", fws_r),
+                ("tcs_supply_c", tcs_s),
+                ("tcs_return_c", tcs_r),
+                ("gpu_temp_mean_c", gpu_mean),
+                ("gpu_temp_max_c", gpu_max),
+                ("gpu_temp_p05_c", gpu_mean - 5.5),
+                ("gpu_temp_p25_c", gpu_mean - 2.2),
+                ("gpu_temp_p50_c", gpu_mean - 0.2),
+                ("gpu_temp_p75_c", gpu_mean + 2.0),
+                ("gpu_temp_p95_c", gpu_mean + 5.8 + bump * 0.2),
+                ("throttled_gpu_frac", throttled),
+                ("heat_to_liquid_mw", heat_liquid),
+                ("heat_rejected_mw", heat_liquid + 3.0 - heat_reused),
+                ("heat_reused_mw", heat_reused),
+                ("chiller_power_mw", 0.0),
+                ("dry_cooler_fan_speed_frac", fan),
+                ("hydro_mw", hydro),
+                ("wind_mw", wind),
+                ("solar_mw", 0.0),
+                ("grid_import_mw", 0.0),
+                ("gas_mw", 0.0),
+                ("battery_mw", battery),
+                ("battery_soc_frac", soc),
+                ("curtailed_mw", 0.0),
+                ("unserved_mw", 0.0),
+                ("compute_delivered_frac", 1.0 - throttled * 0.3 - if failed { 0.9 } else { 0.0 }),
+                ("net_draw_mw", facility - battery - wind),
+                ("racks_throttled", if pump_event { 10.0 } else { 0.0 }),
+                ("pump_power_mw", 3.2),
+                ("fan_power_mw", cooling - 5.3),
+                ("air_heat_mw", 0.15 * it),
+            ];
+            let row: Vec<(&str, f64)> = row.into_iter().filter(|(c, _)| keep(c)).collect();
+            if r == 0 {
+                csv.push_str(&row.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(","));
+                csv.push('\n');
+            }
+            let values: Vec<String> = row
                 .iter()
-                .map(|c| {
-                    let v: f64 = match *c {
-                        "time_s" => t,
-                        "timestamp" => {
-                            return format!("2026-01-15T{:02}:{:02}:{:02}Z", (t / 3600.0) as u64 % 24, (t / 60.0) as u64 % 60, t as u64 % 60)
-                        }
-                        "it_power_mw" => it,
-                        "gpu_power_mw" => gpu,
-                        "cooling_power_mw" => cooling,
-                        "electrical_loss_mw" => loss,
-                        "facility_power_mw" => facility,
-                        "pue" => pue,
-                        "ambient_c" => ambient,
-                        "fws_supply_c" => fws_s,
-                        "fws_return_c" => fws_r,
-                        "tcs_supply_c" => tcs_s,
-                        "tcs_return_c" => tcs_r,
-                        "gpu_temp_mean_c" => gpu_mean,
-                        "gpu_temp_max_c" => gpu_max,
-                        "gpu_temp_p05_c" => gpu_mean - 5.5,
-                        "gpu_temp_p25_c" => gpu_mean - 2.2,
-                        "gpu_temp_p50_c" => gpu_mean - 0.2,
-                        "gpu_temp_p75_c" => gpu_mean + 2.0,
-                        "gpu_temp_p95_c" => gpu_mean + 5.8 + bump * 0.2,
-                        "throttled_gpu_frac" => throttled,
-                        "heat_to_liquid_mw" => heat_liquid,
-                        "heat_rejected_mw" => heat_liquid + 3.0 - heat_reused,
-                        "heat_reused_mw" => heat_reused,
-                        "chiller_power_mw" => 0.0,
-                        "dry_cooler_fan_speed_frac" => fan,
-                        "hydro_mw" => hydro,
-                        "wind_mw" => wind,
-                        "solar_mw" => 0.0,
-                        "grid_import_mw" => 0.0,
-                        "gas_mw" => 0.0,
-                        "battery_mw" => battery,
-                        "battery_soc_frac" => soc,
-                        "curtailed_mw" => 0.0,
-                        "unserved_mw" => 0.0,
-                        "compute_delivered_frac" => 1.0 - throttled * 0.3 - if failed { 0.9 } else { 0.0 },
-                        "net_draw_mw" => facility - battery - wind,
-                        "racks_throttled" => {
-                            if pump_event {
-                                10.0
-                            } else {
-                                0.0
-                            }
-                        }
-                        "pump_power_mw" => 3.2,
-                        "fan_power_mw" => cooling - 5.3,
-                        "air_heat_mw" => 0.15 * it,
-                        _ => f64::NAN,
-                    };
-                    format!("{v:.6}")
+                .map(|&(c, v)| match c {
+                    "timestamp" => format!("2026-01-15T{:02}:{:02}:{:02}Z", (t / 3600.0) as u64 % 24, (t / 60.0) as u64 % 60, t as u64 % 60),
+                    _ => format!("{v:.6}"),
                 })
                 .collect();
             csv.push_str(&values.join(","));
@@ -302,9 +262,7 @@ fn cleanup(dir: &Path) {
 
 #[test]
 fn run_plots_are_valid_pngs() {
-    let dir = temp_dir("png");
-    Fixture::default().write(&dir);
-    let plots = plot_run(&dir, ImageFormat::Png).expect("plot_run");
+    let (dir, plots) = Fixture::default().plotted("png", ImageFormat::Png);
     let got = names(&plots);
     for expected in ["power.png", "temperatures.png", "gpu_spread.png", "supply.png", "ramps.png", "compute.png", "cooling.png", "racks.png"] {
         assert!(got.contains(&expected.to_string()), "missing {expected} in {got:?}");
@@ -329,9 +287,7 @@ fn run_plots_are_valid_pngs() {
 
 #[test]
 fn svg_plots_contain_every_series_label() {
-    let dir = temp_dir("svg");
-    Fixture::default().write(&dir);
-    let plots = plot_run(&dir, ImageFormat::Svg).expect("plot_run svg");
+    let (dir, plots) = Fixture::default().plotted("svg", ImageFormat::Svg);
     let read = |name: &str| {
         let path = dir.join("plots").join(name);
         assert!(plots.contains(&path), "{name} not returned");
@@ -532,9 +488,7 @@ fn report_embeds_every_plot() {
 #[test]
 fn report_embeds_each_png_byte_for_byte_and_names_the_given_folder() {
     use base64::Engine as _;
-    let dir = temp_dir("report-bytes");
-    Fixture { rows: 300, ..Fixture::default() }.write(&dir);
-    let plots = plot_run(&dir, ImageFormat::Png).expect("plot_run");
+    let (dir, plots) = Fixture { rows: 300, ..Fixture::default() }.plotted("report-bytes", ImageFormat::Png);
     let html = std::fs::read_to_string(write_report_as(&dir, "final-name", &plots).expect("report")).expect("read");
     let uris: Vec<&str> = html.split("data:image/png;base64,").skip(1).map(|rest| &rest[..rest.find('"').expect("end of URI")]).collect();
     assert_eq!(uris.len(), plots.len());
@@ -548,9 +502,7 @@ fn report_embeds_each_png_byte_for_byte_and_names_the_given_folder() {
 
 #[test]
 fn png_size_refuses_what_is_not_a_whole_png() {
-    let dir = temp_dir("png-size");
-    Fixture { rows: 100, ..Fixture::default() }.write(&dir);
-    let plots = plot_run(&dir, ImageFormat::Png).expect("plot_run");
+    let (dir, plots) = Fixture { rows: 100, ..Fixture::default() }.plotted("png-size", ImageFormat::Png);
     let png = std::fs::read(&plots[0]).expect("png");
     assert_eq!(png_size(&png), Some((WIDTH, HEIGHT)));
     assert_eq!(png_size(&png[..png.len() - 1]), None, "truncated");

@@ -2,9 +2,9 @@
 //! reason for it), [`Diagnostics`] (collects what is wrong, first problem first) and short
 //! number formatting for messages.
 //!
-//! A component module declares one `Range` per numeric key it owns and lists them in its
-//! `RANGES`; [`all_ranges`] gathers them for `fjord presets` and for the test that every
-//! numeric key of the scenario file has one.
+//! A component module declares one `Range` per numeric key it owns inside `ranges!`, which
+//! also lists them in its `RANGES`; [`all_ranges`] gathers them for `fjord presets` and for the
+//! test that every numeric key of the scenario file has one.
 
 use crate::units::format_duration;
 
@@ -42,6 +42,26 @@ impl Range {
         v.is_finite() && v >= self.lo && v <= self.hi
     }
 }
+
+/// Declares a component's [`Range`] constants and `pub const $list: &[&Range]` holding them
+/// in the order written, so a range cannot be declared and left out of the list (and of
+/// `fjord presets`). Items are `const NAME: Range = Range { .. };` or the short
+/// `range!(NAME, key, lo, hi, what, why);`.
+macro_rules! ranges {
+    ($(#[$doc:meta])* $list:ident; $($(#[$item:meta])* const $name:ident: Range = $value:expr;)*) => {
+        $($(#[$item])* const $name: $crate::scenario::check::Range = $value;)*
+        $(#[$doc])*
+        pub const $list: &[&$crate::scenario::check::Range] = &[$(&$name),*];
+    };
+    ($(#[$doc:meta])* $list:ident; $(range!($name:ident, $key:literal, $lo:expr, $hi:expr, $what:literal, $why:literal);)*) => {
+        $crate::scenario::check::ranges! {
+            $(#[$doc])*
+            $list;
+            $(const $name: Range = $crate::scenario::check::Range { key: $key, lo: $lo, hi: $hi, what: $what, why: $why };)*
+        }
+    };
+}
+pub(crate) use ranges;
 
 /// What resolution found wrong, in the order found. Components record problems and carry on
 /// (a bad value is returned as is), so one pass checks a whole component; the first problem
@@ -166,7 +186,7 @@ pub fn fmt_dur(s: f64) -> String {
 
 /// Every component's ranges, in the order of the scenario file.
 pub fn all_ranges() -> Vec<&'static Range> {
-    let groups: [&[&Range]; 9] = [
+    let groups: [&[&Range]; 10] = [
         super::resolve::RANGES,
         crate::model::gpu::params::CLUSTER_RANGES,
         crate::model::gpu::params::RANGES,
@@ -175,7 +195,8 @@ pub fn all_ranges() -> Vec<&'static Range> {
         crate::model::electrical::params::RANGES,
         crate::model::supply::params::RANGES,
         super::events::RANGES,
-        &[],
+        crate::model::hydraulics::params::RANGES,
+        crate::model::plant_side::SINK_RANGES,
     ];
     groups.iter().flat_map(|g| g.iter().copied()).collect()
 }

@@ -292,11 +292,38 @@ block!(
         heat_rejection: HeatRejectionBlock,
         chiller: ChillerBlock,
         heat_reuse: HeatReuseBlock,
+        hydraulics: HydraulicsBlock,
     }
 );
 
 block!(
-    /// `[cooling.heat_rejection]`: dry coolers (or an ideal boundary).
+    /// `[cooling.hydraulics]`: loop networks (see `model::hydraulics::params`).
+    HydraulicsBlock {
+        tcs_duty_pumps: u32,
+        tcs_standby_pumps: u32,
+        fws_duty_pumps: u32,
+        fws_standby_pumps: u32,
+        pump_shutoff_head_frac: f64,
+        pump_bep_efficiency_frac: f64,
+        motor_efficiency_frac: f64,
+        vfd_efficiency_frac: f64,
+        min_speed_frac: f64,
+        max_speed_frac: f64,
+        rack_dp_frac: f64,
+        cdu_hx_dp_frac: f64,
+        fws_cdu_dp_frac: f64,
+        fws_rejection_dp_frac: f64,
+        valve_authority_frac: f64,
+        branch_exponent: f64,
+        pi_kp: f64,
+        pi_ti_s: f64,
+        plate_convective_frac: f64,
+    }
+);
+
+block!(
+    /// `[cooling.heat_rejection]`: dry coolers, cooling tower, adiabatic dry coolers, fjord
+    /// water (or an ideal boundary); kind-specific keys in `model::plant_side::Sink`.
     HeatRejectionBlock {
         kind: String,
         units: u32,
@@ -307,6 +334,14 @@ block!(
         min_fan_speed_frac: f64,
         design_ambient_c: f64,
         design_approach_k: f64,
+        latent_frac: f64,
+        drift_frac: f64,
+        cycles_of_concentration: f64,
+        saturation_efficiency_frac: f64,
+        switch_over_c: f64,
+        intake_temp_c: Vec<f64>,
+        intake_head_kpa: f64,
+        seawater_rise_k: f64,
     }
 );
 
@@ -444,11 +479,24 @@ block!(
         at: Dur,
         duration: Dur,
         kind: String,
-        target: u32,
+        target: Target,
         job: String,
         units: u32,
         fraction: f64,
         offset_k: f64,
         cap_mw: f64,
+        position_frac: f64,
+        standby_start_s: f64,
+        resistance_factor: f64,
     }
 );
+
+/// An event's `target`: an index (CDU, rack) or a name (`"facility"`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Target {
+    /// An index.
+    Index(u32),
+    /// A name.
+    Name(String),
+}

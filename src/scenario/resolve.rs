@@ -15,7 +15,7 @@
 //! key into the mirror (so that `scenario.resolved.toml` is complete and re-running it
 //! reproduces the run), then [`build`] checks ranges and converts to [`Scenario`].
 
-use super::check::{dur_s, fmt_dur, hint, Diagnostics, Range};
+use super::check::{dur_s, fmt_dur, hint, ranges, Diagnostics, Range};
 use super::raw::*;
 use crate::model::electrical::params as power_params;
 use crate::model::gpu::params::{self as gpu_params, ClusterParams};
@@ -133,22 +133,23 @@ impl Scenario {
     }
 }
 
-const LATITUDE: Range = Range { key: "site.latitude_deg", lo: -90.0, hi: 90.0, what: "a latitude (°)", why: "north positive" };
-const LONGITUDE: Range = Range { key: "site.longitude_deg", lo: -180.0, hi: 180.0, what: "a longitude (°)", why: "east positive" };
-const HEAT_WAVE: Range =
-    Range { key: "site.heat_wave_k", lo: -30.0, hi: 30.0, what: "an offset (K)", why: "added to the ambient air for the whole run" };
-const SEED: Range = Range { key: "scenario.seed", lo: 0.0, hi: 1.8446744073709552e19, what: "a whole number", why: "any 64-bit seed" };
-/// Ranges of `[scenario]` and `[site]`.
-pub const RANGES: &[&Range] = &[&SEED, &LATITUDE, &LONGITUDE, &HEAT_WAVE, &UTIL_EXPONENT];
-
-/// `gpu.utilization_exponent`: γ of the calibrated curve.
-const UTIL_EXPONENT: Range = Range {
-    key: "gpu.utilization_exponent",
-    lo: 0.1,
-    hi: 10.0,
-    what: "an exponent",
-    why: "shape of the utilisation→power curve; 1 = linear, `fjord calibrate` fits it",
-};
+ranges! {
+    /// Ranges of `[scenario]` and `[site]`.
+    RANGES;
+    const SEED: Range = Range { key: "scenario.seed", lo: 0.0, hi: 1.8446744073709552e19, what: "a whole number", why: "any 64-bit seed" };
+    const LATITUDE: Range = Range { key: "site.latitude_deg", lo: -90.0, hi: 90.0, what: "a latitude (°)", why: "north positive" };
+    const LONGITUDE: Range = Range { key: "site.longitude_deg", lo: -180.0, hi: 180.0, what: "a longitude (°)", why: "east positive" };
+    const HEAT_WAVE: Range =
+        Range { key: "site.heat_wave_k", lo: -30.0, hi: 30.0, what: "an offset (K)", why: "added to the ambient air for the whole run" };
+    /// `gpu.utilization_exponent`: γ of the calibrated curve.
+    const UTIL_EXPONENT: Range = Range {
+        key: "gpu.utilization_exponent",
+        lo: 0.1,
+        hi: 10.0,
+        what: "an exponent",
+        why: "shape of the utilisation→power curve; 1 = linear, `fjord calibrate` fits it",
+    };
+}
 
 /// Longest run: ten years (weather and calendar span; SPEC's year runs fit with room).
 pub const MAX_DURATION_S: f64 = 10.0 * 366.0 * 86_400.0;
@@ -273,7 +274,7 @@ pub fn build(raw: &RawScenario, base_dir: &std::path::Path) -> R<Scenario> {
     let (gpr, tdp_w, overhead_w) = (f64::from(cluster.gpus_per_rack), gpu.tdp_w, cluster.rack_overhead_w);
     let power = PowerChain::resolve(&raw.power, |psu_eff| (gpr * tdp_w + overhead_w) / psu_eff, &mut d);
     d.result()?;
-    let events = super::events::resolve(&raw.events, cooling.cdus, &jobs, &mut d);
+    let events = super::events::resolve(&raw.events, cluster.racks, cooling.cdus, &jobs, &mut d);
     d.result()?;
     let supply = raw.supply.as_ref().map(|b| SupplySpec::resolve(b, &mut d));
     d.result()?;

@@ -6,7 +6,7 @@
 //! `# expect: FRAGMENT` (repeatable), `# expect-key: dotted.key`, `# expect-line: N`,
 //! `# expect-column: N` and `# expect-not: FRAGMENT`.
 
-use crate::util::{crate_dir, list_dir, run_fjord, run_ok, stderr, TestDir};
+use crate::util::{crate_dir, list_dir, run_fjord, run_ok, stderr, tiny, TestDir};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Default)]
@@ -147,27 +147,16 @@ fn bad_override_type_names_the_key() {
     }
 }
 
-fn tiny(dir: &TestDir) -> PathBuf {
-    dir.write(
-        "tiny.toml",
-        r#"
-[scenario]
-duration = "10m"
-step = "1m"
-record_every = "1m"
-
-[cluster]
-racks = 1
-
-[[workload.jobs]]
-name = "c"
-kind = "constant"
-gpus = 72
-
-[cooling.heat_rejection]
-kind = "ideal"
-"#,
-    )
+/// (name, bytes) of every file directly in `dir`, sorted by name.
+fn file_contents(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    list_dir(dir)
+        .into_iter()
+        .filter(|f| dir.join(f).is_file())
+        .map(|f| {
+            let b = std::fs::read(dir.join(&f)).unwrap();
+            (f, b)
+        })
+        .collect()
 }
 
 fn run_with_set(scenario: &Path, out: &Path, set: &str) -> std::process::Output {
@@ -253,27 +242,13 @@ fn bad_input_keeps_earlier_run() {
     let sc = tiny(&dir);
     let out = dir.join("runs/out");
     run_ok(&sc, &out, &[]);
-    let before: Vec<(String, Vec<u8>)> = list_dir(&out)
-        .into_iter()
-        .filter(|f| out.join(f).is_file())
-        .map(|f| {
-            let b = std::fs::read(out.join(&f)).unwrap();
-            (f, b)
-        })
-        .collect();
+    let before = file_contents(&out);
     let bad = crate_dir().join("tests/bad/unknown_key_rackz.toml");
     let o = run_fjord(["run".as_ref(), bad.as_os_str(), "--out".as_ref(), out.as_os_str()]);
     assert_eq!(o.status.code(), Some(2));
     let o = run_with_set(&sc, &out, "cluster.racks=0");
     assert_eq!(o.status.code(), Some(2));
-    let after: Vec<(String, Vec<u8>)> = list_dir(&out)
-        .into_iter()
-        .filter(|f| out.join(f).is_file())
-        .map(|f| {
-            let b = std::fs::read(out.join(&f)).unwrap();
-            (f, b)
-        })
-        .collect();
+    let after = file_contents(&out);
     assert!(before == after, "the earlier run folder changed");
     assert_eq!(list_dir(&dir.join("runs")), vec!["out"]);
 }

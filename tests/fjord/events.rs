@@ -124,8 +124,8 @@ target = 0
 "#
 }
 
-/// A pump failure on CDU 0 of four: CDU 0's loop warms at Q/C while its pump is out and
-/// recovers afterwards; the other three CDUs stay at their setpoint throughout.
+/// A pump failure on CDU 0 of four: CDU 0's racks lose flow and run hot, its loop only warms
+/// while the pump is out and recovers afterwards; the other three CDUs stay at their setpoint.
 #[test]
 fn pump_failure_heats_only_its_cdu() {
     let dir = TestDir::new("pump");
@@ -151,8 +151,10 @@ fn pump_failure_heats_only_its_cdu() {
         }
         peak0 = peak0.max(e.cdu_supply_c[0]);
     }
-    assert!(peak0 > at_60 + 5.0, "CDU 0 peaked at {peak0} °C");
-    assert!(e.cdu_supply_c[0] < peak0 - 3.0, "CDU 0 did not recover: {}", e.cdu_supply_c[0]);
+    // The stalled loop warms only by the heat its starving racks still pass (issue 12: the
+    // racks lose flow, their GPUs heat and throttle — racks.csv below); it recovers after.
+    assert!(peak0 > at_60 + 0.2, "CDU 0 peaked at {peak0} °C");
+    assert!((e.cdu_supply_c[0] - 35.0).abs() < 0.1, "CDU 0 did not recover: {}", e.cdu_supply_c[0]);
 
     // racks.csv: only CDU 0's racks got hot.
     let res = run_lib(sc, &dir.join("run"), Some(1));

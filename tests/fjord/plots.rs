@@ -1,7 +1,7 @@
 //! Seeing and comparing runs (SPEC §1, §4): the charts and report page of `fjord run`,
 //! `fjord plot` redrawing them, `fjord compare` and `fjord sweep`.
 
-use crate::util::{fjord, list_dir, run_fjord, run_ok, stderr, Csv, TestDir};
+use crate::util::{fjord, list_dir, run_fjord, run_ok, stderr, train_and_serve, Csv, TestDir};
 use std::path::{Path, PathBuf};
 
 /// A small site with a supply block (so the supply chart has data): 30 minutes.
@@ -14,24 +14,7 @@ duration = "30m"
 step = "1s"
 record_every = "10s"
 
-[cluster]
-gpu = "gb300"
-racks = 3
-
-[[workload.jobs]]
-name = "train"
-kind = "training"
-gpus = 144
-iteration_s = 4.0
-checkpoint_every = "10m"
-checkpoint_s = 30.0
-mtbf = "0s"
-
-[[workload.jobs]]
-name = "serve"
-kind = "inference"
-gpus = 72
-
+{jobs}
 [cooling]
 tcs_supply_setpoint_c = 35.0
 fws_supply_setpoint_c = 28.0
@@ -46,7 +29,8 @@ facility_base_kw = 5.0
 hydro = {{ capacity_mw = 1.0, ramp_mw_per_min = 0.5 }}
 grid = {{ import_limit_mw = 0.5, carbon_g_per_kwh = 20.0 }}
 battery = {{ energy_mwh = 0.1, power_mw = 0.1 }}
-"#
+"#,
+        jobs = train_and_serve(3, &["iteration_s = 4.0", "checkpoint_every = \"10m\"", "checkpoint_s = 30.0"])
     )
 }
 

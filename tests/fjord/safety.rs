@@ -9,31 +9,6 @@ use fjord::output::runfolder::MARKER;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-/// One rack, ten one-minute steps, an ideal heat sink: a run takes a fraction of a second.
-fn tiny(dir: &TestDir) -> PathBuf {
-    dir.write(
-        "tiny.toml",
-        r#"
-[scenario]
-name = "tiny"
-duration = "10m"
-step = "1m"
-record_every = "1m"
-
-[cluster]
-racks = 1
-
-[[workload.jobs]]
-name = "c"
-kind = "constant"
-gpus = 72
-
-[cooling.heat_rejection]
-kind = "ideal"
-"#,
-    )
-}
-
 /// A scenario that would simulate for a long time (30 days at 1 s on 4 racks): a test using
 /// it only passes quickly if fjord refuses before simulating.
 fn long(dir: &TestDir) -> PathBuf {

@@ -5,32 +5,19 @@
 //! The shipped full-size scenarios are shrunk with `--set` (racks, CDUs, jobs and every
 //! capacity in MW or kW in proportion).
 
-use crate::util::{max_of, metric, rel, run_fjord, run_ok, run_sets, scenario_file, shrink, stderr, summary, Csv, TestDir};
+use crate::util::{max_of, metric, rel, run_fjord, run_ok, run_sets, scenario_file, shrink, shrink_to_40, stderr, summary, Csv, TestDir};
 use std::path::PathBuf;
 
 /// hydro-drought.toml (1,389 racks) shrunk to 40: 130 MW of hydro and 10 MW of grid for a
 /// site that peaks near 165 MW.
 fn drought(extra: &[&str]) -> Vec<String> {
-    let mut v = shrink(
-        40,
-        1389,
-        2,
-        &[2592, 288],
-        &[("power.facility_base_kw", 800.0), ("supply.hydro.capacity_mw", 130.0), ("supply.grid.import_limit_mw", 10.0)],
-    );
-    v.push("scenario.step=5s".into());
-    v.push("scenario.record_every=60s".into());
-    v.extend(extra.iter().map(|s| s.to_string()));
-    v
+    shrink_to_40(1389, &[("power.facility_base_kw", 800.0), ("supply.hydro.capacity_mw", 130.0), ("supply.grid.import_limit_mw", 10.0)], extra)
 }
 
 /// abilene-gas.toml (1,000 racks) shrunk to 40: gas turbines, solar, battery, small grid.
 fn gas(extra: &[&str]) -> Vec<String> {
-    let mut v = shrink(
-        40,
+    shrink_to_40(
         1000,
-        2,
-        &[2592, 288],
         &[
             ("power.facility_base_kw", 800.0),
             ("supply.gas.capacity_mw", 200.0),
@@ -40,11 +27,8 @@ fn gas(extra: &[&str]) -> Vec<String> {
             ("supply.battery.power_mw", 50.0),
             ("supply.grid.import_limit_mw", 40.0),
         ],
-    );
-    v.push("scenario.step=5s".into());
-    v.push("scenario.record_every=60s".into());
-    v.extend(extra.iter().map(|s| s.to_string()));
-    v
+        extra,
+    )
 }
 
 fn run(dir: &TestDir, name: &str, file: &str, sets: &[String]) -> (PathBuf, Csv) {
@@ -250,21 +234,15 @@ fn battery_smoothing_holds_the_grid_ramp_limit() {
     assert!(ramp > 1.5 * limit, "a 0.2 MW battery held the ramp to {ramp} MW/s");
 }
 
-/// A hydro-only site whose plant ramps slowly: the hydro series never moves faster than its
-/// ramp limit between rows, and the checkpoint swings it cannot follow become unserved
-/// (load up) or curtailed (load down).
-#[test]
-fn hydro_ramp_limit_between_rows() {
-    let dir = TestDir::new("hydro-ramp");
-    let ramp_mw_per_min = 0.3;
-    let record_s = 10.0;
-    let text = format!(
+/// A hydro-only site: 8 GB300 racks training (a checkpoint every 10 minutes) on an ideal plant
+/// at a 1 s step, no grid, shortfalls unserved; `scenario` holds the other `[scenario]` lines
+/// and `hydro` the keys of `supply.hydro`.
+fn hydro_only_site(scenario: &str, hydro: &str) -> String {
+    format!(
         r#"
 [scenario]
-name = "hydro ramp"
-duration = "1h"
+{scenario}
 step = "1s"
-record_every = "{record_s}s"
 
 [cluster]
 gpu = "gb300"
@@ -288,10 +266,24 @@ kind = "ideal"
 facility_base_kw = 10.0
 
 [supply]
-hydro = {{ capacity_mw = 50.0, ramp_mw_per_min = {ramp_mw_per_min} }}
+hydro = {{ {hydro} }}
 grid = {{ import_limit_mw = 0.0 }}
 on_shortfall = "unserved"
 "#
+    )
+}
+
+/// A hydro-only site whose plant ramps slowly: the hydro series never moves faster than its
+/// ramp limit between rows, and the checkpoint swings it cannot follow become unserved
+/// (load up) or curtailed (load down).
+#[test]
+fn hydro_ramp_limit_between_rows() {
+    let dir = TestDir::new("hydro-ramp");
+    let ramp_mw_per_min = 0.3;
+    let record_s = 10.0;
+    let text = hydro_only_site(
+        &format!("name = \"hydro ramp\"\nduration = \"1h\"\nrecord_every = \"{record_s}s\""),
+        &format!("capacity_mw = 50.0, ramp_mw_per_min = {ramp_mw_per_min}"),
     );
     let path = dir.write("hydro.toml", &text);
     let out = dir.join("run");
@@ -424,34 +416,9 @@ grid = {{ import_limit_mw = 10.0, export_limit_mw = 20.0 }}
 fn hydro_sheds_load_faster_than_it_picks_it_up() {
     let dir = TestDir::new("hydro-asym");
     let run_with = |down: f64| {
-        let text = format!(
-            r#"
-[scenario]
-duration = "30m"
-step = "1s"
-record_every = "1s"
-[cluster]
-gpu = "gb300"
-racks = 8
-[[workload.jobs]]
-name = "train"
-kind = "training"
-gpus = 576
-iteration_s = 4.0
-checkpoint_every = "10m"
-checkpoint_s = 60.0
-mtbf = "0s"
-[cooling]
-cdus = 1
-[cooling.heat_rejection]
-kind = "ideal"
-[power]
-facility_base_kw = 10.0
-[supply]
-hydro = {{ capacity_mw = 50.0, ramp_mw_per_min = 6.0, ramp_down_mw_per_min = {down} }}
-grid = {{ import_limit_mw = 0.0 }}
-on_shortfall = "unserved"
-"#
+        let text = hydro_only_site(
+            "duration = \"30m\"\nrecord_every = \"1s\"",
+            &format!("capacity_mw = 50.0, ramp_mw_per_min = 6.0, ramp_down_mw_per_min = {down}"),
         );
         let path = dir.write(&format!("h{down}.toml"), &text);
         let out = dir.join(&format!("run{down}"));

@@ -54,15 +54,25 @@ leakage_ref_c = {LEAK_REF_C}
 r_th_k_per_w = {R_K_PER_W}
 c_th_j_per_k = {C_J_PER_K}
 
+{load}"#,
+        load = constant_load("steady", util, 35.0, 30.0)
+    )
+}
+
+/// One constant job `name` at `util` on all 144 GPUs, one CDU holding the TCS at `tcs_c` and
+/// an ideal heat rejection holding the facility water at `fws_c`.
+fn constant_load(name: &str, util: f64, tcs_c: f64, fws_c: f64) -> String {
+    format!(
+        r#"
 [[workload.jobs]]
-name = "steady"
+name = "{name}"
 kind = "constant"
 gpus = 144
 utilization_frac = {util}
 
 [cooling]
-tcs_supply_setpoint_c = 35.0
-fws_supply_setpoint_c = 30.0
+tcs_supply_setpoint_c = {tcs_c}
+fws_supply_setpoint_c = {fws_c}
 cdus = 1
 [cooling.heat_rejection]
 kind = "ideal"
@@ -208,19 +218,8 @@ gpu = "gb300"
 racks = 2
 gpus_per_rack = 72
 
-[[workload.jobs]]
-name = "hot"
-kind = "constant"
-gpus = 144
-utilization_frac = 1.0
-
-[cooling]
-tcs_supply_setpoint_c = 60.0
-fws_supply_setpoint_c = 58.0
-cdus = 1
-[cooling.heat_rejection]
-kind = "ideal"
-"#
+{load}"#,
+        load = constant_load("hot", 1.0, 60.0, 58.0)
     )
 }
 

@@ -227,6 +227,66 @@ pub fn shrink(racks: u32, full_racks: u32, cdus: u32, job_gpus: &[u32], scaled: 
     v
 }
 
+/// [`shrink`] for the shipped full-size sites (`full_racks` racks, jobs of 2,592 and 288 GPUs):
+/// 40 racks on 2 CDUs with `scaled` in proportion, at a 5 s step with 1 min rows, then `extra`.
+pub fn shrink_to_40(full_racks: u32, scaled: &[(&str, f64)], extra: &[&str]) -> Vec<String> {
+    let mut v = shrink(40, full_racks, 2, &[2592, 288], scaled);
+    v.push("scenario.step=5s".into());
+    v.push("scenario.record_every=60s".into());
+    v.extend(extra.iter().map(|s| s.to_string()));
+    v
+}
+
+/// The `[cluster]` of `racks` GB300 racks and its two jobs: training on all racks but the
+/// last (failures off; `train_keys` are its other `key = value` lines) and inference on the
+/// last rack's 72 GPUs.
+pub fn train_and_serve(racks: u32, train_keys: &[&str]) -> String {
+    let keys: String = train_keys.iter().map(|k| format!("{k}\n")).collect();
+    format!(
+        r#"[cluster]
+gpu = "gb300"
+racks = {racks}
+
+[[workload.jobs]]
+name = "train"
+kind = "training"
+gpus = {train_gpus}
+{keys}mtbf = "0s"
+
+[[workload.jobs]]
+name = "serve"
+kind = "inference"
+gpus = 72
+"#,
+        train_gpus = (racks - 1) * 72
+    )
+}
+
+/// One rack, ten one-minute steps, an ideal heat sink: a run takes a fraction of a second.
+pub fn tiny(dir: &TestDir) -> PathBuf {
+    dir.write(
+        "tiny.toml",
+        r#"
+[scenario]
+name = "tiny"
+duration = "10m"
+step = "1m"
+record_every = "1m"
+
+[cluster]
+racks = 1
+
+[[workload.jobs]]
+name = "c"
+kind = "constant"
+gpus = 72
+
+[cooling.heat_rejection]
+kind = "ideal"
+"#,
+    )
+}
+
 /// Largest value of a slice (−∞ when empty).
 pub fn max_of(v: &[f64]) -> f64 {
     v.iter().copied().fold(f64::NEG_INFINITY, f64::max)

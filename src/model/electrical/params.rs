@@ -1,7 +1,7 @@
 //! Parameters of `[power]`, the electrical chain: defaults (REFERENCE §5), the range of every
 //! key. The PSU nameplate and the base load default from the rack design power.
 
-use crate::scenario::check::{Diagnostics, Range};
+use crate::scenario::check::{ranges, Diagnostics, Range};
 use crate::scenario::raw::PowerBlock;
 
 /// Electrical chain.
@@ -19,23 +19,25 @@ pub struct PowerChain {
     pub facility_base_w: f64,
 }
 
-const PSU_EFF: Range =
-    Range { key: "power.psu_efficiency_frac", lo: 0.5, hi: 1.0, what: "a fraction", why: "rack PSUs peak at 0.94-0.97 (80 PLUS Titanium)" };
-const PSU_RATED: Range = Range {
-    key: "power.psu_rated_kw",
-    lo: 0.001,
-    hi: 100_000.0,
-    what: "a power per rack (kW)",
-    why: "PSU nameplate, ~2 × the rack design power (N+N)",
-};
-const DIST_EFF: Range =
-    Range { key: "power.distribution_efficiency_frac", lo: 0.5, hi: 1.0, what: "a fraction", why: "transformers, UPS and distribution lose 1-5 %" };
-const MECH_EFF: Range =
-    Range { key: "power.mechanical_efficiency_frac", lo: 0.5, hi: 1.0, what: "a fraction", why: "the feed to cooling and base loads" };
-const BASE_KW: Range =
-    Range { key: "power.facility_base_kw", lo: 0.0, hi: 1e7, what: "a power (kW)", why: "lighting, offices, security: ~0.5 % of IT" };
-/// Ranges of `[power]`.
-pub const RANGES: &[&Range] = &[&PSU_EFF, &PSU_RATED, &DIST_EFF, &MECH_EFF, &BASE_KW];
+ranges! {
+    /// Ranges of `[power]`.
+    RANGES;
+    const PSU_EFF: Range =
+        Range { key: "power.psu_efficiency_frac", lo: 0.5, hi: 1.0, what: "a fraction", why: "rack PSUs peak at 0.94-0.97 (80 PLUS Titanium)" };
+    const PSU_RATED: Range = Range {
+        key: "power.psu_rated_kw",
+        lo: 0.001,
+        hi: 100_000.0,
+        what: "a power per rack (kW)",
+        why: "PSU nameplate, ~2 × the rack design power (N+N)",
+    };
+    const DIST_EFF: Range =
+        Range { key: "power.distribution_efficiency_frac", lo: 0.5, hi: 1.0, what: "a fraction", why: "transformers, UPS and distribution lose 1-5 %" };
+    const MECH_EFF: Range =
+        Range { key: "power.mechanical_efficiency_frac", lo: 0.5, hi: 1.0, what: "a fraction", why: "the feed to cooling and base loads" };
+    const BASE_KW: Range =
+        Range { key: "power.facility_base_kw", lo: 0.0, hi: 1e7, what: "a power (kW)", why: "lighting, offices, security: ~0.5 % of IT" };
+}
 
 macro_rules! get {
     ($opt:expr, $default:expr) => {

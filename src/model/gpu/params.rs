@@ -2,7 +2,7 @@
 //! ([`crate::scenario::presets`]), the physical range of every key, and the cross-checks
 //! (idle below TDP, throttle below shutdown, restart below shutdown).
 
-use crate::scenario::check::{Diagnostics, KeyError, Range};
+use crate::scenario::check::{ranges, Diagnostics, KeyError, Range};
 use crate::scenario::presets::{gpu_names, gpu_preset};
 use crate::scenario::raw::{ClusterBlock, GpuBlock};
 
@@ -59,78 +59,65 @@ pub struct ClusterParams {
 /// Most GPUs one machine simulates: ~48 bytes of state per GPU plus per-rack tables.
 pub const MAX_GPUS: u64 = 50_000_000;
 
-const RACKS: Range = Range { key: "cluster.racks", lo: 1.0, hi: 5e7, what: "a number of racks", why: "at most 50,000,000 GPUs in all" };
-const GPUS_PER_RACK: Range =
-    Range { key: "cluster.gpus_per_rack", lo: 1.0, hi: 1024.0, what: "GPUs per rack", why: "NVL72 holds 72; 1,024 leaves room for denser designs" };
-const RACK_OVERHEAD_KW: Range = Range {
-    key: "cluster.rack_overhead_kw",
-    lo: 0.0,
-    hi: 10_000.0,
-    what: "a power per rack (kW)",
-    why: "CPUs, NICs, switches: 12-22 kW in an NVL72 rack",
-};
-const POWER_VARIATION_FRAC: Range = Range {
-    key: "cluster.power_variation_frac",
-    lo: 0.0,
-    hi: 0.3,
-    what: "a standard deviation (fraction)",
-    why: "manufacturing spread of a few % (REFERENCE §2.4); 0.3 keeps every GPU's factor positive",
-};
-/// Ranges of `[cluster]`.
-pub const CLUSTER_RANGES: &[&Range] = &[&RACKS, &GPUS_PER_RACK, &RACK_OVERHEAD_KW, &POWER_VARIATION_FRAC];
+ranges! {
+    /// Ranges of `[cluster]`.
+    CLUSTER_RANGES;
+    const RACKS: Range = Range { key: "cluster.racks", lo: 1.0, hi: 5e7, what: "a number of racks", why: "at most 50,000,000 GPUs in all" };
+    const GPUS_PER_RACK: Range =
+        Range { key: "cluster.gpus_per_rack", lo: 1.0, hi: 1024.0, what: "GPUs per rack", why: "NVL72 holds 72; 1,024 leaves room for denser designs" };
+    const RACK_OVERHEAD_KW: Range = Range {
+        key: "cluster.rack_overhead_kw",
+        lo: 0.0,
+        hi: 10_000.0,
+        what: "a power per rack (kW)",
+        why: "CPUs, NICs, switches: 12-22 kW in an NVL72 rack",
+    };
+    const POWER_VARIATION_FRAC: Range = Range {
+        key: "cluster.power_variation_frac",
+        lo: 0.0,
+        hi: 0.3,
+        what: "a standard deviation (fraction)",
+        why: "manufacturing spread of a few % (REFERENCE §2.4); 0.3 keeps every GPU's factor positive",
+    };
+}
 
-const TDP_W: Range =
-    Range { key: "gpu.tdp_w", lo: 1.0, hi: 5000.0, what: "a board power (W)", why: "one GPU; the largest today draw ~1.4 kW (GB300)" };
-const IDLE_W: Range = Range { key: "gpu.idle_w", lo: 0.0, hi: 5000.0, what: "an idle power (W)", why: "no larger than gpu.tdp_w" };
-const LEAKAGE_FRAC: Range =
-    Range { key: "gpu.leakage_frac", lo: 0.0, hi: 0.9, what: "a fraction", why: "leakage share of power at leakage_ref_c (~0.1-0.3)" };
-const LEAKAGE_PER_K: Range =
-    Range { key: "gpu.leakage_per_k", lo: 0.0, hi: 0.2, what: "a rate (1/K)", why: "leakage doubles every 10-30 K (0.02-0.07 /K)" };
-const LEAKAGE_REF_C: Range =
-    Range { key: "gpu.leakage_ref_c", lo: -20.0, hi: 150.0, what: "a temperature (°C)", why: "a junction temperature of the power figures" };
-const R_TH: Range = Range {
-    key: "gpu.r_th_k_per_w",
-    lo: 0.001,
-    hi: 0.5,
-    what: "a thermal resistance (K/W)",
-    why: "junction to coolant; cold plates give 0.02-0.05 K/W, air heat sinks ~0.1",
-};
-const C_TH: Range = Range {
-    key: "gpu.c_th_j_per_k",
-    lo: 1.0,
-    hi: 100_000.0,
-    what: "a heat capacity (J/K)",
-    why: "die, package and cold plate: ~100 J/K, a time constant R·C of seconds",
-};
-const THROTTLE_C: Range = Range { key: "gpu.throttle_c", lo: 0.0, hi: 200.0, what: "a temperature (°C)", why: "silicon throttles at 80-100 °C" };
-const HYSTERESIS_K: Range =
-    Range { key: "gpu.throttle_hysteresis_k", lo: 0.0, hi: 30.0, what: "a temperature difference (K)", why: "a few kelvin stop chatter" };
-const MIN_CLOCK: Range =
-    Range { key: "gpu.min_clock_frac", lo: 0.05, hi: 1.0, what: "a fraction", why: "the lowest clock; above 0 so a throttled GPU still runs" };
-const SHUTDOWN_C: Range = Range { key: "gpu.shutdown_c", lo: 0.0, hi: 250.0, what: "a temperature (°C)", why: "above gpu.throttle_c" };
-const RESTART_C: Range = Range { key: "gpu.restart_c", lo: -20.0, hi: 250.0, what: "a temperature (°C)", why: "below gpu.shutdown_c" };
-const FLOOR: Range = Range { key: "gpu.power_floor_frac", lo: 0.0, hi: 1.0, what: "a fraction of TDP", why: "power smoothing floor; 0 = off" };
-const RAMP_UP: Range = Range { key: "gpu.ramp_up_w_per_s", lo: 0.0, hi: 1e9, what: "a ramp (W/s)", why: "power smoothing; 0 = unlimited" };
-const RAMP_DOWN: Range = Range { key: "gpu.ramp_down_w_per_s", lo: 0.0, hi: 1e9, what: "a ramp (W/s)", why: "power smoothing; 0 = unlimited" };
-/// Ranges of `[gpu]`.
-pub const RANGES: &[&Range] = &[
-    &TDP_W,
-    &IDLE_W,
-    &LEAKAGE_FRAC,
-    &LEAKAGE_PER_K,
-    &LEAKAGE_REF_C,
-    &R_TH,
-    &C_TH,
-    &THROTTLE_C,
-    &HYSTERESIS_K,
-    &MIN_CLOCK,
-    &SHUTDOWN_C,
-    &RESTART_C,
-    &FLOOR,
-    &RAMP_UP,
-    &RAMP_DOWN,
-];
-
+ranges! {
+    /// Ranges of `[gpu]`.
+    RANGES;
+    const TDP_W: Range =
+        Range { key: "gpu.tdp_w", lo: 1.0, hi: 5000.0, what: "a board power (W)", why: "one GPU; the largest today draw ~1.4 kW (GB300)" };
+    const IDLE_W: Range = Range { key: "gpu.idle_w", lo: 0.0, hi: 5000.0, what: "an idle power (W)", why: "no larger than gpu.tdp_w" };
+    const LEAKAGE_FRAC: Range =
+        Range { key: "gpu.leakage_frac", lo: 0.0, hi: 0.9, what: "a fraction", why: "leakage share of power at leakage_ref_c (~0.1-0.3)" };
+    const LEAKAGE_PER_K: Range =
+        Range { key: "gpu.leakage_per_k", lo: 0.0, hi: 0.2, what: "a rate (1/K)", why: "leakage doubles every 10-30 K (0.02-0.07 /K)" };
+    const LEAKAGE_REF_C: Range =
+        Range { key: "gpu.leakage_ref_c", lo: -20.0, hi: 150.0, what: "a temperature (°C)", why: "a junction temperature of the power figures" };
+    const R_TH: Range = Range {
+        key: "gpu.r_th_k_per_w",
+        lo: 0.001,
+        hi: 0.5,
+        what: "a thermal resistance (K/W)",
+        why: "junction to coolant; cold plates give 0.02-0.05 K/W, air heat sinks ~0.1",
+    };
+    const C_TH: Range = Range {
+        key: "gpu.c_th_j_per_k",
+        lo: 1.0,
+        hi: 100_000.0,
+        what: "a heat capacity (J/K)",
+        why: "die, package and cold plate: ~100 J/K, a time constant R·C of seconds",
+    };
+    const THROTTLE_C: Range = Range { key: "gpu.throttle_c", lo: 0.0, hi: 200.0, what: "a temperature (°C)", why: "silicon throttles at 80-100 °C" };
+    const HYSTERESIS_K: Range =
+        Range { key: "gpu.throttle_hysteresis_k", lo: 0.0, hi: 30.0, what: "a temperature difference (K)", why: "a few kelvin stop chatter" };
+    const MIN_CLOCK: Range =
+        Range { key: "gpu.min_clock_frac", lo: 0.05, hi: 1.0, what: "a fraction", why: "the lowest clock; above 0 so a throttled GPU still runs" };
+    const SHUTDOWN_C: Range = Range { key: "gpu.shutdown_c", lo: 0.0, hi: 250.0, what: "a temperature (°C)", why: "above gpu.throttle_c" };
+    const RESTART_C: Range = Range { key: "gpu.restart_c", lo: -20.0, hi: 250.0, what: "a temperature (°C)", why: "below gpu.shutdown_c" };
+    const FLOOR: Range = Range { key: "gpu.power_floor_frac", lo: 0.0, hi: 1.0, what: "a fraction of TDP", why: "power smoothing floor; 0 = off" };
+    const RAMP_UP: Range = Range { key: "gpu.ramp_up_w_per_s", lo: 0.0, hi: 1e9, what: "a ramp (W/s)", why: "power smoothing; 0 = unlimited" };
+    const RAMP_DOWN: Range = Range { key: "gpu.ramp_down_w_per_s", lo: 0.0, hi: 1e9, what: "a ramp (W/s)", why: "power smoothing; 0 = unlimited" };
+}
 macro_rules! get {
     ($opt:expr, $default:expr) => {
         crate::scenario::check::dflt(&mut $opt, $default)

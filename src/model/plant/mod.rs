@@ -6,11 +6,14 @@
 //! comment (estimates flagged \[E\], as in REFERENCE.md); [`facility`] ties them together in
 //! [`facility::step`]. Pure code: no I/O, no clock, no randomness.
 
+pub mod adiabatic;
 pub mod air_side;
 pub mod chiller;
 pub mod coolant;
+pub mod cooling_tower;
 pub mod dry_cooler;
 pub mod facility;
+pub mod fjord_water;
 pub mod heat_reuse;
 pub mod hx;
 pub mod params;

@@ -4,7 +4,7 @@
 //! `[cooling.heat_reuse]` ([`HeatReuseSpec`]). Each has its defaults (REFERENCE §3-§4, §9),
 //! the physical range of every key and its cross-checks.
 
-use crate::scenario::check::{hint, Diagnostics, KeyError, Range};
+use crate::scenario::check::{hint, ranges, Diagnostics, KeyError};
 use crate::scenario::raw::{ChillerBlock, CoolingBlock, HeatRejectionBlock, HeatReuseBlock};
 
 /// Known coolants: (name, density kg/m³, c_p J/(kg·K), source).
@@ -14,7 +14,7 @@ pub const COOLANTS: &[(&str, f64, f64, &str)] = &[
 ];
 
 /// Heat rejection kinds.
-pub const REJECTION_KINDS: &[&str] = &["ideal", "dry_coolers"];
+pub const REJECTION_KINDS: &[&str] = &["ideal", "dry_coolers", "cooling_tower", "adiabatic_dry_coolers", "fjord_water"];
 
 /// Rack-side cooling and facility plant settings (SI).
 #[derive(Debug, Clone, PartialEq)]
@@ -61,12 +61,14 @@ pub struct Cooling {
     pub chiller: Option<ChillerSpec>,
     /// Heat reuse.
     pub heat_reuse: Option<HeatReuseSpec>,
+    /// Loop networks (`[cooling.hydraulics]`).
+    pub hydraulics: crate::model::hydraulics::HydraulicsParams,
 }
 
 /// Heat rejection settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rejection {
-    /// `ideal` or `dry_coolers`.
+    /// One of [`REJECTION_KINDS`].
     pub kind: String,
     /// Dry cooler units.
     pub units: u32,
@@ -84,6 +86,8 @@ pub struct Rejection {
     pub design_ambient_c: f64,
     /// Design approach (K).
     pub design_approach_k: f64,
+    /// What the bank rejects to (air, wet bulb, pre-cooled air, fjord water) and its water use.
+    pub sink: crate::model::plant_side::Sink,
 }
 
 /// Trim chiller settings.
@@ -114,80 +118,42 @@ pub struct HeatReuseSpec {
     pub hp_eta_frac: f64,
 }
 
-macro_rules! range {
-    ($name:ident, $key:literal, $lo:expr, $hi:expr, $what:literal, $why:literal) => {
-        const $name: Range = Range { key: $key, lo: $lo, hi: $hi, what: $what, why: $why };
-    };
+ranges! {
+    /// Ranges of `[cooling]` and its blocks.
+    RANGES;
+    range!(CAPTURE, "cooling.liquid_capture_frac", 0.0, 1.0, "a fraction", "share of rack heat taken by cold plates (~0.85)");
+    range!(TCS_SET, "cooling.tcs_supply_setpoint_c", 5.0, 70.0, "a temperature (°C)", "liquid to the racks: 17-45 °C in ASHRAE W17-W45");
+    range!(FWS_SET, "cooling.fws_supply_setpoint_c", 2.0, 70.0, "a temperature (°C)", "below the TCS supply by the CDU approach");
+    range!(CDUS, "cooling.cdus", 1.0, 5e7, "a number of CDUs", "one serves a contiguous block of racks; at most one per rack");
+    range!(FLOW, "cooling.flow_lpm_per_kw", 0.2, 10.0, "a flow (L/min per kW)", "cold plates take ~1.5 L/min/kW (OCP)");
+    range!(TCS_VOLUME, "cooling.tcs_volume_m3", 0.01, 1000.0, "a volume (m³)", "one CDU's loop holds ~0.08 m³ per rack");
+    range!(CDU_APPROACH, "cooling.cdu_approach_k", 0.5, 20.0, "a temperature difference (K)", "plate exchangers reach 2-5 K");
+    range!(CDU_TAU, "cooling.cdu_control_tau_s", 1.0, 3600.0, "a time constant (s)", "a valve loop settles in seconds to minutes");
+    range!(TCS_HEAD, "cooling.tcs_pump_head_kpa", 0.0, 2000.0, "a pressure (kPa)", "a CDU pump gives 100-300 kPa");
+    range!(PUMP_EFF, "cooling.pump_efficiency_frac", 0.1, 1.0, "a fraction", "wire-to-water efficiency (~0.65)");
+    range!(FWS_VOLUME, "cooling.fws_volume_m3", 0.1, 1e6, "a volume (m³)", "~2 m³ of facility water per MW of IT");
+    range!(FWS_DT, "cooling.fws_design_dt_k", 1.0, 40.0, "a temperature difference (K)", "facility water rises ~10 K");
+    range!(FWS_HEAD, "cooling.fws_pump_head_kpa", 0.0, 2000.0, "a pressure (kPa)", "a facility pump gives 100-300 kPa");
+    range!(FWS_MIN_FLOW, "cooling.fws_min_flow_frac", 0.0, 1.0, "a fraction", "of design flow");
+    range!(AIR_FAN, "cooling.air_side_fan_w_per_w", 0.0, 0.5, "a ratio (W/W)", "fan coils draw ~0.05 W per W of air heat");
+    range!(UNITS, "cooling.heat_rejection.units", 0.0, 1e6, "a number of units", "0 sizes the plant for the design heat");
+    range!(UA, "cooling.heat_rejection.ua_per_unit_kw_per_k", 0.0, 10_000.0, "a UA (kW/K)", "a ~2 MW dry cooler has a few hundred kW/K; 0 = sized");
+    range!(FAN_KW, "cooling.heat_rejection.rated_fan_power_kw", 0.0, 1000.0, "a power (kW)", "a unit's fans draw tens of kW; 0 = sized");
+    range!(AIR_FLOW, "cooling.heat_rejection.rated_air_flow_kg_s", 0.0, 10_000.0, "an air flow (kg/s)", "a unit moves a few hundred kg/s; 0 = sized");
+    range!(UA_EXP, "cooling.heat_rejection.ua_air_exponent", 0.0, 2.0, "an exponent", "UA ∝ airflow^0.5-0.8");
+    range!(MIN_FAN, "cooling.heat_rejection.min_fan_speed_frac", 0.0, 1.0, "a fraction", "of full fan speed");
+    range!(DESIGN_AMB, "cooling.heat_rejection.design_ambient_c", -50.0, 60.0, "a temperature (°C)", "the hottest air the plant is sized for");
+    range!(DESIGN_APPROACH, "cooling.heat_rejection.design_approach_k", 1.0, 40.0, "a temperature difference (K)", "dry coolers: median 10 K");
+    range!(CH_CAP, "cooling.chiller.capacity_mw", 0.0, 1e5, "a power (MW)", "cooling capacity");
+    range!(CH_ETA, "cooling.chiller.eta_ii_frac", 0.05, 1.0, "a fraction of the reversed-Carnot COP", "real chillers reach ~0.5");
+    range!(CH_EVAP, "cooling.chiller.evaporator_approach_k", 0.0, 30.0, "a temperature difference (K)", "~3 K");
+    range!(CH_COND, "cooling.chiller.condenser_approach_k", 0.0, 40.0, "a temperature difference (K)", "~10 K above ambient");
+    range!(HR_CAP, "cooling.heat_reuse.capacity_mw", 0.0, 1e5, "a power (MW)", "heat the network takes at most");
+    range!(HR_SUPPLY, "cooling.heat_reuse.dh_supply_c", 20.0, 150.0, "a temperature (°C)", "district heating supplies 50-120 °C");
+    range!(HR_RETURN, "cooling.heat_reuse.dh_return_c", 5.0, 140.0, "a temperature (°C)", "below dh_supply_c");
+    range!(HR_APPROACH, "cooling.heat_reuse.hx_approach_k", 0.0, 30.0, "a temperature difference (K)", "~5 K");
+    range!(HR_ETA, "cooling.heat_reuse.hp_eta_frac", 0.05, 1.0, "a fraction of the Carnot COP", "heat pumps reach ~0.5");
 }
-
-range!(CAPTURE, "cooling.liquid_capture_frac", 0.0, 1.0, "a fraction", "share of rack heat taken by cold plates (~0.85)");
-range!(TCS_SET, "cooling.tcs_supply_setpoint_c", 5.0, 70.0, "a temperature (°C)", "liquid to the racks: 17-45 °C in ASHRAE W17-W45");
-range!(FWS_SET, "cooling.fws_supply_setpoint_c", 2.0, 70.0, "a temperature (°C)", "below the TCS supply by the CDU approach");
-range!(CDUS, "cooling.cdus", 1.0, 5e7, "a number of CDUs", "one serves a contiguous block of racks; at most one per rack");
-range!(FLOW, "cooling.flow_lpm_per_kw", 0.2, 10.0, "a flow (L/min per kW)", "cold plates take ~1.5 L/min/kW (OCP)");
-range!(TCS_VOLUME, "cooling.tcs_volume_m3", 0.01, 1000.0, "a volume (m³)", "one CDU's loop holds ~0.08 m³ per rack");
-range!(CDU_APPROACH, "cooling.cdu_approach_k", 0.5, 20.0, "a temperature difference (K)", "plate exchangers reach 2-5 K");
-range!(CDU_TAU, "cooling.cdu_control_tau_s", 1.0, 3600.0, "a time constant (s)", "a valve loop settles in seconds to minutes");
-range!(TCS_HEAD, "cooling.tcs_pump_head_kpa", 0.0, 2000.0, "a pressure (kPa)", "a CDU pump gives 100-300 kPa");
-range!(PUMP_EFF, "cooling.pump_efficiency_frac", 0.1, 1.0, "a fraction", "wire-to-water efficiency (~0.65)");
-range!(FWS_VOLUME, "cooling.fws_volume_m3", 0.1, 1e6, "a volume (m³)", "~2 m³ of facility water per MW of IT");
-range!(FWS_DT, "cooling.fws_design_dt_k", 1.0, 40.0, "a temperature difference (K)", "facility water rises ~10 K");
-range!(FWS_HEAD, "cooling.fws_pump_head_kpa", 0.0, 2000.0, "a pressure (kPa)", "a facility pump gives 100-300 kPa");
-range!(FWS_MIN_FLOW, "cooling.fws_min_flow_frac", 0.0, 1.0, "a fraction", "of design flow");
-range!(AIR_FAN, "cooling.air_side_fan_w_per_w", 0.0, 0.5, "a ratio (W/W)", "fan coils draw ~0.05 W per W of air heat");
-range!(UNITS, "cooling.heat_rejection.units", 0.0, 1e6, "a number of units", "0 sizes the plant for the design heat");
-range!(UA, "cooling.heat_rejection.ua_per_unit_kw_per_k", 0.0, 10_000.0, "a UA (kW/K)", "a ~2 MW dry cooler has a few hundred kW/K; 0 = sized");
-range!(FAN_KW, "cooling.heat_rejection.rated_fan_power_kw", 0.0, 1000.0, "a power (kW)", "a unit's fans draw tens of kW; 0 = sized");
-range!(AIR_FLOW, "cooling.heat_rejection.rated_air_flow_kg_s", 0.0, 10_000.0, "an air flow (kg/s)", "a unit moves a few hundred kg/s; 0 = sized");
-range!(UA_EXP, "cooling.heat_rejection.ua_air_exponent", 0.0, 2.0, "an exponent", "UA ∝ airflow^0.5-0.8");
-range!(MIN_FAN, "cooling.heat_rejection.min_fan_speed_frac", 0.0, 1.0, "a fraction", "of full fan speed");
-range!(DESIGN_AMB, "cooling.heat_rejection.design_ambient_c", -50.0, 60.0, "a temperature (°C)", "the hottest air the plant is sized for");
-range!(DESIGN_APPROACH, "cooling.heat_rejection.design_approach_k", 1.0, 40.0, "a temperature difference (K)", "dry coolers: median 10 K");
-range!(CH_CAP, "cooling.chiller.capacity_mw", 0.0, 1e5, "a power (MW)", "cooling capacity");
-range!(CH_ETA, "cooling.chiller.eta_ii_frac", 0.05, 1.0, "a fraction of the reversed-Carnot COP", "real chillers reach ~0.5");
-range!(CH_EVAP, "cooling.chiller.evaporator_approach_k", 0.0, 30.0, "a temperature difference (K)", "~3 K");
-range!(CH_COND, "cooling.chiller.condenser_approach_k", 0.0, 40.0, "a temperature difference (K)", "~10 K above ambient");
-range!(HR_CAP, "cooling.heat_reuse.capacity_mw", 0.0, 1e5, "a power (MW)", "heat the network takes at most");
-range!(HR_SUPPLY, "cooling.heat_reuse.dh_supply_c", 20.0, 150.0, "a temperature (°C)", "district heating supplies 50-120 °C");
-range!(HR_RETURN, "cooling.heat_reuse.dh_return_c", 5.0, 140.0, "a temperature (°C)", "below dh_supply_c");
-range!(HR_APPROACH, "cooling.heat_reuse.hx_approach_k", 0.0, 30.0, "a temperature difference (K)", "~5 K");
-range!(HR_ETA, "cooling.heat_reuse.hp_eta_frac", 0.05, 1.0, "a fraction of the Carnot COP", "heat pumps reach ~0.5");
-
-/// Ranges of `[cooling]` and its blocks.
-pub const RANGES: &[&Range] = &[
-    &CAPTURE,
-    &TCS_SET,
-    &FWS_SET,
-    &CDUS,
-    &FLOW,
-    &TCS_VOLUME,
-    &CDU_APPROACH,
-    &CDU_TAU,
-    &TCS_HEAD,
-    &PUMP_EFF,
-    &FWS_VOLUME,
-    &FWS_DT,
-    &FWS_HEAD,
-    &FWS_MIN_FLOW,
-    &AIR_FAN,
-    &UNITS,
-    &UA,
-    &FAN_KW,
-    &AIR_FLOW,
-    &UA_EXP,
-    &MIN_FAN,
-    &DESIGN_AMB,
-    &DESIGN_APPROACH,
-    &CH_CAP,
-    &CH_ETA,
-    &CH_EVAP,
-    &CH_COND,
-    &HR_CAP,
-    &HR_SUPPLY,
-    &HR_RETURN,
-    &HR_APPROACH,
-    &HR_ETA,
-];
 
 macro_rules! get {
     ($opt:expr, $default:expr) => {
@@ -219,6 +185,8 @@ pub fn fill_defaults(co: &mut CoolingBlock, racks: u32) -> Result<(), KeyError> 
     get!(co.fws_pump_head_kpa, 150.0);
     get!(co.fws_min_flow_frac, 0.3);
     get!(co.air_side_fan_w_per_w, 0.046);
+    let pump_eff = co.pump_efficiency_frac.unwrap_or(0.65);
+    crate::model::hydraulics::params::fill(co.hydraulics.get_or_insert_with(Default::default), pump_eff);
     let hr = co.heat_rejection.get_or_insert_with(Default::default);
     let kind = hr.kind.get_or_insert_with(|| "dry_coolers".to_string()).clone();
     let fws_set = co.fws_supply_setpoint_c.unwrap_or(30.0);
@@ -231,7 +199,10 @@ pub fn fill_defaults(co: &mut CoolingBlock, racks: u32) -> Result<(), KeyError> 
     }
     if !REJECTION_KINDS.contains(&kind.as_str()) {
         let hint = hint(&kind, REJECTION_KINDS);
-        return Err(("cooling.heat_rejection.kind".into(), format!("unknown heat rejection \"{kind}\"{hint}; expected ideal or dry_coolers")));
+        return Err((
+            "cooling.heat_rejection.kind".into(),
+            format!("unknown heat rejection \"{kind}\"{hint}; expected one of {}", REJECTION_KINDS.join(", ")),
+        ));
     }
     Ok(())
 }
@@ -284,6 +255,13 @@ impl Cooling {
             rejection,
             chiller,
             heat_reuse,
+            hydraulics: match crate::model::hydraulics::params::resolve(&co.hydraulics.clone().unwrap_or_default()) {
+                Ok(h) => h,
+                Err((k, m)) => {
+                    d.error(k, m);
+                    crate::model::hydraulics::HydraulicsParams::default()
+                }
+            },
         }
     }
 }
@@ -295,6 +273,8 @@ impl Rejection {
         get!(hr.units, 0);
         get!(hr.ua_air_exponent, 0.7);
         get!(hr.min_fan_speed_frac, 0.1);
+        let kind = hr.kind.clone().unwrap_or_default();
+        crate::model::plant_side::fill_sink(&kind, hr, fws_setpoint_c);
         let approach = get!(hr.design_approach_k, 10.0);
         get!(hr.design_ambient_c, fws_setpoint_c - approach);
     }
@@ -312,6 +292,10 @@ impl Rejection {
             min_fan_speed_frac: d.num(&MIN_FAN, Some(hr.min_fan_speed_frac.unwrap_or(0.1))),
             design_ambient_c: d.num(&DESIGN_AMB, Some(hr.design_ambient_c.unwrap_or(25.0))),
             design_approach_k: d.num(&DESIGN_APPROACH, Some(hr.design_approach_k.unwrap_or(10.0))),
+            sink: crate::model::plant_side::resolve_sink(hr).unwrap_or_else(|(k, m)| {
+                d.error(k, m);
+                crate::model::plant_side::Sink::Air
+            }),
         }
     }
 }
@@ -325,13 +309,15 @@ impl ChillerSpec {
         get!(ch.condenser_approach_k, 10.0);
     }
 
-    /// Checks a filled `[cooling.chiller]`.
+    /// Checks `[cooling.chiller]` (what is omitted takes its default).
     pub fn resolve(ch: &ChillerBlock, d: &mut Diagnostics) -> Self {
+        let mut ch = ch.clone();
+        Self::fill_defaults(&mut ch);
         ChillerSpec {
-            capacity_w: d.num(&CH_CAP, Some(ch.capacity_mw.unwrap_or(0.0))) * 1e6,
-            eta_ii_frac: d.num(&CH_ETA, Some(ch.eta_ii_frac.unwrap_or(0.5))),
-            evaporator_approach_k: d.num(&CH_EVAP, Some(ch.evaporator_approach_k.unwrap_or(3.0))),
-            condenser_approach_k: d.num(&CH_COND, Some(ch.condenser_approach_k.unwrap_or(10.0))),
+            capacity_w: d.num(&CH_CAP, ch.capacity_mw) * 1e6,
+            eta_ii_frac: d.num(&CH_ETA, ch.eta_ii_frac),
+            evaporator_approach_k: d.num(&CH_EVAP, ch.evaporator_approach_k),
+            condenser_approach_k: d.num(&CH_COND, ch.condenser_approach_k),
         }
     }
 }
@@ -346,14 +332,16 @@ impl HeatReuseSpec {
         get!(h.hp_eta_frac, 0.5);
     }
 
-    /// Checks a filled `[cooling.heat_reuse]`.
+    /// Checks `[cooling.heat_reuse]` (what is omitted takes its default).
     pub fn resolve(h: &HeatReuseBlock, d: &mut Diagnostics) -> Self {
+        let mut h = h.clone();
+        Self::fill_defaults(&mut h);
         let s = HeatReuseSpec {
-            capacity_w: d.num(&HR_CAP, Some(h.capacity_mw.unwrap_or(0.0))) * 1e6,
-            dh_supply_c: d.num(&HR_SUPPLY, Some(h.dh_supply_c.unwrap_or(60.0))),
-            dh_return_c: d.num(&HR_RETURN, Some(h.dh_return_c.unwrap_or(35.0))),
-            hx_approach_k: d.num(&HR_APPROACH, Some(h.hx_approach_k.unwrap_or(5.0))),
-            hp_eta_frac: d.num(&HR_ETA, Some(h.hp_eta_frac.unwrap_or(0.5))),
+            capacity_w: d.num(&HR_CAP, h.capacity_mw) * 1e6,
+            dh_supply_c: d.num(&HR_SUPPLY, h.dh_supply_c),
+            dh_return_c: d.num(&HR_RETURN, h.dh_return_c),
+            hx_approach_k: d.num(&HR_APPROACH, h.hx_approach_k),
+            hp_eta_frac: d.num(&HR_ETA, h.hp_eta_frac),
         };
         if s.dh_return_c >= s.dh_supply_c {
             d.error("cooling.heat_reuse.dh_return_c", format!("expected below dh_supply_c ({} °C), found {}", s.dh_supply_c, s.dh_return_c));

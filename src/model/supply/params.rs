@@ -3,7 +3,7 @@
 //! cross-checks (hydro minimum below capacity, wind speeds in order, battery state-of-charge
 //! window). The supply models read the filled block ([`SupplySpec`]).
 
-use crate::scenario::check::{hint, Diagnostics, KeyError, Range};
+use crate::scenario::check::{hint, ranges, Diagnostics, KeyError};
 use crate::scenario::raw::SupplyBlock;
 
 /// Supply settings (resolved mirror of `[supply]`).
@@ -33,84 +33,44 @@ pub struct Profile {
 /// Shortfall policies.
 pub const SHORTFALL: &[&str] = &["cap_gpus", "unserved"];
 
-macro_rules! range {
-    ($name:ident, $key:literal, $lo:expr, $hi:expr, $what:literal, $why:literal) => {
-        const $name: Range = Range { key: $key, lo: $lo, hi: $hi, what: $what, why: $why };
-    };
+ranges! {
+    /// Ranges of `[supply]`.
+    RANGES;
+    range!(H_CAP, "supply.hydro.capacity_mw", 0.0, 1e6, "a power (MW)", "up to 1 TW, far above any site");
+    range!(H_RAMP, "supply.hydro.ramp_mw_per_min", 0.0, 1e6, "a ramp (MW/min)", "hydro units ramp tens of % per minute");
+    range!(H_RAMP_DOWN, "supply.hydro.ramp_down_mw_per_min", 0.0, 1e6, "a ramp (MW/min)", "defaults to ramp_mw_per_min");
+    range!(H_BAND, "supply.hydro.governor_band_frac", 0.0, 1.0, "a fraction of capacity", "0 = output follows its set point");
+    range!(H_MIN, "supply.hydro.min_mw", 0.0, 1e6, "a power (MW)", "at most supply.hydro.capacity_mw");
+    range!(H_DAILY, "supply.hydro.daily_energy_mwh", 0.0, 1e9, "an energy (MWh)", "0 = no daily budget");
+    range!(H_RES, "supply.hydro.reservoir_mwh", 0.0, 1e12, "an energy (MWh)", "0 = no reservoir");
+    range!(H_INFLOW, "supply.hydro.inflow_mw", 0.0, 1e6, "a power (MW)", "reservoir inflow");
+    range!(H_RES_INIT, "supply.hydro.reservoir_initial_frac", 0.0, 1.0, "a fraction", "of the reservoir, at the start");
+    range!(W_CAP, "supply.wind.capacity_mw", 0.0, 1e6, "a power (MW)", "up to 1 TW");
+    range!(W_HUB, "supply.wind.hub_height_m", 1.0, 500.0, "a height (m)", "hubs stand 80-160 m high");
+    range!(W_CUT_IN, "supply.wind.cut_in_m_s", 0.0, 100.0, "a wind speed (m/s)", "cut_in < rated <= cut_out; typically 3 m/s");
+    range!(W_RATED, "supply.wind.rated_m_s", 0.0, 100.0, "a wind speed (m/s)", "cut_in < rated <= cut_out; typically 12 m/s");
+    range!(W_CUT_OUT, "supply.wind.cut_out_m_s", 0.0, 100.0, "a wind speed (m/s)", "cut_in < rated <= cut_out; typically 25 m/s");
+    range!(W_SHEAR, "supply.wind.shear_exponent", 0.0, 1.0, "an exponent", "wind shear; 1/7 over open land");
+    range!(S_CAP, "supply.solar.capacity_mw", 0.0, 1e6, "a power (MW)", "up to 1 TW");
+    range!(S_DERATE, "supply.solar.derate_frac", 0.0, 1.0, "a fraction", "inverter, wiring and soiling losses (~0.86)");
+    range!(S_TEMP, "supply.solar.temp_coeff_per_k", -0.05, 0.0, "a coefficient (1/K)", "silicon loses ~0.4 %/K");
+    range!(G_CAP, "supply.gas.capacity_mw", 0.0, 1e6, "a power (MW)", "up to 1 TW");
+    range!(G_RAMP, "supply.gas.ramp_frac_per_min", 0.0, 100.0, "a fraction of capacity per minute", "frame turbines ~0.2/min");
+    range!(G_RAMP_DOWN, "supply.gas.ramp_down_frac_per_min", 0.0, 100.0, "a fraction of capacity per minute", "defaults to the ramp up");
+    range!(G_BAND, "supply.gas.governor_band_frac", 0.0, 1.0, "a fraction of capacity", "0 = output follows its set point");
+    range!(G_MIN, "supply.gas.min_mw", 0.0, 1e6, "a power (MW)", "minimum stable load");
+    range!(G_CARBON, "supply.gas.carbon_g_per_kwh", 0.0, 5000.0, "a carbon intensity (g/kWh)", "simple cycle ~550, coal ~1000");
+    range!(GR_IMPORT, "supply.grid.import_limit_mw", 0.0, 1e6, "a power (MW)", "up to 1 TW");
+    range!(GR_EXPORT, "supply.grid.export_limit_mw", 0.0, 1e6, "a power (MW)", "up to 1 TW");
+    range!(GR_CARBON, "supply.grid.carbon_g_per_kwh", 0.0, 5000.0, "a carbon intensity (g/kWh)", "grids range ~10-1000");
+    range!(B_ENERGY, "supply.battery.energy_mwh", 0.0, 1e7, "an energy (MWh)", "the largest batteries hold a few GWh");
+    range!(B_POWER, "supply.battery.power_mw", 0.0, 1e6, "a power (MW)", "up to 1 TW");
+    range!(B_RTE, "supply.battery.round_trip_efficiency_frac", 0.1, 1.0, "a fraction", "lithium-ion ~0.85-0.9");
+    range!(B_SOC_MIN, "supply.battery.soc_min_frac", 0.0, 1.0, "a fraction", "below soc_max_frac");
+    range!(B_SOC_MAX, "supply.battery.soc_max_frac", 0.0, 1.0, "a fraction", "above soc_min_frac");
+    range!(B_SOC_INIT, "supply.battery.initial_soc_frac", 0.0, 1.0, "a fraction", "within [soc_min_frac, soc_max_frac]");
+    range!(B_RAMP, "supply.battery.max_grid_ramp_mw_per_s", 0.0, 1e6, "a ramp (MW/s)", "0 = no ramp smoothing");
 }
-
-range!(H_CAP, "supply.hydro.capacity_mw", 0.0, 1e6, "a power (MW)", "up to 1 TW, far above any site");
-range!(H_RAMP, "supply.hydro.ramp_mw_per_min", 0.0, 1e6, "a ramp (MW/min)", "hydro units ramp tens of % per minute");
-range!(H_RAMP_DOWN, "supply.hydro.ramp_down_mw_per_min", 0.0, 1e6, "a ramp (MW/min)", "defaults to ramp_mw_per_min");
-range!(H_BAND, "supply.hydro.governor_band_frac", 0.0, 1.0, "a fraction of capacity", "0 = output follows its set point");
-range!(H_MIN, "supply.hydro.min_mw", 0.0, 1e6, "a power (MW)", "at most supply.hydro.capacity_mw");
-range!(H_DAILY, "supply.hydro.daily_energy_mwh", 0.0, 1e9, "an energy (MWh)", "0 = no daily budget");
-range!(H_RES, "supply.hydro.reservoir_mwh", 0.0, 1e12, "an energy (MWh)", "0 = no reservoir");
-range!(H_INFLOW, "supply.hydro.inflow_mw", 0.0, 1e6, "a power (MW)", "reservoir inflow");
-range!(H_RES_INIT, "supply.hydro.reservoir_initial_frac", 0.0, 1.0, "a fraction", "of the reservoir, at the start");
-range!(W_CAP, "supply.wind.capacity_mw", 0.0, 1e6, "a power (MW)", "up to 1 TW");
-range!(W_HUB, "supply.wind.hub_height_m", 1.0, 500.0, "a height (m)", "hubs stand 80-160 m high");
-range!(W_CUT_IN, "supply.wind.cut_in_m_s", 0.0, 100.0, "a wind speed (m/s)", "cut_in < rated <= cut_out; typically 3 m/s");
-range!(W_RATED, "supply.wind.rated_m_s", 0.0, 100.0, "a wind speed (m/s)", "cut_in < rated <= cut_out; typically 12 m/s");
-range!(W_CUT_OUT, "supply.wind.cut_out_m_s", 0.0, 100.0, "a wind speed (m/s)", "cut_in < rated <= cut_out; typically 25 m/s");
-range!(W_SHEAR, "supply.wind.shear_exponent", 0.0, 1.0, "an exponent", "wind shear; 1/7 over open land");
-range!(S_CAP, "supply.solar.capacity_mw", 0.0, 1e6, "a power (MW)", "up to 1 TW");
-range!(S_DERATE, "supply.solar.derate_frac", 0.0, 1.0, "a fraction", "inverter, wiring and soiling losses (~0.86)");
-range!(S_TEMP, "supply.solar.temp_coeff_per_k", -0.05, 0.0, "a coefficient (1/K)", "silicon loses ~0.4 %/K");
-range!(G_CAP, "supply.gas.capacity_mw", 0.0, 1e6, "a power (MW)", "up to 1 TW");
-range!(G_RAMP, "supply.gas.ramp_frac_per_min", 0.0, 100.0, "a fraction of capacity per minute", "frame turbines ~0.2/min");
-range!(G_RAMP_DOWN, "supply.gas.ramp_down_frac_per_min", 0.0, 100.0, "a fraction of capacity per minute", "defaults to the ramp up");
-range!(G_BAND, "supply.gas.governor_band_frac", 0.0, 1.0, "a fraction of capacity", "0 = output follows its set point");
-range!(G_MIN, "supply.gas.min_mw", 0.0, 1e6, "a power (MW)", "minimum stable load");
-range!(G_CARBON, "supply.gas.carbon_g_per_kwh", 0.0, 5000.0, "a carbon intensity (g/kWh)", "simple cycle ~550, coal ~1000");
-range!(GR_IMPORT, "supply.grid.import_limit_mw", 0.0, 1e6, "a power (MW)", "up to 1 TW");
-range!(GR_EXPORT, "supply.grid.export_limit_mw", 0.0, 1e6, "a power (MW)", "up to 1 TW");
-range!(GR_CARBON, "supply.grid.carbon_g_per_kwh", 0.0, 5000.0, "a carbon intensity (g/kWh)", "grids range ~10-1000");
-range!(B_ENERGY, "supply.battery.energy_mwh", 0.0, 1e7, "an energy (MWh)", "the largest batteries hold a few GWh");
-range!(B_POWER, "supply.battery.power_mw", 0.0, 1e6, "a power (MW)", "up to 1 TW");
-range!(B_RTE, "supply.battery.round_trip_efficiency_frac", 0.1, 1.0, "a fraction", "lithium-ion ~0.85-0.9");
-range!(B_SOC_MIN, "supply.battery.soc_min_frac", 0.0, 1.0, "a fraction", "below soc_max_frac");
-range!(B_SOC_MAX, "supply.battery.soc_max_frac", 0.0, 1.0, "a fraction", "above soc_min_frac");
-range!(B_SOC_INIT, "supply.battery.initial_soc_frac", 0.0, 1.0, "a fraction", "within [soc_min_frac, soc_max_frac]");
-range!(B_RAMP, "supply.battery.max_grid_ramp_mw_per_s", 0.0, 1e6, "a ramp (MW/s)", "0 = no ramp smoothing");
-
-/// Ranges of `[supply]`.
-pub const RANGES: &[&Range] = &[
-    &H_CAP,
-    &H_RAMP,
-    &H_RAMP_DOWN,
-    &H_BAND,
-    &H_MIN,
-    &H_DAILY,
-    &H_RES,
-    &H_INFLOW,
-    &H_RES_INIT,
-    &W_CAP,
-    &W_HUB,
-    &W_CUT_IN,
-    &W_RATED,
-    &W_CUT_OUT,
-    &W_SHEAR,
-    &S_CAP,
-    &S_DERATE,
-    &S_TEMP,
-    &G_CAP,
-    &G_RAMP,
-    &G_RAMP_DOWN,
-    &G_BAND,
-    &G_MIN,
-    &G_CARBON,
-    &GR_IMPORT,
-    &GR_EXPORT,
-    &GR_CARBON,
-    &B_ENERGY,
-    &B_POWER,
-    &B_RTE,
-    &B_SOC_MIN,
-    &B_SOC_MAX,
-    &B_SOC_INIT,
-    &B_RAMP,
-];
 
 macro_rules! get {
     ($opt:expr, $default:expr) => {

@@ -2,7 +2,7 @@
 //! of every key, keys that belong to another kind refused, and the placement check (jobs take
 //! whole racks in order of declaration).
 
-use crate::scenario::check::{dur_s, hint, Diagnostics, KeyError, Range};
+use crate::scenario::check::{dur_s, hint, ranges, Diagnostics, KeyError, Range};
 use crate::scenario::raw::{Dur, JobBlock};
 
 /// What a job does.
@@ -71,54 +71,41 @@ pub struct Job {
 /// Job kinds.
 pub const JOB_KINDS: &[&str] = &["training", "inference", "constant", "trace"];
 
-const GPUS: Range = Range {
-    key: "workload.jobs[].gpus",
-    lo: 1.0,
-    hi: 5e7,
-    what: "a number of GPUs",
-    why: "placed on whole racks; the jobs together fit in the cluster",
-};
-const ITERATION_S: Range = Range {
-    key: "workload.jobs[].iteration_s",
-    lo: 0.001,
-    hi: 86_400.0,
-    what: "an iteration period (s)",
-    why: "large-model training iterates every 1-10 s (REFERENCE §8.6)",
-};
-const COMPUTE_FRAC: Range =
-    Range { key: "workload.jobs[].compute_frac", lo: 0.0, hi: 1.0, what: "a fraction", why: "share of an iteration spent computing" };
-const COMPUTE_UTIL: Range = Range { key: "workload.jobs[].compute_utilization_frac", lo: 0.0, hi: 1.0, what: "a utilisation", why: "" };
-const COMM_UTIL: Range = Range { key: "workload.jobs[].comm_utilization_frac", lo: 0.0, hi: 1.0, what: "a utilisation", why: "" };
-const CHECKPOINT_S: Range =
-    Range { key: "workload.jobs[].checkpoint_s", lo: 0.0, hi: 1e6, what: "a duration (s)", why: "shorter than checkpoint_every" };
-const CHECKPOINT_UTIL: Range = Range { key: "workload.jobs[].checkpoint_utilization_frac", lo: 0.0, hi: 1.0, what: "a utilisation", why: "" };
-const RESTART_S: Range =
-    Range { key: "workload.jobs[].restart_s", lo: 0.0, hi: 1e7, what: "a duration (s)", why: "restart delay after a failure (minutes)" };
-const PHASE_JITTER_S: Range =
-    Range { key: "workload.jobs[].phase_jitter_s", lo: 0.0, hi: 86_400.0, what: "a time (s)", why: "no longer than iteration_s" };
-const MEAN_UTIL: Range = Range { key: "workload.jobs[].mean_utilization_frac", lo: 0.0, hi: 1.0, what: "a utilisation", why: "" };
-const DIURNAL: Range = Range { key: "workload.jobs[].diurnal_amplitude_frac", lo: 0.0, hi: 1.0, what: "a fraction", why: "of the mean utilisation" };
-const PEAK_HOUR: Range = Range { key: "workload.jobs[].peak_hour_utc", lo: 0.0, hi: 24.0, what: "an hour", why: "of the day, UTC" };
-const NOISE: Range =
-    Range { key: "workload.jobs[].noise_frac", lo: 0.0, hi: 0.5, what: "a fraction", why: "std-dev of minute-scale noise in utilisation" };
-const UTIL: Range = Range { key: "workload.jobs[].utilization_frac", lo: 0.0, hi: 1.0, what: "a utilisation", why: "" };
-/// Ranges of a job.
-pub const RANGES: &[&Range] = &[
-    &GPUS,
-    &ITERATION_S,
-    &COMPUTE_FRAC,
-    &COMPUTE_UTIL,
-    &COMM_UTIL,
-    &CHECKPOINT_S,
-    &CHECKPOINT_UTIL,
-    &RESTART_S,
-    &PHASE_JITTER_S,
-    &MEAN_UTIL,
-    &DIURNAL,
-    &PEAK_HOUR,
-    &NOISE,
-    &UTIL,
-];
+ranges! {
+    /// Ranges of a job.
+    RANGES;
+    const GPUS: Range = Range {
+        key: "workload.jobs[].gpus",
+        lo: 1.0,
+        hi: 5e7,
+        what: "a number of GPUs",
+        why: "placed on whole racks; the jobs together fit in the cluster",
+    };
+    const ITERATION_S: Range = Range {
+        key: "workload.jobs[].iteration_s",
+        lo: 0.001,
+        hi: 86_400.0,
+        what: "an iteration period (s)",
+        why: "large-model training iterates every 1-10 s (REFERENCE §8.6)",
+    };
+    const COMPUTE_FRAC: Range =
+        Range { key: "workload.jobs[].compute_frac", lo: 0.0, hi: 1.0, what: "a fraction", why: "share of an iteration spent computing" };
+    const COMPUTE_UTIL: Range = Range { key: "workload.jobs[].compute_utilization_frac", lo: 0.0, hi: 1.0, what: "a utilisation", why: "" };
+    const COMM_UTIL: Range = Range { key: "workload.jobs[].comm_utilization_frac", lo: 0.0, hi: 1.0, what: "a utilisation", why: "" };
+    const CHECKPOINT_S: Range =
+        Range { key: "workload.jobs[].checkpoint_s", lo: 0.0, hi: 1e6, what: "a duration (s)", why: "shorter than checkpoint_every" };
+    const CHECKPOINT_UTIL: Range = Range { key: "workload.jobs[].checkpoint_utilization_frac", lo: 0.0, hi: 1.0, what: "a utilisation", why: "" };
+    const RESTART_S: Range =
+        Range { key: "workload.jobs[].restart_s", lo: 0.0, hi: 1e7, what: "a duration (s)", why: "restart delay after a failure (minutes)" };
+    const PHASE_JITTER_S: Range =
+        Range { key: "workload.jobs[].phase_jitter_s", lo: 0.0, hi: 86_400.0, what: "a time (s)", why: "no longer than iteration_s" };
+    const MEAN_UTIL: Range = Range { key: "workload.jobs[].mean_utilization_frac", lo: 0.0, hi: 1.0, what: "a utilisation", why: "" };
+    const DIURNAL: Range = Range { key: "workload.jobs[].diurnal_amplitude_frac", lo: 0.0, hi: 1.0, what: "a fraction", why: "of the mean utilisation" };
+    const PEAK_HOUR: Range = Range { key: "workload.jobs[].peak_hour_utc", lo: 0.0, hi: 24.0, what: "an hour", why: "of the day, UTC" };
+    const NOISE: Range =
+        Range { key: "workload.jobs[].noise_frac", lo: 0.0, hi: 0.5, what: "a fraction", why: "std-dev of minute-scale noise in utilisation" };
+    const UTIL: Range = Range { key: "workload.jobs[].utilization_frac", lo: 0.0, hi: 1.0, what: "a utilisation", why: "" };
+}
 
 macro_rules! get {
     ($opt:expr, $default:expr) => {

@@ -110,6 +110,9 @@ pub struct PlantInputs {
     pub dry_coolers_offline: u32,
     /// Available FWS pumping, fraction of design flow (1 = all pumps healthy).
     pub fws_pump_available_frac: f64,
+    /// FWS pump electricity from the hydraulic network's operating point (W); `None` uses
+    /// the built-in pump curve `PlantParams::fws_pump`.
+    pub fws_pump_power_w: Option<f64>,
 }
 
 /// What the plant did during one step: temperatures at the step's end, flows as step means.
@@ -177,6 +180,7 @@ pub(super) struct Clean {
     pub(super) ambient_c: f64,
     pub(super) dt_s: f64,
     pub(super) avail_frac: f64,
+    pub(super) pump_w: Option<f64>,
     pub(super) sanitized: bool,
 }
 
@@ -211,7 +215,8 @@ pub(super) fn clean_inputs(state: &PlantState, i: &PlantInputs) -> Clean {
         }
         i.fws_pump_available_frac.clamp(0.0, 1.0)
     };
-    Clean { q_cdu_w, q_air_w, ambient_c, dt_s, avail_frac, sanitized }
+    let pump_w = i.fws_pump_power_w.filter(|w| w.is_finite() && *w >= 0.0);
+    Clean { q_cdu_w, q_air_w, ambient_c, dt_s, avail_frac, pump_w, sanitized }
 }
 
 /// The loop during one step, as every heat-rejection kind sees it: the flow follows the load
@@ -261,7 +266,11 @@ impl LoopStep {
         let f_min = finite_or(params.fws_min_flow_frac, 0.3).max(finite_or(params.fws_pump.min_speed_frac, 0.0)).clamp(0.0, 1.0);
         let f_load = if q_design > 0.0 { q_load / q_design } else { 1.0 };
         let flow_frac = f_load.safe_clamp(f_min, 1.0).min(inp.avail_frac);
-        let (m, pump_w) = if flow_frac > 0.0 && m_design > 0.0 { (flow_frac * m_design, params.fws_pump.power_w(flow_frac)) } else { (0.0, 0.0) };
+        let (m, pump_w) = if flow_frac > 0.0 && m_design > 0.0 {
+            (flow_frac * m_design, inp.pump_w.unwrap_or_else(|| params.fws_pump.power_w(flow_frac)))
+        } else {
+            (0.0, 0.0)
+        };
         let mc = m * cp;
         let q_in = q_load + pump_w;
         let rise = if mc > 0.0 { q_in / mc } else { 0.0 };

@@ -9,7 +9,15 @@ fn narvik() -> PlantParams {
 }
 
 fn inputs(q_it_w: f64, ambient_c: f64, dt_s: f64) -> PlantInputs {
-    PlantInputs { q_cdu_w: 0.85 * q_it_w, q_air_w: 0.15 * q_it_w, ambient_c, dt_s, dry_coolers_offline: 0, fws_pump_available_frac: 1.0 }
+    PlantInputs {
+        q_cdu_w: 0.85 * q_it_w,
+        q_air_w: 0.15 * q_it_w,
+        ambient_c,
+        dt_s,
+        dry_coolers_offline: 0,
+        fws_pump_available_frac: 1.0,
+        fws_pump_power_w: None,
+    }
 }
 
 /// Runs `secs` of constant inputs with step `dt`, returns the last output.
@@ -314,7 +322,15 @@ fn no_input_panics_and_bad_ones_are_flagged() {
     let mut s = PlantState::new(&p);
     for &x in &bad {
         for &y in &bad {
-            let i = PlantInputs { q_cdu_w: x, q_air_w: y, ambient_c: x, dt_s: y, dry_coolers_offline: 7, fws_pump_available_frac: x };
+            let i = PlantInputs {
+                q_cdu_w: x,
+                q_air_w: y,
+                ambient_c: x,
+                dt_s: y,
+                dry_coolers_offline: 7,
+                fws_pump_available_frac: x,
+                fws_pump_power_w: None,
+            };
             let o = step(&p, &mut s, &i);
             assert!(o.fws_supply_c.is_finite() && o.heat_in_w.is_finite(), "{i:?} -> {o:?}");
         }
