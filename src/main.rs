@@ -42,6 +42,12 @@ enum Cmd {
         /// Plot format: png (default) or svg; `none` skips plots and the report page.
         #[arg(long, default_value = "png")]
         format: String,
+        /// Also write timeseries.parquet (the CSV's columns) for pandas, polars or DuckDB.
+        #[arg(long)]
+        parquet: bool,
+        /// Extra series: `racks` writes racks_timeseries.parquet (one row per rack per record).
+        #[arg(long, value_name = "racks")]
+        series: Option<String>,
     },
     /// Redraw a run's plots and report page from its files.
     Plot {
@@ -128,7 +134,7 @@ fn main() {
         }
     }
     let result = match cli.cmd {
-        Cmd::Run { scenario, out, common, format } => cmd_run(&scenario, out, &common, &format),
+        Cmd::Run { scenario, out, common, format, parquet, series } => cmd_run(&scenario, out, &common, &format, parquet, series.as_deref()),
         Cmd::Plot { run_dir, format } => cmd_plot(&run_dir, &format),
         Cmd::Compare { run_dirs, out, format } => cmd_compare(&run_dirs, out, &format),
         Cmd::Sweep { scenario, vary, out, common, format } => cmd_sweep(&scenario, &vary, out, &common, &format),
@@ -281,10 +287,26 @@ fn cmd_sweep(path: &std::path::Path, vary: &[String], out: Option<PathBuf>, comm
     Ok(())
 }
 
-fn cmd_run(path: &std::path::Path, out: Option<PathBuf>, common: &Common, format: &str) -> Result<(), FjordError> {
+fn cmd_run(
+    path: &std::path::Path,
+    out: Option<PathBuf>,
+    common: &Common,
+    format: &str,
+    parquet: bool,
+    series: Option<&str>,
+) -> Result<(), FjordError> {
     let Common { sets, threads, quiet } = common;
     let (threads, quiet) = (*threads, *quiet);
     let plots = check_threads_and_format(threads, format)?;
+    let rack_series = match series {
+        None => false,
+        Some("racks") => true,
+        Some(other) => return Err(FjordError::bad("--series", None, "", format!("expected racks, found \"{other}\""))),
+    };
+    #[cfg(feature = "mpi")]
+    if rack_series && fjord::mpi::size() > 1 {
+        return Err(FjordError::bad("--series", None, "", "racks is written by single-process runs only; run without mpirun"));
+    }
     let sc = agreed(fjord::scenario::load(path, sets))?;
     if primary() {
         for w in &sc.warnings {
@@ -304,7 +326,7 @@ fn cmd_run(path: &std::path::Path, out: Option<PathBuf>, common: &Common, format
         let rate = done as f64 * gpus / start.elapsed().as_secs_f64().max(1e-9);
         bar.set_message(format!("sim {sim_h:.2} h, {rate:.1e} GPU-steps/s"));
     };
-    let opts = fjord::engine::run::RunOptions { threads, plots };
+    let opts = fjord::engine::run::RunOptions { threads, plots, parquet, rack_series };
     #[cfg(feature = "mpi")]
     let res =
         if fjord::mpi::size() > 1 { fjord::mpi::run(sc, &dest, &opts, &progress)? } else { fjord::engine::run::run(sc, &dest, &opts, &progress)? };

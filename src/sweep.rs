@@ -191,7 +191,8 @@ pub fn run_sweep(scenario: &Path, axes: &[Axis], dest: &Path, opts: &SweepOption
             .enumerate()
             .map(|(i, sc)| {
                 let case_dir = tmp.join(format!("case_{i:03}"));
-                let r = crate::engine::run::run(sc, &case_dir, &crate::engine::run::RunOptions { threads: None, plots: opts.format }, &|_, _| {});
+                let r =
+                    crate::engine::run::run(sc, &case_dir, &crate::engine::run::RunOptions { plots: opts.format, ..Default::default() }, &|_, _| {});
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
                 progress(n, total);
                 r.map(|r| r.summary)
@@ -277,7 +278,8 @@ pub fn finish(
     // Plots: x = the first key of the first axis, lines = the first key of the second.
     let keys: Vec<String> = axes.iter().map(|a| a.keys()[0].to_string()).collect();
     let plots_dir = folder.tmp.join("plots");
-    crate::plot::plot_sweep(&folder.file("sweep.csv"), &keys, &plots_dir, opts.format.unwrap_or(crate::plot::ImageFormat::Png))?;
+    let plots = crate::plot::plot_sweep(&folder.file("sweep.csv"), &keys, &plots_dir, opts.format.unwrap_or(crate::plot::ImageFormat::Png))?;
+    crate::plot::write_sweep_report(&folder.file("sweep.csv"), &keys, &plots, &folder.tmp)?;
     folder.commit()
 }
 

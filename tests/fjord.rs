@@ -33,6 +33,8 @@ mod monthly;
 mod mpi;
 #[path = "fjord/plots.rs"]
 mod plots;
+#[path = "fjord/report.rs"]
+mod report;
 #[path = "fjord/safety.rs"]
 mod safety;
 #[path = "fjord/supply.rs"]

@@ -449,6 +449,19 @@ impl Engine {
         self.sc.gpus()
     }
 
+    /// Coolant temperatures at rack `r` after the last step (°C), for the rack series:
+    /// inlet = its CDU's TCS supply; outlet = inlet + Q_liquid/(ṁ·c_p) with the rack's
+    /// flow ṁ from the hydraulic solve; with no flow through the rack, the CDU's return
+    /// temperature. (`_racks_on_cdu` is no longer needed: the solve gives each rack's flow.)
+    pub fn rack_coolant_c(&self, r: usize, _racks_on_cdu: f64) -> (f64, f64) {
+        let c = self.cdu_of_rack[r] as usize;
+        let inlet = self.cdu_supply_c[c];
+        let m = self.hyd.rack_flow_kg_s[r];
+        let cp = self.cdu_design[c].cp_j_kg_k;
+        let outlet = if m > 0.0 && cp > 0.0 { inlet + self.rack_step[r].q_liquid_w / (m * cp) } else { self.cdu_return_c[c] };
+        (inlet, outlet)
+    }
+
     /// Heat stored in GPUs, TCS loops and plant relative to 0 °C (J); in one process.
     pub fn stored_heat_j(&self) -> f64 {
         self.stored_heat_j_from(&self.gpu_temp_sums_by_cdu())

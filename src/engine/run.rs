@@ -160,6 +160,10 @@ pub struct RunOptions {
     pub threads: Option<usize>,
     /// Plots and report page in this format (None = no plots).
     pub plots: Option<crate::plot::ImageFormat>,
+    /// Also write `timeseries.parquet` (`--parquet`).
+    pub parquet: bool,
+    /// Write `racks_timeseries.parquet`, one row per rack per record window (`--series racks`).
+    pub rack_series: bool,
 }
 
 /// What a finished run returns.
@@ -307,6 +311,17 @@ pub fn run_with_peers(
     let stored0 = engine.stored_heat_j_from(&gpu_sums);
     let total = engine.sc.steps();
     let per_window = (engine.sc.record_every_s / engine.sc.step_s).round().max(1.0) as u64;
+    // Per-rack series (`--series racks`, single process only: main refuses it under mpirun).
+    let racks_path = folder.as_ref().map(|f| f.file("racks_timeseries.parquet")).unwrap_or_default();
+    let mut rack_series = match (opts.rack_series && root, folder.as_ref()) {
+        (true, Some(_)) => Some(crate::output::parquet::RackSeries::create(&racks_path, &engine.cdu_of_rack)?),
+        _ => None,
+    };
+    let mut racks_on_cdu = vec![0.0f64; engine.cdu_supply_c.len()];
+    for &c in &engine.cdu_of_rack {
+        racks_on_cdu[c as usize] += 1.0;
+    }
+    let gpus_per_rack = f64::from(engine.sc.gpus_per_rack).max(1.0);
     let qs = [0.05, 0.25, 0.5, 0.75, 0.95];
     let t_start = std::time::Instant::now();
     let report_every = (total / 500).max(1);
@@ -338,9 +353,27 @@ pub fn run_with_peers(
         }
         if let (Some(r), None) = (rec.as_mut(), &failure) {
             r.push(k as f64 * engine.sc.step_s, &v);
+            if let Some(rs) = rack_series.as_mut() {
+                let e = &engine;
+                rs.push(k as f64 * e.sc.step_s, |r| {
+                    let st = &e.rack_step[r];
+                    let (inlet_c, outlet_c) = e.rack_coolant_c(r, racks_on_cdu[e.cdu_of_rack[r] as usize]);
+                    crate::output::parquet::RackSample {
+                        power_w: st.it_w,
+                        gpu_temp_mean_c: st.temp_sum_c / gpus_per_rack,
+                        gpu_temp_max_c: st.temp_max_c,
+                        throttled_frac: st.throttled / gpus_per_rack,
+                        inlet_c,
+                        outlet_c,
+                    }
+                });
+            }
             if window_end {
                 if let Err(e) = r.flush() {
                     failure = Some(FjordError::io(&ts_path, e));
+                }
+                if let Some(Err(e)) = rack_series.as_mut().map(|rs| rs.flush()) {
+                    failure = Some(e);
                 }
             }
         }
@@ -383,6 +416,12 @@ pub fn run_with_peers(
         let mut w = rec.into_inner();
         w.flush().map_err(|e| FjordError::io(&ts_path, e))?;
         drop(w);
+        if let Some(rs) = rack_series {
+            rs.close()?;
+        }
+        if opts.parquet {
+            crate::output::parquet::timeseries_from_csv(&ts_path, &folder.file("timeseries.parquet"))?;
+        }
         if let Some(months) = &months {
             folder.write("monthly.csv", &crate::output::monthly::csv(months))?;
         }
@@ -393,6 +432,7 @@ pub fn run_with_peers(
             .map(|a| RackAcc { temp_int: a[0], temp_max_c: a[1], energy_j: a[2], throttled_gpu_s: a[3], offline_gpu_s: a[4] })
             .collect();
         folder.write("racks.csv", &racks_csv(&engine, &rack_accs))?;
+        folder.write("events.csv", &events_csv(&engine))?;
         folder.write("scenario.resolved.toml", &crate::scenario::resolved_toml(&engine.sc))?;
         if let Some(s) = &engine.acc.swing {
             let mut t = String::from("ramp_mw_per_s,count\n");
@@ -610,7 +650,46 @@ fn racks_csv(e: &Engine, accs: &[RackAcc]) -> String {
     t
 }
 
+/// `events.csv`: what happened and when — every scenario event and every interval in which a
+/// job was down (random failure or `job_failure` event, including its restart time), sorted
+/// by start. Columns: `start_s`, `end_s` (empty: to the end of the run), `kind`, `detail`.
+fn events_csv(e: &Engine) -> String {
+    let mut rows: Vec<(f64, f64, String, String)> = Vec::new();
+    let end_of_run = e.acc.time_s;
+    for ev in &e.sc.events {
+        #[allow(unreachable_patterns)]
+        let (kind, detail) = match &ev.kind {
+            crate::scenario::EventKind::CduPumpFailure { cdu } => ("cdu_pump_failure", format!("CDU {cdu} pump stops")),
+            crate::scenario::EventKind::DryCoolerOutage { units } => ("dry_cooler_outage", format!("{units} dry-cooler units off")),
+            crate::scenario::EventKind::HydroOutage { fraction } => ("hydro_outage", format!("hydro capacity -{} %", fmt_num(fraction * 100.0))),
+            crate::scenario::EventKind::JobFailure { job } => {
+                ("job_failure", format!("job {} fails", e.jobs.get(*job).map_or("?", |j| j.job.name.as_str())))
+            }
+            crate::scenario::EventKind::HeatWave { offset_k } => ("heat_wave", format!("ambient +{} K", fmt_num(*offset_k))),
+            crate::scenario::EventKind::PowerCap { cap_w } => ("power_cap", format!("site cap {} MW", fmt_num(cap_w / 1e6))),
+            _ => ("event", String::new()),
+        };
+        // A job failure is an instant; its down time is the `job_down` row.
+        let end = if kind == "job_failure" { ev.at_s } else { ev.at_s + ev.duration_s };
+        rows.push((ev.at_s, end, kind.to_string(), detail));
+    }
+    for j in &e.jobs {
+        for &(a, b) in &j.down {
+            if a < end_of_run {
+                rows.push((a, b, "job_down".into(), format!("job {} down (failure and restart)", j.job.name)));
+            }
+        }
+    }
+    rows.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.2.cmp(&b.2)));
+    let mut t = String::from("start_s,end_s,kind,detail\n");
+    for (a, b, kind, detail) in rows {
+        let end = if b.is_finite() && b < end_of_run { fmt_num(b) } else { String::new() };
+        t.push_str(&format!("{},{end},{kind},\"{}\"\n", fmt_num(a), detail.replace('"', "'")));
+    }
+    t
+}
+
 /// Convenience for tests and sweeps: run quietly.
 pub fn run_quiet(sc: Scenario, dest: &Path, threads: Option<usize>) -> Result<RunResult> {
-    run(sc, dest, &RunOptions { threads, plots: None }, &|_, _| {})
+    run(sc, dest, &RunOptions { threads, ..RunOptions::default() }, &|_, _| {})
 }

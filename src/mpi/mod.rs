@@ -256,7 +256,8 @@ pub fn sweep(
     .ok_or_else(|| FjordError::Other("MPI is not initialised".into()))?;
     let run_case = |i: usize, sc: Scenario| -> Result<crate::output::summary::Summary> {
         let case_dir = tmp.join(format!("case_{i:03}"));
-        crate::engine::run::run(sc, &case_dir, &RunOptions { threads: opts.threads, plots: opts.format }, &|_, _| {}).map(|r| r.summary)
+        crate::engine::run::run(sc, &case_dir, &RunOptions { threads: opts.threads, plots: opts.format, ..Default::default() }, &|_, _| {})
+            .map(|r| r.summary)
     };
     let mut scenarios: Vec<Option<Scenario>> = scenarios.into_iter().map(Some).collect();
     let outcome: Result<Vec<Option<crate::output::summary::Summary>>> =

@@ -3,6 +3,7 @@
 //! and renamed at the end). Plots, compare and sweep read run folders afterwards.
 
 pub mod monthly;
+pub mod parquet;
 pub mod recorder;
 pub mod runfolder;
 pub mod summary;

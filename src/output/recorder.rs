@@ -2,6 +2,12 @@
 //! step in the window (columns with `_max` in their name: the maximum, `_min`: the minimum; `battery_soc_frac`
 //! and the `gpu_temp_p*` percentiles: the value at the window's end). Rows stream to disk,
 //! so memory does not grow with simulated duration.
+//!
+//! Window extremes of fast series: a column named `<series>_min` or `<series>_max` whose
+//! `<series>` is another column (e.g. `facility_power_mw_min`) holds the minimum or maximum
+//! of that series' *step* values over the window. The engine never fills these fields; the
+//! recorder derives them from the source column, so a 6 s training iteration recorded in
+//! 10 s windows keeps its peaks and troughs beside the mean (plots draw them as an envelope).
 
 use std::io::Write;
 
@@ -12,10 +18,10 @@ pub enum Agg {
     Mean,
     /// Maximum of the steps.
     Max,
-    /// Value at the window's end.
-    Last,
     /// Minimum of the steps.
     Min,
+    /// Value at the window's end.
+    Last,
 }
 
 macro_rules! step_values {
@@ -95,15 +101,39 @@ step_values! {
     gpu_temp_p50_c: Last,
     gpu_temp_p75_c: Last,
     gpu_temp_p95_c: Last,
+    facility_power_mw_min: Min,
+    facility_power_mw_max: Max,
+    it_power_mw_min: Min,
+    it_power_mw_max: Max,
+    gpu_power_mw_min: Min,
+    gpu_power_mw_max: Max,
+    grid_import_mw_min: Min,
+    grid_import_mw_max: Max,
+    net_draw_mw_min: Min,
+    net_draw_mw_max: Max,
+    battery_mw_min: Min,
+    battery_mw_max: Max,
 }
 
 /// Number of recorded columns after `time_s` and `timestamp`.
 pub const COLUMNS: usize = StepValues::NAMES.len();
 
+/// For each column, the column whose step values it aggregates: itself, or for a
+/// `<series>_min`/`<series>_max` extreme column the `<series>` column.
+fn source_columns() -> [usize; COLUMNS] {
+    let mut src = [0; COLUMNS];
+    for (i, name) in StepValues::NAMES.iter().enumerate() {
+        let base = name.strip_suffix("_min").or_else(|| name.strip_suffix("_max"));
+        src[i] = base.and_then(|b| StepValues::NAMES.iter().position(|n| *n == b)).unwrap_or(i);
+    }
+    src
+}
+
 /// Streams window rows to a CSV writer.
 pub struct Recorder<W: Write> {
     out: W,
     sums: [f64; COLUMNS],
+    src: [usize; COLUMNS],
     n: u64,
     window_start_s: f64,
     start_unix_s: f64,
@@ -118,7 +148,7 @@ impl<W: Write> Recorder<W> {
             header.push_str(n);
         }
         writeln!(out, "{header}")?;
-        Ok(Recorder { out, sums: [0.0; COLUMNS], n: 0, window_start_s: 0.0, start_unix_s })
+        Ok(Recorder { out, sums: [0.0; COLUMNS], src: source_columns(), n: 0, window_start_s: 0.0, start_unix_s })
     }
 
     /// Adds one step that began at `t_s`.
@@ -126,7 +156,9 @@ impl<W: Write> Recorder<W> {
         if self.n == 0 {
             self.window_start_s = t_s;
         }
-        for (i, (x, agg)) in v.values().into_iter().zip(StepValues::AGGS).enumerate() {
+        let values = v.values();
+        for (i, agg) in StepValues::AGGS.iter().enumerate() {
+            let x = values[self.src[i]];
             match agg {
                 Agg::Mean => self.sums[i] += x,
                 Agg::Max => self.sums[i] = if self.n == 0 { x } else { self.sums[i].max(x) },
@@ -219,5 +251,24 @@ mod tests {
         assert_eq!(col("battery_soc_frac"), "0.2");
         assert_eq!(col("pue"), "1");
         assert_eq!(col("time_s"), "0");
+        // Window extremes of the step values, derived from the source column.
+        assert_eq!(col("facility_power_mw_min"), "90");
+        assert_eq!(col("facility_power_mw_max"), "110");
+        assert_eq!(col("it_power_mw_min"), "100");
+        assert_eq!(col("it_power_mw_max"), "100");
+    }
+
+    #[test]
+    fn extreme_columns_have_sources() {
+        for s in ["facility_power_mw", "it_power_mw", "gpu_power_mw", "grid_import_mw"] {
+            for suffix in ["_min", "_max"] {
+                let name = format!("{s}{suffix}");
+                let i = StepValues::NAMES.iter().position(|n| *n == name).unwrap_or_else(|| panic!("no column {name}"));
+                assert_eq!(StepValues::NAMES[source_columns()[i]], s);
+            }
+        }
+        // Existing maxima keep their own values (their names do not end in `_max`).
+        let i = StepValues::NAMES.iter().position(|n| *n == "gpu_temp_max_c").unwrap();
+        assert_eq!(source_columns()[i], i);
     }
 }

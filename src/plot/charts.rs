@@ -16,8 +16,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontStyle;
 
-use super::data::{decimate_indices, finite_range, fmt_human, pick};
-use super::{ImageFormat, PlotError, HEIGHT, MAX_POINTS_PER_SERIES, WIDTH};
+use super::data::{column_buckets, decimate_indices, finite_range, fmt_human, pick};
+use super::{ImageFormat, PlotError, HEIGHT, MAX_POINTS_PER_SERIES, PIXEL_COLUMNS, WIDTH};
 
 const FONT: &str = "sans-serif";
 const TITLE_PX: u32 = 30;
@@ -28,6 +28,9 @@ const NOTE_PX: u32 = 18;
 
 static FONTS: Once = Once::new();
 
+/// Opacity of a line's min–max envelope (light, so stacked areas stay readable beneath it).
+const ENVELOPE_ALPHA: f64 = 0.22;
+
 /// Registers the DejaVu Sans faces as plotters' `sans-serif` family (once per process).
 pub fn ensure_fonts() {
     FONTS.call_once(|| {
@@ -36,6 +39,12 @@ pub fn ensure_fonts() {
         let _ = plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular());
         let _ = plotters::style::register_font(FONT, FontStyle::Bold, dejavu::sans::bold());
     });
+}
+
+/// `c` blended towards white by `f` (0 = unchanged, 1 = white).
+fn lighten(c: RGBColor, f: f64) -> RGBColor {
+    let mix = |v: u8| (f64::from(v) + f * (255.0 - f64::from(v))).round() as u8;
+    RGBColor(mix(c.0), mix(c.1), mix(c.2))
 }
 
 /// Colour palette (Tableau 10) used for series without a semantic colour.
@@ -65,6 +74,10 @@ pub enum Geom {
         dashed: bool,
         /// Mark every point with a filled circle.
         markers: bool,
+        /// Min–max envelope `(lo, hi)` drawn translucent under the line, one pair per x.
+        envelope: Option<(Vec<f64>, Vec<f64>)>,
+        /// Draw the envelope as two thin edge lines instead of a fill (over stacked areas).
+        outline: bool,
     },
     /// A filled band between `lo` and `hi` (stacked areas are bands on the running total).
     Band {
@@ -100,16 +113,54 @@ pub struct Layer {
 }
 
 impl Layer {
-    /// A solid line of width 3, decimated to at most [`MAX_POINTS_PER_SERIES`] points.
+    /// A solid line of width 3. With more rows than [`PIXEL_COLUMNS`], the rows are bucketed
+    /// per pixel column: the line is each bucket's mean and a translucent envelope spans the
+    /// bucket's minimum and maximum, so a day or a year of fast swings reads as a band around
+    /// the mean instead of an aliased solid block.
     pub fn line(label: impl Into<String>, color: RGBColor, x: &[f64], y: &[f64]) -> Layer {
-        let idx = decimate_indices(y.len().min(x.len()), &[y], &[y], MAX_POINTS_PER_SERIES);
+        Layer::line_with_extremes(label, color, x, y, None)
+    }
+
+    /// Like [`Layer::line`], with each row's own window minimum and maximum (`lo`, `hi`:
+    /// the recorder's `<series>_min`/`_max` columns). The envelope is drawn whenever it
+    /// differs from the line, at any length.
+    pub fn line_with_extremes(label: impl Into<String>, color: RGBColor, x: &[f64], y: &[f64], extremes: Option<(&[f64], &[f64])>) -> Layer {
+        let n = y.len().min(x.len());
+        let (lo, hi) = extremes.unwrap_or((y, y));
+        let (xs, mean, lo, hi) = if n > PIXEL_COLUMNS {
+            let b = column_buckets(&x[..n], &y[..n], &lo[..n.min(lo.len())], &hi[..n.min(hi.len())], PIXEL_COLUMNS);
+            (b.x, b.mean, b.lo, b.hi)
+        } else {
+            (x[..n].to_vec(), y[..n].to_vec(), pick(lo, &(0..n).collect::<Vec<_>>()), pick(hi, &(0..n).collect::<Vec<_>>()))
+        };
+        let differs = mean
+            .iter()
+            .zip(lo.iter().zip(&hi))
+            .any(|(m, (l, h))| m.is_finite() && l.is_finite() && h.is_finite() && (h - l) > 1e-9 * m.abs().max(1.0));
+        let envelope = differs.then_some((lo, hi));
         Layer {
             label: label.into(),
             color,
-            x: pick(x, &idx),
-            geom: Geom::Line { y: pick(y, &idx), width: 3, dashed: false, markers: false },
+            x: xs,
+            geom: Geom::Line { y: mean, width: 3, dashed: false, markers: false, envelope, outline: false },
             secondary: false,
         }
+    }
+
+    /// Same line with its envelope drawn as thin edge lines (readable over stacked areas).
+    pub fn envelope_outline(mut self) -> Layer {
+        if let Geom::Line { outline, .. } = &mut self.geom {
+            *outline = true;
+        }
+        self
+    }
+
+    /// Same line without its envelope (a thin reference such as the supply total).
+    pub fn without_envelope(mut self) -> Layer {
+        if let Geom::Line { envelope, .. } = &mut self.geom {
+            *envelope = None;
+        }
+        self
     }
 
     /// A band between `lo` and `hi`, decimated keeping each bucket's lowest `lo` and highest `hi`.
@@ -157,6 +208,7 @@ impl Layer {
 
     fn values(&self) -> Vec<f64> {
         match &self.geom {
+            Geom::Line { y, envelope: Some((lo, hi)), .. } => y.iter().chain(lo.iter()).chain(hi.iter()).copied().collect(),
             Geom::Line { y, .. } => y.clone(),
             Geom::Band { lo, hi, .. } => lo.iter().chain(hi.iter()).copied().collect(),
             Geom::HLine { y, .. } => vec![*y],
@@ -165,7 +217,9 @@ impl Layer {
 }
 
 /// Stacked areas: `items` are (label, colour, values) from the bottom of the stack up;
-/// `NaN` counts as zero. Rows are decimated on the total so all layers keep the same rows.
+/// `NaN` counts as zero. With more rows than [`PIXEL_COLUMNS`], every layer is averaged over
+/// the same per-pixel-column buckets (means stack exactly, so the stack's top is the mean
+/// total and no aliasing of fast swings shows); otherwise all rows are drawn.
 ///
 /// Each layer is filled opaquely from zero up to its running total, and the layers are
 /// returned top layer first (drawn first, so lower layers paint over it). This leaves no
@@ -183,18 +237,21 @@ pub fn stacked(x: &[f64], items: &[(String, RGBColor, Vec<f64>)]) -> Vec<Layer> 
         }
         tops.push(cum.clone());
     }
-    let idx = decimate_indices(n, &[&cum], &[&cum], MAX_POINTS_PER_SERIES);
-    let zeros = vec![0.0; idx.len()];
+    let reduce = |v: &[f64]| -> (Vec<f64>, Vec<f64>) {
+        if n > PIXEL_COLUMNS {
+            let b = column_buckets(&x[..n], &v[..n], &v[..n], &v[..n], PIXEL_COLUMNS);
+            (b.x, b.mean)
+        } else {
+            (x[..n].to_vec(), v[..n].to_vec())
+        }
+    };
     items
         .iter()
         .zip(tops)
         .rev()
-        .map(|((label, color, _), hi)| Layer {
-            label: label.clone(),
-            color: *color,
-            x: pick(x, &idx),
-            geom: Geom::Band { lo: zeros.clone(), hi: pick(&hi, &idx), alpha: 1.0 },
-            secondary: false,
+        .map(|((label, color, _), hi)| {
+            let (xs, hi) = reduce(&hi);
+            Layer { label: label.clone(), color: *color, x: xs, geom: Geom::Band { lo: vec![0.0; hi.len()], hi, alpha: 1.0 }, secondary: false }
         })
         .collect()
 }
@@ -546,8 +603,29 @@ fn draw_layer<DB: DrawingBackend>(
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let color = layer.color;
     match &layer.geom {
-        Geom::Line { y, width, dashed, markers } => {
+        Geom::Line { y, width, dashed, markers, envelope, outline } => {
             let n = y.len().min(layer.x.len());
+            if let (Some((lo, hi)), true) = (envelope, *outline) {
+                for edge in [lo, hi] {
+                    let line = Layer {
+                        label: String::new(),
+                        color: lighten(color, 0.45),
+                        x: layer.x.clone(),
+                        geom: Geom::Line { y: edge.clone(), width: 1, dashed: false, markers: false, envelope: None, outline: false },
+                        secondary: layer.secondary,
+                    };
+                    draw_layer(area, root, bitmap, &line, (x0, x1))?;
+                }
+            } else if let Some((lo, hi)) = envelope {
+                let band = Layer {
+                    label: String::new(),
+                    color,
+                    x: layer.x.clone(),
+                    geom: Geom::Band { lo: lo.clone(), hi: hi.clone(), alpha: ENVELOPE_ALPHA },
+                    secondary: layer.secondary,
+                };
+                draw_layer(area, root, bitmap, &band, (x0, x1))?;
+            }
             for (s, e) in segments(n, |i| y[i].is_finite() && layer.x[i].is_finite()) {
                 let pts: Vec<(f64, f64)> = (s..e).map(|i| (layer.x[i], y[i])).collect();
                 if pts.len() == 1 {
@@ -601,7 +679,13 @@ fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart)
                 area.draw(&PathElement::new(vec![(8, y), (24, y)], c.stroke_width(3)))?;
                 area.draw(&PathElement::new(vec![(34, y), (52, y)], c.stroke_width(3)))?;
             }
-            Geom::Line { markers, .. } => {
+            Geom::Line { markers, envelope, outline, .. } => {
+                if envelope.is_some() && *outline {
+                    area.draw(&PathElement::new(vec![(8, y - 8), (52, y - 8)], c.mix(0.55).stroke_width(1)))?;
+                    area.draw(&PathElement::new(vec![(8, y + 8), (52, y + 8)], c.mix(0.55).stroke_width(1)))?;
+                } else if envelope.is_some() {
+                    area.draw(&Rectangle::new([(8, y - 9), (52, y + 9)], c.mix(ENVELOPE_ALPHA).filled()))?;
+                }
                 area.draw(&PathElement::new(vec![(8, y), (52, y)], c.stroke_width(3)))?;
                 if *markers {
                     area.draw(&Circle::new((30, y), 6, c.filled()))?;

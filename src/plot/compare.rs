@@ -37,7 +37,9 @@ struct RunIn {
 /// delivered, grid import, battery charge), `comparison.csv` (metric, each run's value, then
 /// for runs 2..n the difference to run 1) and `comparison.md` (the same as a Markdown table).
 /// Runs are named by `scenario_name` (else folder name; duplicates get the folder name
-/// appended). Returns the written paths: the charts, then the CSV and the Markdown file.
+/// appended), and `report.html` (interactive overlays, the metric table with labels, units
+/// and deltas, the charts). Returns the written paths: the charts, the CSV, the Markdown
+/// file and the report.
 ///
 /// The delta column is named `delta_vs_<run 1>` when two runs are compared, and
 /// `delta_<run k>_vs_<run 1>` when more are.
@@ -89,7 +91,98 @@ pub fn compare_runs(run_dirs: &[PathBuf], out_dir: &Path, format: ImageFormat) -
     let md = markdown(&runs, &header, &rows);
     std::fs::write(&md_path, md).map_err(|e| PlotError::io(&md_path, e))?;
     written.push(md_path);
+    let charts: Vec<PathBuf> = written.iter().filter(|p| p.extension().is_some_and(|e| e == format.extension())).cloned().collect();
+    written.push(write_compare_report(&runs, &header, &rows, unit, &charts, out_dir)?);
     Ok(written)
+}
+
+/// `report.html` of a comparison: the runs, interactive overlays of the key series (one
+/// colour per run, linked cursors, zoomable), the metric table with labels, units and deltas
+/// to the first run, and the static charts as the printable fallback.
+fn write_compare_report(
+    runs: &[RunIn],
+    header: &[String],
+    rows: &Rows,
+    unit: TimeUnit,
+    plots: &[PathBuf],
+    out_dir: &Path,
+) -> Result<PathBuf, PlotError> {
+    use super::html::{align, chart_box, css, escape, page_end, page_start, UChart, USeries, OVERVIEW_POINTS};
+    use super::labels::{label_of, unit_and_scale};
+    let names: Vec<String> = runs.iter().map(|r| r.name.clone()).collect();
+    let title = format!("Comparison: {}", names.join(" vs "));
+    let mut html = page_start(&title);
+    let _ = writeln!(html, "<h1>{}</h1>\n<ol>", escape(&title));
+    for (i, run) in runs.iter().enumerate() {
+        let _ = writeln!(
+            html,
+            "<li style=\"color:{}\"><b>{}</b> — <code>{}</code></li>",
+            css(PALETTE[i % PALETTE.len()]),
+            escape(&run.name),
+            escape(&folder_name(&run.dir))
+        );
+    }
+    html.push_str("</ol>\n");
+    let mut charts = Vec::new();
+    for (col, chart_title, y_label, scale, from_zero) in SERIES {
+        let mut inputs: Vec<(Vec<f64>, Vec<f64>, usize)> = Vec::new();
+        for (i, run) in runs.iter().enumerate() {
+            if let (Some(time), Some(values)) = (run.ts.num("time_s")?, run.ts.num(col)?) {
+                inputs.push((time.iter().map(|s| s / unit.seconds()).collect(), values.iter().map(|v| v * scale).collect(), i));
+            }
+        }
+        if inputs.is_empty() {
+            continue;
+        }
+        let refs: Vec<(&[f64], &[f64])> = inputs.iter().map(|(x, y, _)| (x.as_slice(), y.as_slice())).collect();
+        let (x, columns) = align(&refs, (OVERVIEW_POINTS / inputs.len()).max(100));
+        let series = inputs
+            .iter()
+            .map(|(_, _, i)| {
+                let mut s = USeries::line(runs[*i].name.clone(), &css(PALETTE[*i % PALETTE.len()]));
+                s.span_gaps = true;
+                s
+            })
+            .collect();
+        let mut c = UChart::new(&format!("cmp-{col}"), chart_title, unit.axis_label(), y_label, &x, &columns, series, false);
+        c.y_from_zero = from_zero;
+        c.max_points = usize::MAX;
+        charts.push(c);
+    }
+    if !charts.is_empty() {
+        html.push_str("<h2>Interactive overlays</h2>\n<p class=\"hint\">Drag to zoom, double-click to reset; cursors are linked.</p>\n");
+        for c in &charts {
+            html.push_str(&chart_box(c));
+        }
+    }
+    html.push_str("<h2>Metrics</h2>\n<table>\n<tr><th>Metric</th>");
+    for h in &header[1..] {
+        let _ = write!(html, "<th class=\"v\">{}</th>", escape(h));
+    }
+    html.push_str("<th>Unit</th></tr>\n");
+    for (key, cells, deltas) in rows {
+        let (unit_text, unit_scale) = unit_and_scale(key);
+        let _ = write!(html, "<tr title=\"{}\"><td>{}</td>", escape(key), escape(&label_of(key)));
+        for c in cells {
+            let v = c.num.map_or_else(|| c.human.clone(), |v| fmt_human(v * unit_scale));
+            let _ = write!(html, "<td class=\"v\">{}</td>", escape(&v));
+        }
+        for d in deltas {
+            let _ = write!(html, "<td class=\"v\">{}</td>", escape(&d.map(|d| fmt_signed(d * unit_scale)).unwrap_or_default()));
+        }
+        let _ = writeln!(html, "<td>{}</td></tr>", escape(&unit_text));
+    }
+    html.push_str("</table>\n");
+    if !plots.is_empty() {
+        html.push_str("<h2>Printable charts</h2>\n");
+        for p in plots {
+            html.push_str(&super::report::embed_plot(p)?);
+        }
+    }
+    page_end(&mut html, &charts);
+    let path = out_dir.join("report.html");
+    std::fs::write(&path, html).map_err(|e| PlotError::io(&path, e))?;
+    Ok(path)
 }
 
 fn disambiguate(runs: &mut [RunIn]) {

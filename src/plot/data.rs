@@ -78,6 +78,19 @@ impl Table {
         Ok(Table { path: path.to_path_buf(), headers, columns, bad_cells, text, lines })
     }
 
+    /// The first `n` rows as a table of their own.
+    pub fn head(&self, n: usize) -> Table {
+        let n = n.min(self.rows());
+        Table {
+            path: self.path.clone(),
+            headers: self.headers.clone(),
+            columns: self.columns.iter().map(|c| c[..n.min(c.len())].to_vec()).collect(),
+            bad_cells: self.bad_cells.clone(),
+            text: self.text.as_ref().map(|t| t.iter().map(|c| c[..n.min(c.len())].to_vec()).collect()),
+            lines: self.lines[..n].to_vec(),
+        }
+    }
+
     /// Number of data rows.
     pub fn rows(&self) -> usize {
         self.lines.len()
@@ -285,6 +298,66 @@ fn arg_extreme(series: &[f64], start: usize, end: usize, better: impl Fn(f64, f6
     best.map(|(i, _)| i)
 }
 
+/// Per-pixel-column reduction of a series (see [`column_buckets`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Buckets {
+    /// Mean x of each bucket's rows.
+    pub x: Vec<f64>,
+    /// Mean of the bucket's finite values (`NaN` if none).
+    pub mean: Vec<f64>,
+    /// Minimum over the bucket of the lower series.
+    pub lo: Vec<f64>,
+    /// Maximum over the bucket of the upper series.
+    pub hi: Vec<f64>,
+}
+
+/// Cuts `n` rows into `columns` buckets of consecutive rows, equal in x span (so a
+/// bucket is one pixel column), and reduces each to the mean of `y`, the minimum of `lo` and
+/// the maximum of `hi`. Empty buckets are skipped; non-finite values are ignored.
+pub fn column_buckets(x: &[f64], y: &[f64], lo: &[f64], hi: &[f64], columns: usize) -> Buckets {
+    let n = x.len().min(y.len());
+    let mut out = Buckets::default();
+    let Some((x0, x1)) = finite_range(&x[..n]) else {
+        return out;
+    };
+    let columns = columns.max(1);
+    let width = (x1 - x0) / columns as f64;
+    let col_of = |v: f64| if width > 0.0 { (((v - x0) / width) as usize).min(columns - 1) } else { 0 };
+    let mut i = 0;
+    while i < n {
+        if !x[i].is_finite() {
+            i += 1;
+            continue;
+        }
+        let c = col_of(x[i]);
+        let (mut sx, mut nx, mut sy, mut ny) = (0.0, 0usize, 0.0, 0usize);
+        let (mut l, mut h) = (f64::INFINITY, f64::NEG_INFINITY);
+        while i < n && (!x[i].is_finite() || col_of(x[i]) == c) {
+            if x[i].is_finite() {
+                sx += x[i];
+                nx += 1;
+            }
+            if y[i].is_finite() {
+                sy += y[i];
+                ny += 1;
+            }
+            if let Some(v) = lo.get(i).filter(|v| v.is_finite()) {
+                l = l.min(*v);
+            }
+            if let Some(v) = hi.get(i).filter(|v| v.is_finite()) {
+                h = h.max(*v);
+            }
+            i += 1;
+        }
+        let mean = if ny > 0 { sy / ny as f64 } else { f64::NAN };
+        out.x.push(sx / nx.max(1) as f64);
+        out.mean.push(mean);
+        out.lo.push(if l.is_finite() { l.min(mean) } else { mean });
+        out.hi.push(if h.is_finite() { h.max(mean) } else { mean });
+    }
+    out
+}
+
 /// Picks `indices` out of `values` (out-of-range indices read as `NaN`).
 pub fn pick(values: &[f64], indices: &[usize]) -> Vec<f64> {
     indices.iter().map(|&i| values.get(i).copied().unwrap_or(f64::NAN)).collect()
@@ -417,6 +490,25 @@ mod tests {
         assert_eq!(idx.first(), Some(&0));
         assert_eq!(idx.last(), Some(&99_999));
         assert_eq!(decimate_indices(10, &[&y[..10]], &[], 4000).len(), 10);
+    }
+
+    #[test]
+    fn column_buckets_mean_and_envelope() {
+        // 10,000 rows alternating 148/165 (a fast swing aliased into records) over 100 columns.
+        let x: Vec<f64> = (0..10_000).map(|i| i as f64).collect();
+        let y: Vec<f64> = (0..10_000).map(|i| if i % 2 == 0 { 148.0 } else { 165.0 }).collect();
+        let mut lo = y.clone();
+        lo[5_000] = 100.0;
+        let b = column_buckets(&x, &y, &lo, &y, 100);
+        assert_eq!(b.x.len(), 100);
+        assert!(b.mean.iter().all(|m| (m - 156.5).abs() < 1e-9), "means are the bucket averages");
+        assert!(b.hi.iter().all(|h| *h == 165.0));
+        assert_eq!(b.lo.iter().filter(|l| **l == 100.0).count(), 1, "a one-row dip survives in its column");
+        assert!(b.lo.iter().filter(|l| **l != 100.0).all(|l| *l == 148.0));
+        assert!((b.x[0] - 49.5).abs() < 1e-9);
+        // Fewer rows than columns: one bucket per row.
+        let b = column_buckets(&x[..10], &y[..10], &y[..10], &y[..10], 100);
+        assert_eq!(b.mean, y[..10].to_vec());
     }
 
     #[test]

@@ -23,6 +23,9 @@
 mod charts;
 mod compare;
 pub mod data;
+mod floor;
+mod html;
+mod labels;
 mod report;
 mod run;
 mod sweep;
@@ -31,7 +34,7 @@ use std::path::{Path, PathBuf};
 
 pub use self::compare::compare_runs;
 pub use self::report::{write_report, write_report_as};
-pub use self::sweep::{plot_sweep, plot_sweep_metrics};
+pub use self::sweep::{plot_sweep, plot_sweep_metrics, write_sweep_report};
 
 /// Width in pixels of every chart.
 pub const WIDTH: u32 = 1600;
@@ -39,6 +42,12 @@ pub const WIDTH: u32 = 1600;
 pub const HEIGHT: u32 = 900;
 /// Upper bound on the points drawn per series; longer series are decimated (min/max kept).
 pub const MAX_POINTS_PER_SERIES: usize = 4000;
+/// Time-series buckets per chart: one per two pixel columns of the ~1,000-pixel plotting
+/// area (the 1600-pixel image less the axis and legend). Series with more rows are drawn as
+/// per-bucket means with a min–max envelope. Two columns rather than one keep the envelope
+/// steady when a periodic load (a training iteration) is only slightly slower than a
+/// one-pixel bucket, where per-pixel extremes would alias into stripes.
+pub const PIXEL_COLUMNS: usize = 500;
 
 /// Image format of the chart files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -21,11 +21,21 @@ impl Run {
         self.ts.num(name)
     }
 
+    /// A line of column `name`; where the recorder wrote `<name>_min`/`<name>_max`, they
+    /// give the envelope around it.
     fn line(&self, name: &str, label: &str, color: RGBColor, scale: f64) -> Result<Option<Layer>, PlotError> {
-        Ok(self.col(name)?.map(|v| {
-            let y: Vec<f64> = v.iter().map(|x| x * scale).collect();
-            Layer::line(label, color, &self.t, &y)
-        }))
+        let Some(v) = self.col(name)? else {
+            return Ok(None);
+        };
+        let scaled = |v: &[f64]| -> Vec<f64> { v.iter().map(|x| x * scale).collect() };
+        let y = scaled(v);
+        let lo = self.col(&format!("{name}_min"))?.map(scaled);
+        let hi = self.col(&format!("{name}_max"))?.map(scaled);
+        let extremes = match (&lo, &hi) {
+            (Some(l), Some(h)) => Some((l.as_slice(), h.as_slice())),
+            _ => None,
+        };
+        Ok(Some(Layer::line_with_extremes(label, color, &self.t, &y, extremes)))
     }
 
     fn time_chart(&self, title: &str, y_label: &str) -> Chart {
@@ -47,18 +57,16 @@ pub(super) fn plot_run_impl(run_dir: &Path, format: ImageFormat) -> Result<Vec<P
     let plots_dir = run_dir.join("plots");
     std::fs::create_dir_all(&plots_dir).map_err(|e| PlotError::io(&plots_dir, e))?;
     let ext = format.extension();
+    let zoom = power_zoom_chart(&run)?;
     let charts: Vec<(&str, Option<Chart>)> = vec![
         ("power", Some(power_chart(&run)?)),
+        ("power_zoom", zoom),
         ("temperatures", Some(temperature_chart(&run)?)),
         ("gpu_spread", Some(spread_chart(&run)?)),
         ("supply", supply_chart(&run)?),
     ];
-    let later: Vec<(&str, Option<Chart>)> = vec![
-        ("compute", Some(compute_chart(&run)?)),
-        ("cooling", Some(cooling_chart(&run)?)),
-        ("racks", racks_chart(run_dir, &run.summary)?),
-        ("monthly", monthly_chart(run_dir)?),
-    ];
+    let later: Vec<(&str, Option<Chart>)> =
+        vec![("compute", Some(compute_chart(&run)?)), ("cooling", Some(cooling_chart(&run)?)), ("monthly", monthly_chart(run_dir)?)];
     let mut written = Vec::new();
     for (name, chart) in charts {
         if let Some(chart) = chart.filter(Chart::has_data) {
@@ -78,6 +86,11 @@ pub(super) fn plot_run_impl(run_dir: &Path, format: ImageFormat) -> Result<Vec<P
             draw_chart(&chart, &path, format)?;
             written.push(path);
         }
+    }
+    if let Some(map) = super::floor::FloorMap::read(run_dir)? {
+        let path = plots_dir.join(format!("floor_map.{ext}"));
+        super::floor::draw_floor_map(&map, &path, format)?;
+        written.push(path);
     }
     Ok(written)
 }
@@ -152,10 +165,10 @@ fn power_chart(run: &Run) -> Result<Chart, PlotError> {
         }
     }
     if let Some(total) = total.filter(|t| any_nonzero(t, 1e-9)) {
-        chart.layers.push(Layer::line("Supply delivered", RGBColor(44, 160, 44), &run.t, &total).dashed().width(3));
+        chart.layers.push(Layer::line("Supply delivered", RGBColor(44, 160, 44), &run.t, &total).without_envelope().dashed().width(3));
     }
-    if let Some(f) = facility {
-        chart.layers.push(Layer::line("Facility power", BLACK, &run.t, f).width(2));
+    if let Some(f) = run.line("facility_power_mw", "Facility power (thin: window min–max)", BLACK, 1.0)? {
+        chart.layers.push(f.width(2).envelope_outline());
     }
     if let Some(pue) = run.summary.num("pue") {
         chart.notes.push(format!("PUE (run): {}", fmt_human(pue)));
@@ -164,6 +177,43 @@ fn power_chart(run: &Run) -> Result<Chart, PlotError> {
         chart.notes.push(format!("Peak facility: {} MW", fmt_human(p)));
     }
     Ok(chart)
+}
+
+/// Span of the power chart's zoom panel (s): the first half hour, or more when records are
+/// coarse (see [`ZOOM_MIN_ROWS`]).
+const ZOOM_S: f64 = 1800.0;
+/// The zoom panel shows at least this many records (e.g. 40 h of 10-minute records) ...
+const ZOOM_MIN_ROWS: usize = 240;
+/// ... and at most this many (about one per pixel column).
+const ZOOM_MAX_ROWS: usize = 1000;
+
+/// The power chart over the run's first minutes at full record resolution; `None` when the
+/// zoom would show more than half the run (the main chart is then nearly full resolution).
+fn power_zoom_chart(run: &Run) -> Result<Option<Chart>, PlotError> {
+    let time = run.ts.require("time_s")?;
+    let Some(&t0) = time.first() else {
+        return Ok(None);
+    };
+    let rows = time.iter().take_while(|t| **t - t0 <= ZOOM_S).count().clamp(ZOOM_MIN_ROWS, ZOOM_MAX_ROWS);
+    if rows < 2 || 2 * rows > time.len() {
+        return Ok(None);
+    }
+    let span = time[rows - 1] - t0;
+    let unit = TimeUnit::for_span(span);
+    let sub = Run { ts: run.ts.head(rows), t: time[..rows].iter().map(|s| s / unit.seconds()).collect(), unit, summary: Summary::default() };
+    let mut chart = power_chart(&sub)?;
+    let dt = span / (rows - 1) as f64;
+    chart.title = format!("Power, first {} at full record resolution ({} s records)", fmt_span(span), fmt_human(dt));
+    Ok(Some(chart))
+}
+
+/// A span for a title: minutes below 2 h, hours below 3 days, else days.
+fn fmt_span(s: f64) -> String {
+    match TimeUnit::for_span(s) {
+        TimeUnit::Minutes => format!("{} min", fmt_human(s / 60.0)),
+        TimeUnit::Hours => format!("{} h", fmt_human(s / 3600.0)),
+        TimeUnit::Days => format!("{} d", fmt_human(s / 86_400.0)),
+    }
 }
 
 fn temperature_chart(run: &Run) -> Result<Chart, PlotError> {
@@ -419,48 +469,6 @@ fn monthly_chart(run_dir: &Path) -> Result<Option<Chart>, PlotError> {
         chart.layers.push(Layer::line("PUE (right axis)", PALETTE[3], &x, p).with_markers().on_secondary());
         chart.y2_label = Some("PUE".into());
         chart.y2_axis = AxisSpec { min_span: 0.01, ..AxisSpec::auto() };
-    }
-    Ok(Some(chart))
-}
-
-fn racks_chart(run_dir: &Path, summary: &Summary) -> Result<Option<Chart>, PlotError> {
-    let path = run_dir.join("racks.csv");
-    if !path.is_file() {
-        return Ok(None);
-    }
-    let table = Table::read(&path, false)?;
-    let x: Vec<f64> = match table.num("rack") {
-        Ok(Some(r)) if r.iter().all(|v| v.is_finite()) => r.to_vec(),
-        _ => (0..table.rows()).map(|i| i as f64).collect(),
-    };
-    let mut chart = Chart {
-        title: "Per-rack GPU temperatures".into(),
-        x_label: "Rack".into(),
-        y_label: "GPU temperature [°C]".into(),
-        y_axis: AxisSpec { min_span: 2.0, ..AxisSpec::auto() },
-        ..Chart::default()
-    };
-    let known = [
-        ("gpu_temp_mean_c", "Rack mean GPU temperature", RGBColor(255, 127, 14)),
-        ("gpu_temp_max_c", "Rack max GPU temperature", RGBColor(214, 39, 40)),
-    ];
-    for (col, label, color) in known {
-        if let Some(v) = table.num(col)? {
-            chart.layers.push(Layer::line(label, color, &x, v).width(2));
-        }
-    }
-    if chart.layers.is_empty() {
-        // Unknown naming: draw every temperature column.
-        let mut k = 0;
-        for h in table.headers.iter().filter(|h| h.ends_with("_c")) {
-            if let Ok(Some(v)) = table.num(h) {
-                chart.layers.push(Layer::line(h.as_str(), PALETTE[k % PALETTE.len()], &x, v).width(2));
-                k += 1;
-            }
-        }
-    }
-    if let Some(t) = summary.num("throttle_c") {
-        chart.layers.push(Layer::hline(format!("Throttle {} °C", fmt_human(t)), RGBColor(230, 85, 13), t, true));
     }
     Ok(Some(chart))
 }

@@ -125,6 +125,123 @@ pub fn plot_sweep_metrics(
     Ok(written)
 }
 
+/// Writes `report.html` of a sweep into `out_dir`: one interactive chart per metric of
+/// `sweep_csv` against the first varied key (one line per value of the second), the case
+/// table with human metric labels (raw keys on hover), and the static `plots`.
+pub fn write_sweep_report(sweep_csv: &Path, varied_keys: &[String], plots: &[PathBuf], out_dir: &Path) -> Result<PathBuf, PlotError> {
+    use super::html::{align, chart_box, css, escape, page_end, page_start, UChart, USeries};
+    use super::labels::{label_of, unit_and_scale};
+    use std::fmt::Write as _;
+    let Some(x_key) = varied_keys.first() else {
+        return Err(PlotError::InvalidInput(format!("{}: a sweep needs at least one varied key", sweep_csv.display())));
+    };
+    let table = Table::read(sweep_csv, true)?;
+    let x_text = table.text(x_key).ok_or_else(|| PlotError::MissingColumn { path: sweep_csv.to_path_buf(), column: x_key.clone() })?;
+    let (x, categories) = x_positions(&table, x_key, x_text);
+    let group_key = varied_keys.get(1).filter(|k| table.has(k));
+    let groups: Vec<(String, Vec<usize>)> = match group_key {
+        Some(key) => {
+            let values = table.text(key).unwrap_or(&[]);
+            let mut distinct: Vec<&String> = Vec::new();
+            for v in values {
+                if !distinct.contains(&v) {
+                    distinct.push(v);
+                }
+            }
+            distinct.into_iter().map(|d| (format!("{key} = {d}"), (0..values.len()).filter(|&i| &values[i] == d).collect())).collect()
+        }
+        None => vec![(String::new(), (0..table.rows()).collect())],
+    };
+    let title = format!("Sweep over {}", varied_keys.join(", "));
+    let mut html = page_start(&title);
+    let _ = writeln!(html, "<h1>{}</h1>\n<p class=\"sub\">fjord sweep report &middot; {} cases</p>", escape(&title), table.rows());
+    let skip: Vec<&str> = varied_keys.iter().map(String::as_str).chain(["case"]).collect();
+    let metric_cols: Vec<&String> = table.headers.iter().filter(|h| !skip.contains(&h.as_str()) && table.is_numeric(h)).collect();
+    let mut charts = Vec::new();
+    for metric in &metric_cols {
+        let Some(values) = table.num(metric)? else {
+            continue;
+        };
+        // A metric the sweep does not move gets no chart (it stays in the case table).
+        let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+        if finite.windows(2).all(|w| w[0] == w[1]) {
+            continue;
+        }
+        let (unit, scale) = unit_and_scale(metric);
+        let mut inputs: Vec<(Vec<f64>, Vec<f64>, String)> = Vec::new();
+        for (label, rows) in &groups {
+            let mut pts: Vec<(f64, f64)> = rows.iter().map(|&i| (x[i], values[i] * scale)).filter(|(a, b)| a.is_finite() && b.is_finite()).collect();
+            pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+            if !pts.is_empty() {
+                inputs.push((
+                    pts.iter().map(|p| p.0).collect(),
+                    pts.iter().map(|p| p.1).collect(),
+                    if label.is_empty() { label_of(metric) } else { label.clone() },
+                ));
+            }
+        }
+        if inputs.is_empty() {
+            continue;
+        }
+        let refs: Vec<(&[f64], &[f64])> = inputs.iter().map(|(a, b, _)| (a.as_slice(), b.as_slice())).collect();
+        let (xs, columns) = align(&refs, usize::MAX);
+        let series = inputs
+            .iter()
+            .enumerate()
+            .map(|(g, (_, _, label))| {
+                let mut s = USeries::line(label.clone(), &css(PALETTE[g % PALETTE.len()]));
+                s.points = true;
+                s.span_gaps = true;
+                s.width = 2.0;
+                s
+            })
+            .collect();
+        let y_label = if unit.is_empty() { label_of(metric) } else { format!("{} [{unit}]", label_of(metric)) };
+        let mut c =
+            UChart::new(&format!("sweep-{metric}"), &format!("{} vs {x_key}", label_of(metric)), x_key, &y_label, &xs, &columns, series, false);
+        c.x_categories = categories.clone();
+        c.height = 280;
+        charts.push(c);
+    }
+    if !charts.is_empty() {
+        html.push_str("<h2>Metrics against the varied key</h2>\n<p class=\"hint\">Drag to zoom, double-click to reset.</p>\n");
+        for c in &charts {
+            html.push_str(&chart_box(c));
+        }
+    }
+    html.push_str("<h2>Cases</h2>\n<table>\n<tr>");
+    for h in &table.headers {
+        let (unit, _) = unit_and_scale(h);
+        let label = if skip.contains(&h.as_str()) { h.clone() } else { label_of(h) };
+        let label = if unit.is_empty() || skip.contains(&h.as_str()) { label } else { format!("{label} [{unit}]") };
+        let _ = write!(html, "<th title=\"{}\">{}</th>", escape(h), escape(&label));
+    }
+    html.push_str("</tr>\n");
+    for i in 0..table.rows() {
+        html.push_str("<tr>");
+        for h in &table.headers {
+            let text = table.text(h).and_then(|t| t.get(i)).cloned().unwrap_or_default();
+            let shown = match (skip.contains(&h.as_str()), text.parse::<f64>()) {
+                (false, Ok(v)) => super::data::fmt_human(v * unit_and_scale(h).1),
+                _ => text,
+            };
+            let _ = write!(html, "<td class=\"v\">{}</td>", escape(&shown));
+        }
+        html.push_str("</tr>\n");
+    }
+    html.push_str("</table>\n");
+    if !plots.is_empty() {
+        html.push_str("<h2>Printable charts</h2>\n");
+        for p in plots {
+            html.push_str(&super::report::embed_plot(p)?);
+        }
+    }
+    page_end(&mut html, &charts);
+    let path = out_dir.join("report.html");
+    std::fs::write(&path, html).map_err(|e| PlotError::io(&path, e))?;
+    Ok(path)
+}
+
 /// X positions of the rows: the numbers themselves if the column is numeric, else category
 /// indices in order of first appearance (with the category names).
 fn x_positions(table: &Table, key: &str, text: &[String]) -> (Vec<f64>, Option<Vec<String>>) {

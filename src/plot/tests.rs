@@ -221,14 +221,15 @@ impl Fixture {
             std::fs::write(dir.join("ramps.csv"), ramps).expect("write ramps");
         }
         if self.racks_csv {
-            let mut racks = String::from("rack,gpu_temp_mean_c,gpu_temp_max_c,energy_mwh,throttled_gpu_s\n");
+            let mut racks = String::from("rack,cdu,gpu_temp_mean_c,gpu_temp_max_c,energy_mwh,throttled_gpu_s\n");
             let mut noise = Noise(3);
             for r in 0..1389 {
                 let cdu_hot = (r / 20) == 3;
                 let mean = 66.0 + self.setpoint_offset + 1.5 * noise.next() + if cdu_hot { 6.0 } else { 0.0 };
                 let _ = writeln!(
                     racks,
-                    "{r},{mean:.3},{:.3},{:.4},{}",
+                    "{r},{},{mean:.3},{:.3},{:.4},{}",
+                    r / 20,
                     mean + 11.0 + noise.next() + if cdu_hot { 10.0 } else { 0.0 },
                     2.9 + 0.05 * noise.next(),
                     if cdu_hot { 1800 } else { 0 }
@@ -264,7 +265,17 @@ fn cleanup(dir: &Path) {
 fn run_plots_are_valid_pngs() {
     let (dir, plots) = Fixture::default().plotted("png", ImageFormat::Png);
     let got = names(&plots);
-    for expected in ["power.png", "temperatures.png", "gpu_spread.png", "supply.png", "ramps.png", "compute.png", "cooling.png", "racks.png"] {
+    for expected in [
+        "power.png",
+        "temperatures.png",
+        "gpu_spread.png",
+        "supply.png",
+        "ramps.png",
+        "compute.png",
+        "cooling.png",
+        "floor_map.png",
+        "power_zoom.png",
+    ] {
         assert!(got.contains(&expected.to_string()), "missing {expected} in {got:?}");
     }
     for p in &plots {
@@ -324,7 +335,7 @@ fn svg_plots_contain_every_series_label() {
     expect(&read("ramps.svg"), &["Steps per bin", "Count (log scale)", "41.70 MW/s"]);
     expect(&read("compute.svg"), &["Compute delivered", "Throttled GPUs (right axis)"]);
     expect(&read("cooling.svg"), &["Heat to liquid", "Heat rejected", "Heat reused", "Chiller power", "Dry-cooler fan speed"]);
-    expect(&read("racks.svg"), &["Rack max GPU temperature", "Throttle 87"]);
+    expect(&read("floor_map.svg"), &["Max GPU temperature", "Throttled GPU-seconds", "CDU 0"]);
     cleanup(&dir);
 }
 
@@ -377,7 +388,7 @@ fn missing_columns_skip_series_and_charts() {
     let got = names(&plots);
     assert!(!got.contains(&"supply.svg".to_string()), "{got:?}");
     assert!(!got.contains(&"cooling.svg".to_string()), "{got:?}");
-    assert!(!got.contains(&"racks.svg".to_string()), "{got:?}");
+    assert!(!got.contains(&"floor_map.svg".to_string()), "{got:?}");
     let power = std::fs::read_to_string(dir.join("plots/power.svg")).expect("power");
     assert!(power.contains("\nIT\n"), "IT layer present");
     assert!(!power.contains("GPUs"));
@@ -467,9 +478,10 @@ fn report_embeds_every_plot() {
     assert_eq!(report, dir.join("report.html"));
     let html = std::fs::read_to_string(&report).expect("read report");
     assert_eq!(html.matches("data:image/png;base64,").count(), plots.len());
-    assert!(!html.contains("src=\"http") && !html.contains("src='http"));
-    assert!(!html.contains("http"), "no network references at all");
-    assert!(!html.contains("<script"));
+    for remote in ["src=\"http", "src='http", "href=\"http", "url(http", "fetch(", "XMLHttpRequest", "import("] {
+        assert!(!html.contains(remote), "no network reference {remote}");
+    }
+    assert_eq!(html.matches("<script").count(), 3, "chart data, uPlot, glue");
     assert!(html.contains("<title>Stargate Norway, phase 1</title>"));
     for key in ["facility_energy_mwh", "pue", "energy_balance_error_frac", "gpus"] {
         assert!(html.contains(key), "{key} missing from table");
@@ -481,7 +493,7 @@ fn report_embeds_every_plot() {
     let report = write_report(&dir, &svgs).expect("report svg");
     let html = std::fs::read_to_string(&report).expect("read");
     assert_eq!(html.matches("<svg").count(), svgs.len());
-    assert!(!html.contains("http") && !html.contains("<?xml"));
+    assert!(!html.contains("src=\"http") && !html.contains("<?xml"));
     cleanup(&dir);
 }
 

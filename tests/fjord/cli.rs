@@ -60,9 +60,10 @@ const SPEC_SUMMARY_KEYS: &[&str] = &[
 /// The SPEC §4 files every run folder holds (plots checked separately).
 const SPEC_FILES: &[&str] = &["timeseries.csv", "summary.json", "summary.md", "racks.csv", "scenario.resolved.toml"];
 
-/// Files a run folder may hold beyond SPEC_FILES: the report page, the ramp histogram, the plots folder and
-/// the marker that makes the folder replaceable by the next run (SPEC §7, output safety).
-const EXTRA_FILES: &[&str] = &["report.html", "ramps.csv", "plots", ".fjord-output"];
+/// Files a run folder may hold beyond SPEC_FILES: the report page, the ramp histogram, the plots folder,
+/// what happened when (events.csv), and the marker that makes the folder replaceable by the next run
+/// (SPEC §7, output safety).
+const EXTRA_FILES: &[&str] = &["events.csv", "report.html", "ramps.csv", "plots", ".fjord-output"];
 
 fn quickstart() -> std::path::PathBuf {
     crate_dir().join("scenarios/quickstart.toml")
