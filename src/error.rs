@@ -57,6 +57,14 @@ pub enum FjordError {
     /// Any other failure (exit code 1).
     #[error("{0}")]
     Other(String),
+    /// A failure on another MPI rank, with its message and exit code (feature `mpi`).
+    #[error("{message}")]
+    Peer {
+        /// The failing rank's error message (empty on the ranks that do not print).
+        message: String,
+        /// Its exit code.
+        code: i32,
+    },
 }
 
 fn key_prefix(key: &str) -> String {
@@ -82,6 +90,7 @@ impl FjordError {
     pub fn exit_code(&self) -> i32 {
         match self {
             FjordError::BadInput { .. } => 2,
+            FjordError::Peer { code, .. } => *code,
             _ => 1,
         }
     }

@@ -10,6 +10,8 @@ pub mod cli;
 pub mod engine;
 pub mod error;
 pub mod model;
+#[cfg(feature = "mpi")]
+pub mod mpi;
 pub mod output;
 pub mod plot;
 pub mod rng;

@@ -126,6 +126,13 @@ fn main() {
             std::process::exit(code);
         }
     };
+    #[cfg(feature = "mpi")]
+    if matches!(cli.cmd, Cmd::Run { .. } | Cmd::Sweep { .. }) {
+        if let Err(e) = fjord::mpi::init() {
+            eprintln!("error: {e}");
+            std::process::exit(e.exit_code());
+        }
+    }
     let result = match cli.cmd {
         Cmd::Run { scenario, out, common, format, parquet, series } => cmd_run(&scenario, out, &common, &format, parquet, series.as_deref()),
         Cmd::Plot { run_dir, format } => cmd_plot(&run_dir, &format),
@@ -138,10 +145,39 @@ fn main() {
             Ok(())
         }
     };
-    if let Err(e) = result {
-        eprintln!("error: {e}");
-        std::process::exit(e.exit_code());
+    let primary = primary();
+    if let Err(e) = &result {
+        if primary {
+            // One write, so a launcher's output forwarding (mpirun) cannot split the line.
+            use std::io::Write as _;
+            let _ = std::io::stderr().write_all(format!("error: {e}\n").as_bytes());
+        }
     }
+    // Under MPI every rank waits here until rank 0 has printed, so the launcher does not
+    // stop rank 0 mid-message when another rank exits non-zero first.
+    #[cfg(feature = "mpi")]
+    fjord::mpi::finish();
+    if let Err(e) = result {
+        // Other MPI ranks leave quietly: the launcher (mpirun, srun) then reports rank 0's
+        // code, and does not kill rank 0 because another rank exited non-zero first.
+        std::process::exit(if primary { e.exit_code() } else { 0 });
+    }
+}
+
+/// True for the process that prints (always, but on MPI ranks other than 0).
+fn primary() -> bool {
+    #[cfg(feature = "mpi")]
+    return fjord::mpi::rank() == 0;
+    #[cfg(not(feature = "mpi"))]
+    true
+}
+
+/// Agrees on `r` with the other MPI ranks, if any (see `fjord::mpi::agree`).
+fn agreed<T>(r: Result<T, FjordError>) -> Result<T, FjordError> {
+    #[cfg(feature = "mpi")]
+    return fjord::mpi::agree(r);
+    #[cfg(not(feature = "mpi"))]
+    r
 }
 
 fn parse_format(text: &str, allow_none: bool) -> Result<Option<fjord::plot::ImageFormat>, FjordError> {
@@ -220,10 +256,20 @@ fn cmd_sweep(path: &std::path::Path, vary: &[String], out: Option<PathBuf>, comm
     let axes = vary.iter().map(|v| fjord::sweep::parse_vary(v)).collect::<Result<Vec<_>, _>>()?;
     let n = fjord::sweep::case_count(&axes)?;
     let dest = out.unwrap_or_else(|| default_out(path, "sweep", "-sweep"));
-    let bar = progress_bar(n as u64, quiet, "{spinner} {bar:25} {pos}/{len} cases ETA {eta}");
+    let bar = progress_bar(n as u64, quiet || !primary(), "{spinner} {bar:25} {pos}/{len} cases ETA {eta}");
     let opts = fjord::sweep::SweepOptions { sets: sets.to_vec(), threads, format: fmt };
+    #[cfg(feature = "mpi")]
+    let dir = if fjord::mpi::size() > 1 {
+        fjord::mpi::sweep(path, &axes, &dest, &opts, &|done, _| bar.set_position(done as u64))?
+    } else {
+        fjord::sweep::run_sweep(path, &axes, &dest, &opts, &|done, _| bar.set_position(done as u64))?
+    };
+    #[cfg(not(feature = "mpi"))]
     let dir = fjord::sweep::run_sweep(path, &axes, &dest, &opts, &|done, _| bar.set_position(done as u64))?;
     bar.finish_and_clear();
+    if !primary() {
+        return Ok(());
+    }
     if let Ok(csv) = std::fs::read_to_string(dir.join("sweep.csv")) {
         let keys = ["pue", "gpu_temp_max_c", "throttled_gpu_hours", "compute_delivered_frac", "facility_energy_mwh"];
         let mut lines = csv.lines();
@@ -257,12 +303,18 @@ fn cmd_run(
         Some("racks") => true,
         Some(other) => return Err(FjordError::bad("--series", None, "", format!("expected racks, found \"{other}\""))),
     };
-    let sc = fjord::scenario::load(path, sets)?;
-    for w in &sc.warnings {
-        eprintln!("warning: {w}");
+    #[cfg(feature = "mpi")]
+    if rack_series && fjord::mpi::size() > 1 {
+        return Err(FjordError::bad("--series", None, "", "racks is written by single-process runs only; run without mpirun"));
+    }
+    let sc = agreed(fjord::scenario::load(path, sets))?;
+    if primary() {
+        for w in &sc.warnings {
+            eprintln!("warning: {w}");
+        }
     }
     let dest = out.unwrap_or_else(|| default_out(path, "run", ""));
-    let bar = progress_bar(sc.steps(), quiet, "{spinner} {bar:25} {percent:>3}% {msg} ETA {eta}");
+    let bar = progress_bar(sc.steps(), quiet || !primary(), "{spinner} {bar:25} {percent:>3}% {msg} ETA {eta}");
     let step_s = sc.step_s;
     let gpus = sc.gpus() as f64;
     // The rate counts from the first step, not from building the engine.
@@ -274,8 +326,16 @@ fn cmd_run(
         let rate = done as f64 * gpus / start.elapsed().as_secs_f64().max(1e-9);
         bar.set_message(format!("sim {sim_h:.2} h, {rate:.1e} GPU-steps/s"));
     };
-    let res = fjord::engine::run::run(sc, &dest, &fjord::engine::run::RunOptions { threads, plots, parquet, rack_series }, &progress)?;
+    let opts = fjord::engine::run::RunOptions { threads, plots, parquet, rack_series };
+    #[cfg(feature = "mpi")]
+    let res =
+        if fjord::mpi::size() > 1 { fjord::mpi::run(sc, &dest, &opts, &progress)? } else { fjord::engine::run::run(sc, &dest, &opts, &progress)? };
+    #[cfg(not(feature = "mpi"))]
+    let res = fjord::engine::run::run(sc, &dest, &opts, &progress)?;
     bar.finish_and_clear();
+    if !primary() {
+        return Ok(());
+    }
     println!("{}", fjord::cli::summary_table(&res.summary));
     println!("run folder: {}", res.dir.display());
     Ok(())

@@ -173,8 +173,42 @@ pub struct SweepOptions {
     pub format: Option<crate::plot::ImageFormat>,
 }
 
+/// The cases of a sweep: each case's `KEY=VALUE` list and its resolved scenario.
+pub type Prepared = (Vec<Vec<(String, String)>>, Vec<crate::scenario::Scenario>);
+
 /// Runs the sweep into `dest`; `progress(done, total)` after each case.
 pub fn run_sweep(scenario: &Path, axes: &[Axis], dest: &Path, opts: &SweepOptions, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<PathBuf> {
+    let (grid, scenarios) = prepare(scenario, axes, dest, opts)?;
+    let folder = RunFolder::create(dest, Kind::Sweep)?;
+    let pool = crate::engine::run::thread_pool(opts.threads)?;
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let total = scenarios.len();
+    let tmp = folder.tmp.clone();
+    let results: Vec<Result<crate::output::summary::Summary>> = pool.install(|| {
+        use rayon::prelude::*;
+        scenarios
+            .into_par_iter()
+            .enumerate()
+            .map(|(i, sc)| {
+                let case_dir = tmp.join(format!("case_{i:03}"));
+                let r =
+                    crate::engine::run::run(sc, &case_dir, &crate::engine::run::RunOptions { plots: opts.format, ..Default::default() }, &|_, _| {});
+                let n = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                progress(n, total);
+                r.map(|r| r.summary)
+            })
+            .collect()
+    });
+    let mut summaries = Vec::new();
+    for r in results {
+        summaries.push(r?);
+    }
+    finish(folder, axes, &grid, &summaries, opts)
+}
+
+/// Checks the axes and validates every case before any runs (bad input: exit 2, nothing
+/// written).
+pub fn prepare(scenario: &Path, axes: &[Axis], dest: &Path, opts: &SweepOptions) -> Result<Prepared> {
     if axes.is_empty() {
         return Err(FjordError::bad("--vary", None, "", "expected at least one --vary KEY=..."));
     }
@@ -204,33 +238,21 @@ pub fn run_sweep(scenario: &Path, axes: &[Axis], dest: &Path, opts: &SweepOption
         })?;
         scenarios.push(sc);
     }
-    let folder = RunFolder::create(dest, Kind::Sweep)?;
-    let pool = crate::engine::run::thread_pool(opts.threads)?;
-    let done = std::sync::atomic::AtomicUsize::new(0);
-    let total = scenarios.len();
-    let tmp = folder.tmp.clone();
-    let results: Vec<Result<crate::output::summary::Summary>> = pool.install(|| {
-        use rayon::prelude::*;
-        scenarios
-            .into_par_iter()
-            .enumerate()
-            .map(|(i, sc)| {
-                let case_dir = tmp.join(format!("case_{i:03}"));
-                let r =
-                    crate::engine::run::run(sc, &case_dir, &crate::engine::run::RunOptions { plots: opts.format, ..Default::default() }, &|_, _| {});
-                let n = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-                progress(n, total);
-                r.map(|r| r.summary)
-            })
-            .collect()
-    });
-    let mut summaries = Vec::new();
-    for r in results {
-        summaries.push(r?);
-    }
+    Ok((grid, scenarios))
+}
+
+/// Writes `sweep.csv` and the sweep plots from the cases' summaries (in case order) and
+/// renames the folder into place.
+pub fn finish(
+    folder: RunFolder,
+    axes: &[Axis],
+    grid: &[Vec<(String, String)>],
+    summaries: &[crate::output::summary::Summary],
+    opts: &SweepOptions,
+) -> Result<PathBuf> {
     // sweep.csv: varied values, case, then every numeric summary metric.
     let mut metrics: Vec<String> = Vec::new();
-    for s in &summaries {
+    for s in summaries {
         for (k, v) in &s.entries {
             if v.is_number() && !metrics.contains(k) && !crate::engine::run::TIMING_KEYS.contains(&k.as_str()) {
                 metrics.push(k.clone());
@@ -243,7 +265,7 @@ pub fn run_sweep(scenario: &Path, axes: &[Axis], dest: &Path, opts: &SweepOption
     header.extend(metrics.iter().cloned());
     csv.push_str(&header.join(","));
     csv.push('\n');
-    for (i, (c, s)) in grid.iter().zip(&summaries).enumerate() {
+    for (i, (c, s)) in grid.iter().zip(summaries).enumerate() {
         let mut row: Vec<String> = c.iter().map(|(_, v)| v.trim_matches('"').to_string()).collect();
         row.push(format!("case_{i:03}"));
         for m in &metrics {

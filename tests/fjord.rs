@@ -26,6 +26,11 @@ mod events;
 mod hydraulics;
 #[path = "fjord/input.rs"]
 mod input;
+#[path = "fjord/monthly.rs"]
+mod monthly;
+#[cfg(feature = "mpi")]
+#[path = "fjord/mpi.rs"]
+mod mpi;
 #[path = "fjord/plots.rs"]
 mod plots;
 #[path = "fjord/report.rs"]

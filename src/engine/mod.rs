@@ -183,6 +183,44 @@ pub struct Engine {
     last: StepValues,
     /// Energy and metric accumulators.
     pub acc: crate::engine::run::Accumulators,
+    /// The CDUs whose racks this engine steps (all of them in one process; a contiguous
+    /// share under MPI, see `crate::mpi`).
+    pub own_cdus: std::ops::Range<usize>,
+    /// Racks of `own_cdus` (global indices).
+    pub own_racks: std::ops::Range<usize>,
+    /// Site-wide inputs of the current step (stage 2), for [`Engine::step_global`].
+    site: SiteStep,
+    /// Per-CDU sums of the step, [`CDU_FIELDS`] values per CDU, every CDU in order: this
+    /// engine fills its own CDUs' rows (stages 4-6); under MPI the other rows arrive from the
+    /// other ranks before stage 7 ([`Engine::step_global`]).
+    pub cdu_rows: Vec<f64>,
+}
+
+/// Weather and site-wide events of one step.
+#[derive(Debug, Clone, Copy)]
+struct SiteStep {
+    weather: crate::model::weather::WeatherSample,
+    ambient_c: f64,
+    heat_wave_k: f64,
+    coolers_out: u32,
+    hydro_avail: f64,
+    hs: crate::model::hydraulics::HydroStep,
+}
+
+/// Values per CDU row of [`Engine::cdu_rows`]: the rack sums of [`RackStep`] (GPU power, IT
+/// power, heat to liquid and to air, Σ and max GPU temperature, throttled, offline, compute,
+/// demand, smoothing burn), then the CDU stage (heat through the exchanger, pump power,
+/// flow × supply, flow × return, flow, supply temperature).
+pub const CDU_FIELDS: usize = 17;
+
+/// First rack of CDU `c` (CDUs are contiguous blocks of racks).
+pub fn cdu_first_rack(c: usize, racks: usize, cdus: usize) -> usize {
+    c * racks / cdus.max(1)
+}
+
+/// Manufacturing power factor of GPU `id` (same draw wherever the GPU is stepped).
+fn gpu_factor(seed: u64, var: f64, id: u64) -> f32 {
+    (1.0 + var * normal(seed, Stream::GpuFactor, id, 0).clamp(-3.0, 3.0)) as f32
 }
 
 /// Racks per block: large enough that scheduling does not dominate, small enough to
@@ -217,6 +255,14 @@ impl Engine {
     pub fn try_step(&mut self) -> crate::Result<StepValues> {
         let t_s = self.step_index as f64 * self.sc.step_s;
         let v = self.step();
+        finite_step(t_s, v)
+    }
+}
+
+/// `v`, the values of the step that began at `t_s`, or the error of [`Engine::try_step`] if
+/// one of them is not finite.
+pub fn finite_step(t_s: f64, v: StepValues) -> crate::Result<StepValues> {
+    {
         match first_non_finite(&v) {
             None => Ok(v),
             Some((name, x)) => {
@@ -232,8 +278,15 @@ impl Engine {
 }
 
 impl Engine {
-    /// Builds the state tables for a resolved scenario.
+    /// Builds the state tables for a resolved scenario (every rack in this process).
     pub fn new(sc: Scenario) -> crate::Result<Self> {
+        let cdus = sc.cooling.cdus as usize;
+        Engine::new_part(sc, 0..cdus)
+    }
+
+    /// Builds an engine that steps only the racks of CDUs `own_cdus`; plant, supply and
+    /// every scenario-wide table are still built whole (each MPI rank runs them alike).
+    pub fn new_part(sc: Scenario, own_cdus: std::ops::Range<usize>) -> crate::Result<Self> {
         let weather = weather_source(&sc)?;
         let kp = KernelParams::new(&sc.gpu, sc.step_s);
         let racks = sc.racks as usize;
@@ -268,25 +321,21 @@ impl Engine {
                 None => seg.push(Segment { lo: 0, hi: gpr, job: None, rack_in_job: 0 }),
             }
         }
-        // GPU blocks.
+        // GPU blocks (of this engine's racks).
+        let n_cdus = sc.cooling.cdus as usize;
+        let own_racks = cdu_first_rack(own_cdus.start, racks, n_cdus)..cdu_first_rack(own_cdus.end, racks, n_cdus);
         let per_block = block_racks(racks, gpr);
         let t_init = sc.cooling.tcs_supply_setpoint_c as f32;
         let seed = sc.seed;
         let var = sc.power_variation_frac;
         let mut blocks = Vec::new();
-        let mut r0 = 0;
-        while r0 < racks {
-            let n = per_block.min(racks - r0);
+        let mut r0 = own_racks.start;
+        while r0 < own_racks.end {
+            let n = per_block.min(own_racks.end - r0);
             let base = r0 * gpr;
             // Factors drawn in parallel (each a pure function of the GPU id; Box-Muller's
             // ln and cos for 100k GPUs, ~4 % of start-up's instructions).
-            let factors: Vec<f32> = (0..n * gpr)
-                .into_par_iter()
-                .map(|i| {
-                    let id = (base + i) as u64;
-                    (1.0 + var * normal(seed, Stream::GpuFactor, id, 0).clamp(-3.0, 3.0)) as f32
-                })
-                .collect();
+            let factors: Vec<f32> = (0..n * gpr).into_par_iter().map(|i| gpu_factor(seed, var, (base + i) as u64)).collect();
             let gpus = GpuState::new(n * gpr, t_init, |i| factors[i]);
             blocks.push(Block {
                 first_rack: r0,
@@ -325,8 +374,14 @@ impl Engine {
             ));
         }
         // The plant starts settled for ~80 % of design heat at the start's weather.
-        let ambient0 = weather.sample(sc.start_unix_s).dry_bulb_c + sc.heat_wave_k;
-        let f_max = blocks.iter().flat_map(|b| b.gpus.factor.iter()).fold(0f32, |a, &f| a.max(f));
+        let site_weather0 = weather.sample(sc.start_unix_s);
+        let ambient0 = site_weather0.dry_bulb_c + sc.heat_wave_k;
+        let mut f_max = blocks.iter().flat_map(|b| b.gpus.factor.iter()).fold(0f32, |a, &f| a.max(f));
+        if own_racks != (0..racks) {
+            // The fast path's bound must not depend on how racks are split over processes.
+            let outside = |ids: std::ops::Range<usize>| ids.into_par_iter().map(|id| gpu_factor(seed, var, id as u64)).reduce(|| 0f32, f32::max);
+            f_max = f_max.max(outside(0..own_racks.start * gpr)).max(outside(own_racks.end * gpr..racks * gpr));
+        }
         let g = &sc.gpu;
         let max_rise_k = g.r_th_k_per_w
             * g.tdp_w.max(g.power_floor_frac * g.tdp_w)
@@ -351,7 +406,7 @@ impl Engine {
         Ok(Engine {
             kp,
             blocks,
-            rack_step: vec![RackStep::default(); racks],
+            rack_step: vec![RackStep::default(); own_racks.len()],
             segments,
             jobs,
             job_steps: vec![JobStep::default(); n_jobs],
@@ -377,6 +432,17 @@ impl Engine {
                 swing: Some(crate::model::supply::swing::SwingMeter::new(sc.step_s, (sc.it_capacity_w() * 1e-6 / sc.step_s.min(1.0)).max(1.0))),
                 ..Default::default()
             },
+            own_cdus,
+            own_racks,
+            cdu_rows: vec![0.0; n_cdus * CDU_FIELDS],
+            site: SiteStep {
+                weather: site_weather0,
+                ambient_c: ambient0,
+                heat_wave_k: sc.heat_wave_k,
+                coolers_out: 0,
+                hydro_avail: 1.0,
+                hs: crate::model::hydraulics::HydroStep::default(),
+            },
             sc,
         })
     }
@@ -400,16 +466,44 @@ impl Engine {
         (inlet, outlet)
     }
 
-    /// Heat stored in GPUs, TCS loops and plant relative to 0 °C (J).
+    /// Heat stored in GPUs, TCS loops and plant relative to 0 °C (J); in one process.
     pub fn stored_heat_j(&self) -> f64 {
+        self.stored_heat_j_from(&self.gpu_temp_sums_by_cdu())
+    }
+
+    /// Σ GPU temperature per CDU (°C), every CDU in order; 0 for CDUs this engine does not
+    /// step. GPUs are summed rack by rack, racks in order, so the sums do not depend on how
+    /// racks are split into blocks or processes.
+    pub fn gpu_temp_sums_by_cdu(&self) -> Vec<f64> {
+        let gpr = self.sc.gpus_per_rack as usize;
+        let mut sums = vec![0.0; self.cdu_design.len()];
+        for b in &self.blocks {
+            for k in 0..b.racks {
+                let rack: f64 = b.gpus.temp_c[k * gpr..(k + 1) * gpr].iter().map(|&t| f64::from(t)).sum();
+                sums[self.cdu_of_rack[b.first_rack + k] as usize] += rack;
+            }
+        }
+        sums
+    }
+
+    /// [`Engine::stored_heat_j`] from the per-CDU GPU temperature sums of every CDU.
+    pub fn stored_heat_j_from(&self, gpu_temp_sums_by_cdu: &[f64]) -> f64 {
         let c = f64::from(self.kp.c_j_per_k);
-        let gpu: f64 = self.blocks.iter().map(|b| b.gpus.temp_c.iter().map(|&t| f64::from(t)).sum::<f64>()).sum::<f64>() * c;
+        let gpu: f64 = gpu_temp_sums_by_cdu.iter().sum::<f64>() * c;
         let tcs: f64 = self.cdu_design.iter().zip(&self.cdu_supply_c).map(|(d, t)| d.c_j_k * t).sum();
         gpu + tcs + self.plant.stored_heat_j()
     }
 
     /// Advances one step; returns its values.
     pub fn step(&mut self) -> StepValues {
+        self.step_local();
+        self.step_global()
+    }
+
+    /// Stages 1-6 for this engine's racks and CDUs: fills their rows of
+    /// [`Engine::cdu_rows`]. Under MPI the rows of the other CDUs must be filled in before
+    /// [`Engine::step_global`].
+    pub fn step_local(&mut self) {
         let sc = &self.sc;
         let dt = sc.step_s;
         let t0 = self.step_index as f64 * dt;
@@ -488,7 +582,15 @@ impl Engine {
         // the junction-to-supply difference (last step's rack mean GPU temperature), so the
         // kernel's heat to the coolant is (T − T_c)/(r_th + ΔR) — exact at steady state, never
         // negative while the GPUs are warmer than the coolant, stable for any step.
-        for (r, ((o, x), rs)) in self.rack_offset_k.iter_mut().zip(&self.rack_extra_r).zip(&self.rack_step).enumerate() {
+        // (Own racks only: under MPI the other racks' last temperatures live on other ranks.)
+        let own = self.own_racks.clone();
+        for (r, ((o, x), rs)) in self.rack_offset_k[own.clone()]
+            .iter_mut()
+            .zip(&self.rack_extra_r[own.clone()])
+            .zip(&self.rack_step)
+            .enumerate()
+            .map(|(k, v)| (own.start + k, v))
+        {
             *o = if *x == 0.0 || self.step_index == 0 {
                 0.0
             } else {
@@ -502,6 +604,7 @@ impl Engine {
         }
         let weather = self.weather.sample(unix);
         let ambient_c = weather.dry_bulb_c + heat_wave_k;
+        self.site = SiteStep { weather, ambient_c, heat_wave_k, coolers_out, hydro_avail, hs };
 
         // 3. Caps: the site limit from events and the supply, as a per-GPU cap level.
         let supply_limit_w = self.supply.limit_w(t0, dt, &weather, hydro_avail, self.last.facility_power_mw * 1e6);
@@ -549,30 +652,28 @@ impl Engine {
         let per_block = self.blocks.first().map_or(1, |b| b.racks);
         self.blocks.par_iter_mut().zip(self.rack_step.par_chunks_mut(per_block)).for_each(|(b, out)| step_block(&ctx, b, out));
 
-        // 5. Reduction, racks in order.
-        let mut tot = RackStep { temp_max_c: f64::MIN, ..Default::default() };
-        self.cdu_q_liquid_w.iter_mut().for_each(|q| *q = 0.0);
-        for (r, rs) in self.rack_step.iter().enumerate() {
-            tot.gpu_w += rs.gpu_w;
-            tot.it_w += rs.it_w;
-            tot.q_liquid_w += rs.q_liquid_w;
-            tot.q_air_w += rs.q_air_w;
-            tot.temp_sum_c += rs.temp_sum_c;
-            tot.temp_max_c = tot.temp_max_c.max(rs.temp_max_c);
-            tot.throttled += rs.throttled;
-            tot.offline += rs.offline;
-            tot.compute += rs.compute;
-            tot.demand += rs.demand;
-            tot.burn_w += rs.burn_w;
-            self.cdu_q_liquid_w[self.cdu_of_rack[r] as usize] += rs.q_liquid_w;
+        // 5. Reduction, racks in order within each CDU (per-CDU rows).
+        let mut part = vec![RackStep { temp_max_c: f64::MIN, ..Default::default() }; self.own_cdus.len()];
+        for (k, rs) in self.rack_step.iter().enumerate() {
+            let t = &mut part[self.cdu_of_rack[self.own_racks.start + k] as usize - self.own_cdus.start];
+            t.gpu_w += rs.gpu_w;
+            t.it_w += rs.it_w;
+            t.q_liquid_w += rs.q_liquid_w;
+            t.q_air_w += rs.q_air_w;
+            t.temp_sum_c += rs.temp_sum_c;
+            t.temp_max_c = t.temp_max_c.max(rs.temp_max_c);
+            t.throttled += rs.throttled;
+            t.offline += rs.offline;
+            t.compute += rs.compute;
+            t.demand += rs.demand;
+            t.burn_w += rs.burn_w;
         }
 
-        // 6. CDUs.
+        // 6. CDUs (this engine's), each against last step's facility water.
         let co = &sc.cooling;
         let t_fws = self.plant.supply_c();
-        let (mut q_hx, mut pump_w, mut sup_w, mut ret_w, mut flow_w) = (0.0, 0.0, 0.0, 0.0, 0.0);
-        #[allow(clippy::needless_range_loop)]
-        for c in 0..self.cdu_design.len() {
+        for (c, t) in self.own_cdus.clone().zip(&part) {
+            self.cdu_q_liquid_w[c] = t.q_liquid_w;
             let flows = cdu::Flows {
                 tcs_kg_s: self.hyd.cdu_flow_kg_s[c],
                 fws_kg_s: self.cdu_design[c].fws_flow_kg_s * hs.fws_available_frac,
@@ -590,12 +691,59 @@ impl Engine {
             );
             self.cdu_supply_c[c] = s.supply_c;
             self.cdu_return_c[c] = s.return_c;
-            q_hx += s.q_hx_w;
-            pump_w += s.pump_w;
             let m = self.hyd.cdu_flow_kg_s[c];
-            sup_w += m * s.supply_c;
-            ret_w += m * s.return_c;
-            flow_w += m;
+            let row = [
+                t.gpu_w,
+                t.it_w,
+                t.q_liquid_w,
+                t.q_air_w,
+                t.temp_sum_c,
+                t.temp_max_c,
+                t.throttled,
+                t.offline,
+                t.compute,
+                t.demand,
+                t.burn_w,
+                s.q_hx_w,
+                s.pump_w,
+                m * s.supply_c,
+                m * s.return_c,
+                m,
+                s.supply_c,
+            ];
+            self.cdu_rows[c * CDU_FIELDS..(c + 1) * CDU_FIELDS].copy_from_slice(&row);
+        }
+    }
+
+    /// Stages 5 (across CDUs), 7-10 from the rows of every CDU in [`Engine::cdu_rows`]:
+    /// CDUs folded in order, plant, electrical chain, supply, record. Runs alike in every MPI
+    /// rank, so each holds the same plant, supply and accumulators.
+    pub fn step_global(&mut self) -> StepValues {
+        let sc = &self.sc;
+        let dt = sc.step_s;
+        let t0 = self.step_index as f64 * dt;
+        let SiteStep { weather, ambient_c, heat_wave_k, coolers_out, hydro_avail, hs } = self.site;
+        let unix = sc.start_unix_s + t0;
+        let mut tot = RackStep { temp_max_c: f64::MIN, ..Default::default() };
+        let (mut q_hx, mut pump_w, mut sup_w, mut ret_w, mut flow_w) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        for (c, row) in self.cdu_rows.chunks_exact(CDU_FIELDS).enumerate() {
+            tot.gpu_w += row[0];
+            tot.it_w += row[1];
+            tot.q_liquid_w += row[2];
+            tot.q_air_w += row[3];
+            tot.temp_sum_c += row[4];
+            tot.temp_max_c = tot.temp_max_c.max(row[5]);
+            tot.throttled += row[6];
+            tot.offline += row[7];
+            tot.compute += row[8];
+            tot.demand += row[9];
+            tot.burn_w += row[10];
+            q_hx += row[11];
+            pump_w += row[12];
+            sup_w += row[13];
+            ret_w += row[14];
+            flow_w += row[15];
+            self.cdu_supply_c[c] = row[16];
         }
         let (tcs_supply_c, tcs_return_c) = if flow_w > 0.0 {
             (sup_w / flow_w, ret_w / flow_w)
@@ -701,42 +849,58 @@ impl Engine {
     /// Percentiles of GPU temperatures (°C) from a 0.05 K histogram of every 4th GPU
     /// (a fixed, deterministic sample; the exact maximum is tracked separately).
     pub fn temp_percentiles(&self, qs: &[f64]) -> Vec<f64> {
-        const LO: f32 = -20.0;
-        const W: f32 = 0.05;
-        const N: usize = 4000;
+        temp_percentiles_of(&self.temp_histogram(), qs)
+    }
+
+    /// The histogram behind [`Engine::temp_percentiles`] for this engine's GPUs: GPUs whose
+    /// global index is a multiple of 4, in [`TEMP_HIST_BINS`] bins of 0.05 K from −20 °C.
+    /// Counts add across MPI ranks.
+    pub fn temp_histogram(&self) -> Vec<u64> {
+        let gpr = self.sc.gpus_per_rack as usize;
         let hists: Vec<Vec<u32>> = self
             .blocks
             .par_iter()
             .map(|b| {
-                let mut h = vec![0u32; N];
-                for &t in b.gpus.temp_c.iter().step_by(4) {
-                    let i = ((t - LO) / W).clamp(0.0, (N - 1) as f32) as usize;
+                let mut h = vec![0u32; TEMP_HIST_BINS];
+                let skip = (4 - b.first_rack * gpr % 4) % 4;
+                for &t in b.gpus.temp_c.iter().skip(skip).step_by(4) {
+                    let i = ((t - TEMP_HIST_LO_C) / TEMP_HIST_W_K).clamp(0.0, (TEMP_HIST_BINS - 1) as f32) as usize;
                     h[i] += 1;
                 }
                 h
             })
             .collect();
-        let mut h = vec![0u64; N];
+        let mut h = vec![0u64; TEMP_HIST_BINS];
         for hb in &hists {
             for (a, b) in h.iter_mut().zip(hb) {
                 *a += u64::from(*b);
             }
         }
-        let total: u64 = h.iter().sum();
-        qs.iter()
-            .map(|q| {
-                let target = (q * total as f64).ceil().max(1.0) as u64;
-                let mut c = 0;
-                for (i, n) in h.iter().enumerate() {
-                    c += n;
-                    if c >= target {
-                        return f64::from(LO) + (i as f64 + 0.5) * f64::from(W);
-                    }
-                }
-                f64::NAN
-            })
-            .collect()
+        h
     }
+}
+
+/// Bins of the GPU temperature histogram.
+pub const TEMP_HIST_BINS: usize = 4000;
+const TEMP_HIST_LO_C: f32 = -20.0;
+const TEMP_HIST_W_K: f32 = 0.05;
+
+/// Percentiles (°C) of a GPU temperature histogram ([`Engine::temp_histogram`]).
+pub fn temp_percentiles_of(h: &[u64], qs: &[f64]) -> Vec<f64> {
+    let total: u64 = h.iter().sum();
+    qs.iter()
+        .map(|q| {
+            let target = (q * total as f64).ceil().max(1.0) as u64;
+            let mut c = 0;
+            for (i, n) in h.iter().enumerate() {
+                c += n;
+                if c >= target {
+                    return f64::from(TEMP_HIST_LO_C) + (i as f64 + 0.5) * f64::from(TEMP_HIST_W_K);
+                }
+            }
+            f64::NAN
+        })
+        .collect()
 }
 
 /// The per-GPU power cap (W) that makes the site fit under `limit` (facility power, W), by

@@ -2,11 +2,12 @@
 //! run folder (`timeseries.csv`, `summary.json`, `summary.md`, `racks.csv`, `ramps.csv`,
 //! `scenario.resolved.toml`).
 
-use super::{Engine, RackStep};
+use super::{cdu_first_rack, Engine, RackAcc, RackStep, CDU_FIELDS};
 use crate::error::{FjordError, Result};
 use crate::model::plant_side::PlantOut;
 use crate::model::supply::swing::SwingMeter;
 use crate::model::supply::DispatchResult;
+use crate::output::monthly::{Monthly, MONTHLY_MIN_DURATION_S};
 use crate::output::recorder::{fmt_num, Recorder, StepValues};
 use crate::output::runfolder::{Kind, RunFolder};
 use crate::output::summary::Summary;
@@ -210,52 +211,167 @@ pub fn run(sc: Scenario, dest: &Path, opts: &RunOptions, progress: &(dyn Fn(u64,
 }
 
 fn run_in_pool(sc: Scenario, dest: &Path, opts: &RunOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<RunResult> {
+    run_with_peers(sc, dest, opts, progress, &mut Alone)
+}
+
+/// The other processes of a run split over MPI ranks (`crate::mpi`): [`Alone`] when there
+/// are none. Every method but the first three is collective: all processes call it in the
+/// same order.
+pub trait Peers {
+    /// This process's index (0 = the root, which writes the run folder and prints).
+    fn rank(&self) -> usize;
+    /// Number of processes.
+    fn size(&self) -> usize;
+    /// The CDUs process `p` steps, of `cdus` (contiguous, in order).
+    fn cdus_of(&self, p: usize, cdus: usize) -> std::ops::Range<usize> {
+        p * cdus / self.size()..(p + 1) * cdus / self.size()
+    }
+    /// Every process reports how its last phase went; an error anywhere becomes an error
+    /// everywhere (each process keeps its own error if it has one).
+    fn agree(&mut self, r: Result<()>) -> Result<()>;
+    /// Fills in `v` the parts other processes own: process `p` owns `v[part(p)]` (one
+    /// collective). `failed` tells the others this process has failed; the call returns an
+    /// error if any process has.
+    fn fill(&mut self, v: &mut [f64], part: &dyn Fn(usize) -> std::ops::Range<usize>, failed: bool) -> Result<()>;
+    /// Adds the counts of every process into `h` on the root.
+    fn sum_counts(&mut self, h: &mut [u64]) -> Result<()>;
+}
+
+/// One process: nothing to exchange.
+pub struct Alone;
+
+impl Peers for Alone {
+    fn rank(&self) -> usize {
+        0
+    }
+    fn size(&self) -> usize {
+        1
+    }
+    fn agree(&mut self, r: Result<()>) -> Result<()> {
+        r
+    }
+    fn fill(&mut self, _: &mut [f64], _: &dyn Fn(usize) -> std::ops::Range<usize>, _: bool) -> Result<()> {
+        Ok(())
+    }
+    fn sum_counts(&mut self, _: &mut [u64]) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// Values per rack gathered at the end of a distributed run (the fields of `RackAcc`).
+const RACK_FIELDS: usize = 5;
+
+/// Runs `phase` on the processes for which `mine` is true and agrees on its outcome with
+/// all: each failing process keeps its own error, the others get a short one.
+fn agreed<T>(peers: &mut dyn Peers, mine: bool, phase: impl FnOnce() -> Result<T>) -> Result<Option<T>> {
+    let r = if mine { Some(phase()) } else { None };
+    let status = match &r {
+        Some(Err(e)) => Err(FjordError::Other(e.to_string())),
+        _ => Ok(()),
+    };
+    match (peers.agree(status), r) {
+        (_, Some(Err(e))) => Err(e),
+        (Err(e), _) => Err(e),
+        (Ok(()), Some(Ok(v))) => Ok(Some(v)),
+        (Ok(()), None) => Ok(None),
+    }
+}
+
+/// The run loop for one process of a run split over `peers` (the whole run with [`Alone`]).
+/// Every process steps the racks of its CDUs; the per-CDU rows are exchanged once a step,
+/// folded in CDU order, and plant, supply and accumulators run alike in every process; the
+/// root alone writes the run folder. Non-root processes return `dest` and the summary
+/// without writing anything.
+pub fn run_with_peers(
+    sc: Scenario,
+    dest: &Path,
+    opts: &RunOptions,
+    progress: &(dyn Fn(u64, u64) + Sync),
+    peers: &mut dyn Peers,
+) -> Result<RunResult> {
+    let root = peers.rank() == 0;
+    let cdus = sc.cooling.cdus as usize;
+    let racks = sc.racks as usize;
+    let parts: Vec<std::ops::Range<usize>> = (0..peers.size()).map(|p| peers.cdus_of(p, cdus)).collect();
+    let own = parts[peers.rank()].clone();
     // The destination is checked and claimed before any work, so a bad --out fails at once.
-    let folder = RunFolder::create(dest, Kind::Run)?;
-    let mut engine = Engine::new(sc)?;
-    let ts_path = folder.file("timeseries.csv");
-    let file = std::fs::File::create(&ts_path).map_err(|e| FjordError::io(&ts_path, e))?;
-    let mut rec = Recorder::new(BufWriter::new(file), engine.sc.start_unix_s).map_err(|e| FjordError::io(&ts_path, e))?;
+    let folder = agreed(peers, root, || RunFolder::create(dest, Kind::Run))?;
+    let mut engine = agreed(peers, true, || Engine::new_part(sc, own))?.ok_or_else(|| FjordError::Other("no engine".into()))?;
+    let ts_path = folder.as_ref().map(|f| f.file("timeseries.csv")).unwrap_or_default();
+    let mut rec = agreed(peers, root, || {
+        let file = std::fs::File::create(&ts_path).map_err(|e| FjordError::io(&ts_path, e))?;
+        Recorder::new(BufWriter::new(file), engine.sc.start_unix_s).map_err(|e| FjordError::io(&ts_path, e))
+    })?;
+    // What each process owns of the per-CDU rows, per-CDU sums and per-rack records.
+    let rows_of = |p: usize| parts[p].start * CDU_FIELDS..parts[p].end * CDU_FIELDS;
+    let cdus_of = |p: usize| parts[p].clone();
+    let racks_of = |p: usize| cdu_first_rack(parts[p].start, racks, cdus) * RACK_FIELDS..cdu_first_rack(parts[p].end, racks, cdus) * RACK_FIELDS;
+    let mut gpu_sums = engine.gpu_temp_sums_by_cdu();
+    peers.fill(&mut gpu_sums, &cdus_of, false)?;
+    let stored0 = engine.stored_heat_j_from(&gpu_sums);
     let total = engine.sc.steps();
     let per_window = (engine.sc.record_every_s / engine.sc.step_s).round().max(1.0) as u64;
-    let stored0 = engine.stored_heat_j();
-    let racks_path = folder.file("racks_timeseries.parquet");
-    let mut rack_series = if opts.rack_series { Some(crate::output::parquet::RackSeries::create(&racks_path, &engine.cdu_of_rack)?) } else { None };
+    // Per-rack series (`--series racks`, single process only: main refuses it under mpirun).
+    let racks_path = folder.as_ref().map(|f| f.file("racks_timeseries.parquet")).unwrap_or_default();
+    let mut rack_series = match (opts.rack_series && root, folder.as_ref()) {
+        (true, Some(_)) => Some(crate::output::parquet::RackSeries::create(&racks_path, &engine.cdu_of_rack)?),
+        _ => None,
+    };
     let gpus_per_rack = f64::from(engine.sc.gpus_per_rack).max(1.0);
     let qs = [0.05, 0.25, 0.5, 0.75, 0.95];
     let t_start = std::time::Instant::now();
     let report_every = (total / 500).max(1);
+    let mut monthly = (engine.sc.duration_s > MONTHLY_MIN_DURATION_S).then(|| Monthly::new(engine.supply.modelled()));
+    let mut failure: Option<FjordError> = None;
     for k in 0..total {
-        let mut v = engine.try_step()?;
-        if (k + 1) % per_window == 0 || k + 1 == total {
-            let p = engine.temp_percentiles(&qs);
+        if let Some(m) = monthly.as_mut() {
+            m.before_step(engine.sc.start_unix_s + k as f64 * engine.sc.step_s, &engine.acc);
+        }
+        engine.step_local();
+        if let Err(e) = peers.fill(&mut engine.cdu_rows, &rows_of, failure.is_some()) {
+            return Err(failure.unwrap_or(e));
+        }
+        let t_s = k as f64 * engine.sc.step_s;
+        let mut v = crate::engine::finite_step(t_s, engine.step_global())?;
+        if let Some(m) = monthly.as_mut() {
+            m.after_step(&v);
+        }
+        let window_end = (k + 1) % per_window == 0 || k + 1 == total;
+        if window_end {
+            let mut h = engine.temp_histogram();
+            peers.sum_counts(&mut h)?;
+            let p = crate::engine::temp_percentiles_of(&h, &qs);
             v.gpu_temp_p05_c = p[0];
             v.gpu_temp_p25_c = p[1];
             v.gpu_temp_p50_c = p[2];
             v.gpu_temp_p75_c = p[3];
             v.gpu_temp_p95_c = p[4];
         }
-        rec.push(k as f64 * engine.sc.step_s, &v);
-        if let Some(rs) = rack_series.as_mut() {
-            let e = &engine;
-            rs.push(k as f64 * e.sc.step_s, |r| {
-                let st = &e.rack_step[r];
-                let (inlet_c, outlet_c) = e.rack_coolant_c(r);
-                crate::output::parquet::RackSample {
-                    power_w: st.it_w,
-                    gpu_temp_mean_c: st.temp_sum_c / gpus_per_rack,
-                    gpu_temp_max_c: st.temp_max_c,
-                    throttled_frac: st.throttled / gpus_per_rack,
-                    inlet_c,
-                    outlet_c,
-                    flow_kg_s: e.hyd.rack_flow_kg_s[r],
-                }
-            });
-        }
-        if (k + 1) % per_window == 0 || k + 1 == total {
-            rec.flush().map_err(|e| FjordError::io(&ts_path, e))?;
+        if let (Some(r), None) = (rec.as_mut(), &failure) {
+            r.push(k as f64 * engine.sc.step_s, &v);
             if let Some(rs) = rack_series.as_mut() {
-                rs.flush()?;
+                let e = &engine;
+                rs.push(k as f64 * e.sc.step_s, |r| {
+                    let st = &e.rack_step[r];
+                    let (inlet_c, outlet_c) = e.rack_coolant_c(r);
+                    crate::output::parquet::RackSample {
+                        power_w: st.it_w,
+                        gpu_temp_mean_c: st.temp_sum_c / gpus_per_rack,
+                        gpu_temp_max_c: st.temp_max_c,
+                        throttled_frac: st.throttled / gpus_per_rack,
+                        inlet_c,
+                        outlet_c,
+                        flow_kg_s: e.hyd.rack_flow_kg_s[r],
+                    }
+                });
+            }
+            if window_end {
+                if let Err(e) = r.flush() {
+                    failure = Some(FjordError::io(&ts_path, e));
+                }
+                if let Some(Err(e)) = rack_series.as_mut().map(|rs| rs.flush()) {
+                    failure = Some(e);
+                }
             }
         }
         if k % report_every == 0 {
@@ -264,17 +380,20 @@ fn run_in_pool(sc: Scenario, dest: &Path, opts: &RunOptions, progress: &(dyn Fn(
     }
     let wall_s = t_start.elapsed().as_secs_f64();
     progress(total, total);
-    let mut w = rec.into_inner();
-    w.flush().map_err(|e| FjordError::io(&ts_path, e))?;
-    drop(w);
-    if let Some(rs) = rack_series {
-        rs.close()?;
+    let mut gpu_sums = engine.gpu_temp_sums_by_cdu();
+    peers.fill(&mut gpu_sums, &cdus_of, failure.is_some())?;
+    let stored1 = engine.stored_heat_j_from(&gpu_sums);
+    let mut accs = vec![0.0; racks * RACK_FIELDS];
+    for (i, a) in engine.rack_accs().iter().enumerate() {
+        let r = engine.own_racks.start + i;
+        accs[r * RACK_FIELDS..(r + 1) * RACK_FIELDS].copy_from_slice(&[a.temp_int, a.temp_max_c, a.energy_j, a.throttled_gpu_s, a.offline_gpu_s]);
     }
-    if opts.parquet {
-        crate::output::parquet::timeseries_from_csv(&ts_path, &folder.file("timeseries.parquet"))?;
+    peers.fill(&mut accs, &racks_of, failure.is_some())?;
+    let mut summary = summarise(&engine, stored1 - stored0, wall_s);
+    let months = monthly.map(|m| m.finish(&engine.acc));
+    if let Some(months) = &months {
+        summary.value("monthly", crate::output::monthly::json(months));
     }
-    let stored1 = engine.stored_heat_j();
-    let summary = summarise(&engine, stored1 - stored0, wall_s);
     let broken = summary.non_finite_metrics();
     if !broken.is_empty() {
         let shown: Vec<&str> = broken.iter().take(3).map(String::as_str).collect();
@@ -284,24 +403,48 @@ fn run_in_pool(sc: Scenario, dest: &Path, opts: &RunOptions, progress: &(dyn Fn(
             shown.join(", ")
         )));
     }
-    folder.write("summary.json", &summary.to_json())?;
-    folder.write("summary.md", &summary_md(&engine, &summary))?;
-    folder.write("racks.csv", &racks_csv(&engine))?;
-    folder.write("events.csv", &events_csv(&engine))?;
-    folder.write("scenario.resolved.toml", &crate::scenario::resolved_toml(&engine.sc))?;
-    if let Some(s) = &engine.acc.swing {
-        let mut t = String::from("ramp_mw_per_s,count\n");
-        for (c, n) in s.histogram() {
-            t.push_str(&format!("{},{n}\n", fmt_num(c)));
+    let written = agreed(peers, root, || {
+        if let Some(e) = failure {
+            return Err(e);
         }
-        folder.write("ramps.csv", &t)?;
-    }
-    if let Some(fmt) = opts.plots {
-        let plots = crate::plot::plot_run(&folder.tmp, fmt)?;
-        crate::plot::write_report_as(&folder.tmp, &folder.name(), &plots)?;
-    }
-    let dir = folder.commit()?;
-    Ok(RunResult { dir, summary })
+        let (Some(folder), Some(rec)) = (folder, rec) else {
+            return Err(FjordError::Other("the root process has no run folder".into()));
+        };
+        let mut w = rec.into_inner();
+        w.flush().map_err(|e| FjordError::io(&ts_path, e))?;
+        drop(w);
+        if let Some(rs) = rack_series {
+            rs.close()?;
+        }
+        if opts.parquet {
+            crate::output::parquet::timeseries_from_csv(&ts_path, &folder.file("timeseries.parquet"))?;
+        }
+        if let Some(months) = &months {
+            folder.write("monthly.csv", &crate::output::monthly::csv(months))?;
+        }
+        folder.write("summary.json", &summary.to_json())?;
+        folder.write("summary.md", &summary_md(&engine, &summary))?;
+        let rack_accs: Vec<RackAcc> = accs
+            .chunks_exact(RACK_FIELDS)
+            .map(|a| RackAcc { temp_int: a[0], temp_max_c: a[1], energy_j: a[2], throttled_gpu_s: a[3], offline_gpu_s: a[4] })
+            .collect();
+        folder.write("racks.csv", &racks_csv(&engine, &rack_accs))?;
+        folder.write("events.csv", &events_csv(&engine))?;
+        folder.write("scenario.resolved.toml", &crate::scenario::resolved_toml(&engine.sc))?;
+        if let Some(s) = &engine.acc.swing {
+            let mut t = String::from("ramp_mw_per_s,count\n");
+            for (c, n) in s.histogram() {
+                t.push_str(&format!("{},{n}\n", fmt_num(c)));
+            }
+            folder.write("ramps.csv", &t)?;
+        }
+        if let Some(fmt) = opts.plots {
+            let plots = crate::plot::plot_run(&folder.tmp, fmt)?;
+            crate::plot::write_report_as(&folder.tmp, &folder.name(), &plots)?;
+        }
+        folder.commit()
+    })?;
+    Ok(RunResult { dir: written.unwrap_or_else(|| dest.to_path_buf()), summary })
 }
 
 /// The summary metrics of a finished engine.
@@ -445,6 +588,26 @@ fn summary_md(e: &Engine, s: &Summary) -> String {
         t.push_str(&format!("| {label} | {} {unit} |\n", fmt_sig(g(key))));
     }
     t.push_str(&format!("\nJob failures: {}. Full metrics in `summary.json`.\n", s.get("job_failures").and_then(|v| v.as_u64()).unwrap_or(0)));
+    if let Some(months) = s.get("monthly").and_then(|v| v.as_array()) {
+        t.push_str("\n## Months (UTC; `monthly.csv`)\n\n| month | facility MWh | IT MWh | PUE | peak MW | chiller h | heat reused MWh | renewable | t CO₂ | throttled GPU-h | max GPU °C |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for m in months {
+            let n = |k: &str| fmt_sig(m.get(k).and_then(|v| v.as_f64()).unwrap_or(f64::NAN));
+            t.push_str(&format!(
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                m.get("month").and_then(|v| v.as_str()).unwrap_or("?"),
+                n("facility_energy_mwh"),
+                n("it_energy_mwh"),
+                n("pue"),
+                n("peak_facility_power_mw"),
+                n("chiller_hours"),
+                n("heat_reused_mwh"),
+                n("renewable_frac"),
+                n("carbon_t"),
+                n("throttled_gpu_hours"),
+                n("gpu_temp_max_c")
+            ));
+        }
+    }
     t
 }
 
@@ -464,10 +627,10 @@ pub fn fmt_sig(v: f64) -> String {
     format!("{v:.decimals$}")
 }
 
-fn racks_csv(e: &Engine) -> String {
+fn racks_csv(e: &Engine, accs: &[RackAcc]) -> String {
     let mut t = String::from("rack,cdu,job,gpu_temp_mean_c,gpu_temp_max_c,energy_mwh,throttled_gpu_s,offline_gpu_s,flow_kg_s_mean,flow_kg_s_min\n");
     let dur = e.acc.time_s.max(1e-9);
-    for (r, a) in e.rack_accs().iter().enumerate() {
+    for (r, a) in accs.iter().enumerate() {
         let job = e.segments[r].iter().find_map(|s| s.job).map(|j| e.jobs[j].job.name.clone()).unwrap_or_else(|| "idle".into());
         t.push_str(&format!(
             "{r},{},{job},{},{},{},{},{},{},{}\n",

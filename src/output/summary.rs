@@ -24,6 +24,10 @@ impl Summary {
     pub fn text(&mut self, key: &str, v: &str) {
         self.entries.push((key.to_string(), Value::from(v)));
     }
+    /// Adds any JSON value (e.g. the `monthly` list).
+    pub fn value(&mut self, key: &str, v: Value) {
+        self.entries.push((key.to_string(), v));
+    }
     /// The value of `key`.
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)

@@ -233,7 +233,7 @@ fn comparison_rows(runs: &[RunIn]) -> (Vec<String>, Rows) {
         header.push(if runs.len() == 2 { format!("delta_vs_{first}") } else { format!("delta_{}_vs_{first}", run.name) });
     }
     // Every metric of any run, in sorted order.
-    let keys: BTreeSet<&String> = runs.iter().flat_map(|r| r.summary.map.keys()).collect();
+    let keys: BTreeSet<&String> = runs.iter().flat_map(|r| r.summary.map.iter().filter(|(_, v)| !v.is_array()).map(|(k, _)| k)).collect();
     let rows = keys
         .into_iter()
         .map(|key| {

@@ -83,6 +83,8 @@ pub fn write_report_as(run_dir: &Path, folder: &str, plots: &[PathBuf]) -> Resul
         html.push_str(&metric_tables(&summary));
     }
 
+    monthly_table(&mut html, &summary);
+
     if !plots.is_empty() {
         html.push_str("<h2>Printable charts</h2>\n");
     }
@@ -94,6 +96,27 @@ pub fn write_report_as(run_dir: &Path, folder: &str, plots: &[PathBuf]) -> Resul
     let path = run_dir.join("report.html");
     std::fs::write(&path, html).map_err(|e| PlotError::io(&path, e))?;
     Ok(path)
+}
+
+/// The `monthly` list of a long run's summary as a table (nothing for shorter runs).
+fn monthly_table(html: &mut String, summary: &Summary) {
+    let Some(months) = summary.map.get("monthly").and_then(|v| v.as_array()) else {
+        return;
+    };
+    html.push_str("<h2>Months</h2>\n<table>\n<tr><th>month</th>");
+    for c in crate::output::monthly::COLUMNS {
+        let _ = write!(html, "<th>{}</th>", escape(c));
+    }
+    html.push_str("</tr>\n");
+    for m in months {
+        let _ = write!(html, "<tr><td>{}</td>", escape(m.get("month").and_then(|v| v.as_str()).unwrap_or("")));
+        for c in crate::output::monthly::COLUMNS {
+            let v = m.get(c).and_then(|v| v.as_f64()).map(super::data::fmt_human).unwrap_or_else(|| "–".into());
+            let _ = write!(html, "<td class=\"v\">{}</td>", escape(&v));
+        }
+        html.push_str("</tr>\n");
+    }
+    html.push_str("</table>\n");
 }
 
 /// One static chart as a `<figure>` (PNG as base64, SVG inlined).

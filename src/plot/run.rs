@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use plotters::style::{RGBColor, BLACK};
 
-use super::charts::{draw_chart, draw_histogram, stacked, AxisSpec, Chart, Histogram, Layer};
+use super::charts::{draw_chart, draw_histogram, stacked, AxisSpec, Chart, Histogram, Layer, PALETTE};
 use super::data::{any_nonzero, finite_range, fmt_human, Summary, Table, TimeUnit};
 use super::{ImageFormat, PlotError};
 
@@ -65,7 +65,8 @@ pub(super) fn plot_run_impl(run_dir: &Path, format: ImageFormat) -> Result<Vec<P
         ("gpu_spread", Some(spread_chart(&run)?)),
         ("supply", supply_chart(&run)?),
     ];
-    let later: Vec<(&str, Option<Chart>)> = vec![("compute", Some(compute_chart(&run)?)), ("cooling", Some(cooling_chart(&run)?))];
+    let later: Vec<(&str, Option<Chart>)> =
+        vec![("compute", Some(compute_chart(&run)?)), ("cooling", Some(cooling_chart(&run)?)), ("monthly", monthly_chart(run_dir)?)];
     let mut written = Vec::new();
     for (name, chart) in charts {
         if let Some(chart) = chart.filter(Chart::has_data) {
@@ -437,4 +438,37 @@ fn cooling_chart(run: &Run) -> Result<Chart, PlotError> {
         chart.y2_axis = AxisSpec { include: vec![100.0], ..AxisSpec::from_zero() };
     }
     Ok(chart)
+}
+
+/// Calendar months of a long run (`monthly.csv`): facility energy per month and its PUE.
+fn monthly_chart(run_dir: &Path) -> Result<Option<Chart>, PlotError> {
+    let path = run_dir.join("monthly.csv");
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let table = Table::read(&path, true)?;
+    let months: Vec<String> = table.text("month").map(<[String]>::to_vec).unwrap_or_default();
+    let x: Vec<f64> = (0..table.rows()).map(|i| i as f64).collect();
+    let mut chart = Chart {
+        title: "Calendar months: facility energy and PUE".into(),
+        x_label: "Month (UTC)".into(),
+        y_label: "Facility energy [GWh]".into(),
+        x_categories: Some(months),
+        y_axis: AxisSpec::from_zero(),
+        ..Chart::default()
+    };
+    if let Some(e) = table.num("facility_energy_mwh")? {
+        let gwh: Vec<f64> = e.iter().map(|v| v / 1000.0).collect();
+        chart.layers.push(Layer::line("Facility energy", PALETTE[0], &x, &gwh).with_markers());
+    }
+    if let Some(it) = table.num("it_energy_mwh")? {
+        let gwh: Vec<f64> = it.iter().map(|v| v / 1000.0).collect();
+        chart.layers.push(Layer::line("IT energy", PALETTE[2], &x, &gwh).with_markers().dashed());
+    }
+    if let Some(p) = table.num("pue")? {
+        chart.layers.push(Layer::line("PUE (right axis)", PALETTE[3], &x, p).with_markers().on_secondary());
+        chart.y2_label = Some("PUE".into());
+        chart.y2_axis = AxisSpec { min_span: 0.01, ..AxisSpec::auto() };
+    }
+    Ok(Some(chart))
 }

@@ -118,3 +118,45 @@ fn repeated_runs_are_identical() {
     }
     assert_eq!(summary_without_timing(&dir.join("a")), summary_without_timing(&dir.join("b")));
 }
+
+/// Issue 11: engines that each step a share of the CDUs (as MPI ranks do), with their
+/// per-CDU rows exchanged every step, give the whole engine's step values bit for bit, and
+/// the same per-CDU GPU temperature sums, histograms and per-rack records. Runs without MPI.
+#[test]
+fn cdu_partitions_reproduce_the_whole_engine() {
+    let dir = TestDir::new("partition");
+    let sc = scenario(scenario_text(), dir.path());
+    let cdus = sc.cooling.cdus as usize;
+    let mut whole = Engine::new(sc.clone()).expect("engine");
+    // Three uneven parts (10 CDUs: 0..3, 3..4, 4..10), one of them a single CDU.
+    let mut parts: Vec<Engine> = [0..3, 3..4, 4..cdus].into_iter().map(|r| Engine::new_part(sc.clone(), r).expect("part")).collect();
+    let width = fjord::engine::CDU_FIELDS;
+    for _ in 0..300 {
+        let v = whole.step();
+        for p in parts.iter_mut() {
+            p.step_local();
+        }
+        let mut rows = vec![0.0; cdus * width];
+        for p in &parts {
+            let own = p.own_cdus.start * width..p.own_cdus.end * width;
+            rows[own.clone()].copy_from_slice(&p.cdu_rows[own]);
+        }
+        for p in parts.iter_mut() {
+            p.cdu_rows.copy_from_slice(&rows);
+            let vp = p.step_global();
+            assert_eq!(format!("{vp:?}"), format!("{v:?}"), "a part's step values differ at step {}", p.step_index);
+        }
+    }
+    let add = |f: &dyn Fn(&Engine) -> Vec<f64>| parts.iter().map(f).fold(vec![0.0; cdus], |a, b| a.iter().zip(&b).map(|(x, y)| x + y).collect());
+    assert_eq!(add(&|e| e.gpu_temp_sums_by_cdu()), whole.gpu_temp_sums_by_cdu());
+    let hist: Vec<u64> =
+        parts.iter().map(|e| e.temp_histogram()).fold(vec![0; fjord::engine::TEMP_HIST_BINS], |a, b| a.iter().zip(&b).map(|(x, y)| x + y).collect());
+    assert_eq!(hist, whole.temp_histogram());
+    let racks: Vec<String> = parts.iter().flat_map(|e| e.rack_accs()).map(|a| format!("{a:?}")).collect();
+    assert_eq!(racks, whole.rack_accs().iter().map(|a| format!("{a:?}")).collect::<Vec<_>>());
+    // The single-CDU part carried the pump failure (its racks lost flow): the exchange moved
+    // more than idle rows.
+    let mins: Vec<f64> = whole.rack_flow_acc.iter().map(|a| a.1).collect();
+    let (lo, hi) = (mins.iter().copied().fold(f64::INFINITY, f64::min), mins.iter().copied().fold(0.0, f64::max));
+    assert!(lo < 0.5 * hi, "pump failure not seen: rack flow minima {lo} .. {hi} kg/s");
+}
