@@ -12,7 +12,7 @@
 //! REFERENCE §7.4 [D]/[E]. Start-up times, part-load heat-rate penalties and unit commitment
 //! (several discrete turbines) are not modelled [E]: the fleet is one continuous unit.
 
-use super::{governed_band, next_setpoint, nonneg, step_s, Band, SECONDS_PER_HOUR};
+use super::{governed_band, governor_band_mw, next_setpoint, nonneg, step_s, Band, SECONDS_PER_HOUR};
 
 /// Parameters of the on-site gas turbine fleet.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -63,7 +63,7 @@ impl GasParams {
 
     /// Feasible output band for a step of `dt_s` seconds given the present state.
     pub fn band(&self, state: &GasState, dt_s: f64) -> Band {
-        let g = nonneg(self.governor_band_frac).min(1.0) * nonneg(self.capacity_mw);
+        let g = governor_band_mw(self.governor_band_frac, self.capacity_mw);
         governed_band(
             state.setpoint_mw,
             self.ramp_mw_per_s() * step_s(dt_s),
@@ -101,9 +101,9 @@ impl GasState {
         self.output_mw = p;
         // AGC moves the set point toward the mean output at the ramp rate; the governor band
         // serves the swings around it (see `next_setpoint`).
-        let g = nonneg(params.governor_band_frac).min(1.0) * nonneg(params.capacity_mw);
+        let (up, down) = (params.ramp_mw_per_s(), params.ramp_down_mw_per_s());
         (self.setpoint_mw, self.follow_mw) =
-            next_setpoint(self.setpoint_mw, self.follow_mw, p, params.ramp_mw_per_s(), params.ramp_down_mw_per_s(), g, params.capacity_mw, dt_s);
+            next_setpoint(self.setpoint_mw, self.follow_mw, p, up, down, params.governor_band_frac, params.capacity_mw, dt_s);
     }
 }
 

@@ -32,7 +32,7 @@
 //!   above `E_max` spills (counted in [`HydroState::spilled_mwh`]). The reserve rule ignores
 //!   future inflow (conservative).
 
-use super::{frac_or, governed_band, next_setpoint, nonneg, step_s, Band, SECONDS_PER_DAY, SECONDS_PER_HOUR};
+use super::{frac_or, governed_band, governor_band_mw, next_setpoint, nonneg, step_s, Band, SECONDS_PER_DAY, SECONDS_PER_HOUR};
 
 /// A hydro reservoir expressed as electrical energy.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -154,7 +154,7 @@ impl HydroParams {
         let dt_h = dt / SECONDS_PER_HOUR;
         let cap = nonneg(self.capacity_mw) * frac_or(availability_frac, 1.0);
         let ramp_s = self.ramp_mw_per_s();
-        let g = nonneg(self.governor_band_frac).min(1.0) * nonneg(self.capacity_mw);
+        let g = governor_band_mw(self.governor_band_frac, self.capacity_mw);
         let mut band = governed_band(state.setpoint_mw, ramp_s * dt, self.ramp_down_mw_per_s() * dt, g, self.min_mw, cap);
         if let Some(r) = self.remaining_energy_mwh(state, t_s, dt_s) {
             // The reserve for ramping down before the budget runs out uses the down ramp.
@@ -225,9 +225,9 @@ impl HydroState {
         self.output_mw = p;
         // AGC moves the set point toward the mean output at the ramp rate; the governor band
         // serves the swings around it (see `next_setpoint`).
-        let g = nonneg(params.governor_band_frac).min(1.0) * nonneg(params.capacity_mw);
+        let (up, down) = (params.ramp_mw_per_s(), params.ramp_down_mw_per_s());
         (self.setpoint_mw, self.follow_mw) =
-            next_setpoint(self.setpoint_mw, self.follow_mw, p, params.ramp_mw_per_s(), params.ramp_down_mw_per_s(), g, params.capacity_mw, dt_s);
+            next_setpoint(self.setpoint_mw, self.follow_mw, p, up, down, params.governor_band_frac, params.capacity_mw, dt_s);
     }
 }
 

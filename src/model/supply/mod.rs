@@ -96,17 +96,22 @@ pub const AGC_TIME_S: f64 = 60.0;
 /// The next set point of a governed unit after it delivered `p_mw` over `dt_s`: AGC tracks
 /// `follow_mw` (the output's moving mean over [`AGC_TIME_S`], updated here), the set point
 /// moves toward it at most `up`/`down` MW per second, and never ends further than the
-/// governor band `band_mw` from the output (a trip drags it along). Returns
+/// governor band ([`governor_band_mw`] of `band_frac`) from the output (a trip drags it along). Returns
 /// (set point, follow). With no band the set point is the output.
 #[allow(clippy::too_many_arguments)]
-fn next_setpoint(sp_mw: f64, follow_mw: f64, p_mw: f64, up_mw_s: f64, down_mw_s: f64, band_mw: f64, cap_mw: f64, dt_s: f64) -> (f64, f64) {
+fn next_setpoint(sp_mw: f64, follow_mw: f64, p_mw: f64, up_mw_s: f64, down_mw_s: f64, band_frac: f64, cap_mw: f64, dt_s: f64) -> (f64, f64) {
     let dt = step_s(dt_s);
-    let g = nonneg(band_mw);
+    let g = nonneg(governor_band_mw(band_frac, cap_mw));
     let p = nonneg(p_mw);
     let follow = if follow_mw.is_finite() { follow_mw + (p - follow_mw) * (1.0 - (-dt / AGC_TIME_S).exp()) } else { p };
     let sp = nonneg(sp_mw);
     let toward = follow.min(sp + nonneg(up_mw_s) * dt).max(sp - nonneg(down_mw_s) * dt);
     (toward.max(p - g).min(p + g).min(nonneg(cap_mw)), follow)
+}
+
+/// The governor band of a unit of `cap_mw` (MW): `band_frac` (clamped to [0, 1]) of capacity.
+fn governor_band_mw(band_frac: f64, cap_mw: f64) -> f64 {
+    nonneg(band_frac).min(1.0) * nonneg(cap_mw)
 }
 
 /// Output band of a unit with a governor: the ramp-limited set point `sp` may move `up_mw` /
