@@ -8,7 +8,8 @@
 //! capacity in MW or kW in proportion) and run at a 5 s step with 1 min rows.
 
 use crate::util::{
-    max_of, metric, min_of, rel, run_fjord, run_ok, run_sets, scenario_file, shrink_to_40, stderr, summary, train_and_serve, Csv, TestDir,
+    max_of, metric, min_of, rel, run_fjord, run_ok, run_sets, scenario_file, scenario_table, shrink_to_40, stderr, summary, train_and_serve, Csv,
+    TestDir,
 };
 use std::path::Path;
 
@@ -395,35 +396,16 @@ pub fn epw_text_irradiance(dry_bulb: f64, diffuse_w_m2: f64) -> String {
     s
 }
 
-fn epw_scenario() -> &'static str {
-    r#"
-[scenario]
-name = "EPW weather"
+fn epw_scenario() -> String {
+    scenario_table("3h", "5s", "60s")
+        + r#"name = "EPW weather"
 start = "2026-03-01T00:00:00Z"
-duration = "3h"
-step = "5s"
-record_every = "60s"
 
 [site]
 latitude_deg = 60.0
 longitude_deg = 10.0
 weather_file = "weather/const.epw"
-
-[cluster]
-gpu = "gb300"
-racks = 2
-
-[[workload.jobs]]
-name = "serve"
-kind = "constant"
-gpus = 144
-utilization_frac = 0.7
-
-[cooling]
-cdus = 1
-[cooling.heat_rejection]
-kind = "dry_coolers"
-"#
+"# + crate::util::two_racks_serving!()
 }
 
 /// `site.weather_file`: a valid EPW (path relative to the scenario) with a constant 10 °C
@@ -433,7 +415,7 @@ kind = "dry_coolers"
 fn epw_weather_file_drives_the_ambient() {
     let dir = TestDir::new("epw");
     dir.write("weather/const.epw", &epw_text(10.0));
-    let path = dir.write("epw.toml", epw_scenario());
+    let path = dir.write("epw.toml", &epw_scenario());
     let out = dir.join("run");
     run_ok(&path, &out, &["--format", "none"]);
     let ts = Csv::read(&out.join("timeseries.csv"));

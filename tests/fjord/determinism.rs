@@ -1,18 +1,14 @@
 //! SPEC §6 / STYLE §5: the same scenario and seed give byte-identical outputs with 1 thread
 //! and with many.
 
-use crate::util::{crate_dir, run_ok, scenario, TestDir};
+use crate::util::{crate_dir, run_ok, scenario, scenario_table, TestDir};
 use fjord::engine::Engine;
 
 /// 200 racks of 72: three blocks of racks, so the blocks are shared among threads. Mixed
 /// jobs with partial racks, per-GPU spread, a supply with a cap event and a pump failure.
-fn scenario_text() -> &'static str {
-    r#"
-[scenario]
-duration = "10m"
-step = "1s"
-record_every = "10s"
-seed = 7
+fn scenario_text() -> String {
+    scenario_table("10m", "1s", "10s")
+        + r#"seed = 7
 
 [cluster]
 gpu = "gb300"
@@ -73,9 +69,9 @@ fn summary_without_timing(dir: &std::path::Path) -> String {
 #[test]
 fn thread_count_does_not_change_outputs() {
     let dir = TestDir::new("determinism");
-    let path = dir.write("many.toml", scenario_text());
+    let path = dir.write("many.toml", &scenario_text());
     // The test is only meaningful if the racks are split into several blocks.
-    let sc = scenario(scenario_text(), dir.path());
+    let sc = scenario(&scenario_text(), dir.path());
     let blocks = Engine::new(sc).expect("engine").blocks.len();
     assert!(blocks >= 3, "only {blocks} blocks: the threads would not share work");
 

@@ -165,7 +165,8 @@ fn real_epw_drives_the_run_ambient() {
     let dir = TestDir::new("epw-lyon-run");
     let epw = assemble_year(&dir);
     let sc = format!(
-        r#"
+        concat!(
+            r#"
 [scenario]
 name = "Lyon EPW"
 start = "2026-01-01T00:00:00Z"
@@ -177,22 +178,9 @@ record_every = "60s"
 latitude_deg = 45.7261
 longitude_deg = 4.9378
 weather_file = "{}"
-
-[cluster]
-gpu = "gb300"
-racks = 2
-
-[[workload.jobs]]
-name = "serve"
-kind = "constant"
-gpus = 144
-utilization_frac = 0.7
-
-[cooling]
-cdus = 1
-[cooling.heat_rejection]
-kind = "dry_coolers"
 "#,
+            crate::util::two_racks_serving!()
+        ),
         file_name(&epw)
     );
     let path = dir.write("lyon.toml", &sc);

@@ -1,7 +1,7 @@
 //! Events (SPEC §5): a job failure drops the job's dynamic power and restores it after the
 //! restart delay; a CDU pump failure heats only that CDU's racks.
 
-use crate::util::{rel, run_lib, run_ok, scenario, Csv, TestDir};
+use crate::util::{rel, run_lib, run_ok, scenario, scenario_table, Csv, TestDir};
 use fjord::engine::Engine;
 
 const TDP_W: f64 = 1200.0;
@@ -91,13 +91,9 @@ job = "train"
     assert!(rel(gpu_after, gpu_before) < 0.01);
 }
 
-fn pump_scenario() -> &'static str {
-    r#"
-[scenario]
-duration = "5m"
-step = "1s"
-record_every = "10s"
-
+fn pump_scenario() -> String {
+    scenario_table("5m", "1s", "10s")
+        + r#"
 [cluster]
 gpu = "gb300"
 racks = 8
@@ -129,7 +125,7 @@ target = 0
 #[test]
 fn pump_failure_heats_only_its_cdu() {
     let dir = TestDir::new("pump");
-    let sc = scenario(pump_scenario(), dir.path());
+    let sc = scenario(&pump_scenario(), dir.path());
     let steps = sc.steps();
     let mut e = Engine::new(sc.clone()).expect("engine");
     assert_eq!(e.cdu_of_rack, vec![0, 0, 1, 1, 2, 2, 3, 3]);
@@ -178,7 +174,8 @@ fn pump_failure_heats_only_its_cdu() {
 #[test]
 fn power_cap_event_holds_facility_power_under_the_cap() {
     let dir = TestDir::new("power-cap");
-    let text = r#"
+    let text = concat!(
+        r#"
 [scenario]
 duration = "30m"
 step = "1s"
@@ -194,21 +191,16 @@ name = "steady"
 kind = "constant"
 gpus = 720
 utilization_frac = 0.9
-
-[cooling]
-cdus = 1
-[cooling.heat_rejection]
-kind = "ideal"
-
-[power]
-facility_base_kw = 10.0
-
+"#,
+        crate::util::ideal_sink_10kw_base!(),
+        r#"
 [[events]]
 at = "10m"
 duration = "10m"
 kind = "power_cap"
 cap_mw = 1.0
-"#;
+"#
+    );
     let path = dir.join("cap.toml");
     std::fs::write(&path, text).unwrap();
     let out = dir.join("run");

@@ -2,17 +2,13 @@
 //! its flow to the other racks of its CDU; a tripped pump with a standby recovers the loop's
 //! flow after the standby's start delay; racks.csv carries each rack's flow.
 
-use crate::util::{run_lib, scenario, Csv, TestDir};
+use crate::util::{run_lib, scenario, scenario_table, Csv, TestDir};
 use fjord::engine::Engine;
 
 fn text(events: &str) -> String {
-    format!(
-        r#"
-[scenario]
-duration = "20m"
-step = "1s"
-record_every = "10s"
-
+    scenario_table("20m", "1s", "10s")
+        + &format!(
+            r#"
 [cluster]
 gpu = "gb300"
 racks = 4
@@ -31,7 +27,7 @@ cdus = 2
 kind = "ideal"
 {events}
 "#
-    )
+        )
 }
 
 #[test]

@@ -29,7 +29,8 @@ impl Gen {
     }
 }
 
-const TINY: &str = r#"
+const TINY: &str = concat!(
+    r#"
 [scenario]
 duration = "10m"
 step = "1m"
@@ -37,15 +38,9 @@ record_every = "1m"
 
 [site]
 climate = "narvik"
-
-[cluster]
-racks = 1
-
-[[workload.jobs]]
-name = "c"
-kind = "constant"
-gpus = 72
-"#;
+"#,
+    crate::util::one_rack_job!()
+);
 
 fn load(text: &str, sets: &[&str]) -> fjord::Result<fjord::scenario::Scenario> {
     let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();

@@ -1,18 +1,14 @@
 //! Seeing and comparing runs (SPEC §1, §4): the charts and report page of `fjord run`,
 //! `fjord plot` redrawing them, `fjord compare` and `fjord sweep`.
 
-use crate::util::{fjord, list_dir, run_fjord, run_ok, stderr, train_and_serve, Csv, TestDir};
+use crate::util::{fjord, list_dir, run_fjord, run_ok, scenario_table, stderr, train_and_serve, Csv, TestDir};
 use std::path::{Path, PathBuf};
 
 /// A small site with a supply block (so the supply chart has data): 30 minutes.
 fn tiny_scenario(name: &str) -> String {
-    format!(
-        r#"
-[scenario]
-name = "{name}"
-duration = "30m"
-step = "1s"
-record_every = "10s"
+    scenario_table("30m", "1s", "10s")
+        + &format!(
+            r#"name = "{name}"
 
 {jobs}
 [cooling]
@@ -30,8 +26,8 @@ hydro = {{ capacity_mw = 1.0, ramp_mw_per_min = 0.5 }}
 grid = {{ import_limit_mw = 0.5, carbon_g_per_kwh = 20.0 }}
 battery = {{ energy_mwh = 0.1, power_mw = 0.1 }}
 "#,
-        jobs = train_and_serve(3, &["iteration_s = 4.0", "checkpoint_every = \"10m\"", "checkpoint_s = 30.0"])
-    )
+            jobs = train_and_serve(3, &["iteration_s = 4.0", "checkpoint_every = \"10m\"", "checkpoint_s = 30.0"])
+        )
 }
 
 /// Width and height of a PNG file (`None` if it is not a whole PNG).

@@ -239,7 +239,8 @@ fn battery_smoothing_holds_the_grid_ramp_limit() {
 /// and `hydro` the keys of `supply.hydro`.
 fn hydro_only_site(scenario: &str, hydro: &str) -> String {
     format!(
-        r#"
+        concat!(
+            r#"
 [scenario]
 {scenario}
 step = "1s"
@@ -256,20 +257,17 @@ iteration_s = 4.0
 checkpoint_every = "10m"
 checkpoint_s = 60.0
 mtbf = "0s"
-
-[cooling]
-cdus = 1
-[cooling.heat_rejection]
-kind = "ideal"
-
-[power]
-facility_base_kw = 10.0
-
+"#,
+            crate::util::ideal_sink_10kw_base!(),
+            r#"
 [supply]
 hydro = {{ {hydro} }}
 grid = {{ import_limit_mw = 0.0 }}
 on_shortfall = "unserved"
 "#
+        ),
+        scenario = scenario,
+        hydro = hydro
     )
 }
 

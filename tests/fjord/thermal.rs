@@ -1,7 +1,7 @@
 //! Thermal properties of SPEC §6: the closed-form steady state through the chain, the RC
 //! step response of the GPU model, and throttling when the coolant is too warm.
 
-use crate::util::{rel, run_lib, scenario, Csv, TestDir};
+use crate::util::{rel, run_lib, scenario, scenario_table, Csv, TestDir};
 use fjord::engine::Engine;
 
 /// GPU numbers written out in the scenarios below (independent of the presets).
@@ -206,21 +206,17 @@ kind = "ideal"
 }
 
 fn hot_scenario(step: &str) -> String {
-    format!(
-        r#"
-[scenario]
-duration = "10m"
-step = "{step}"
-record_every = "10s"
-
+    scenario_table("10m", step, "10s")
+        + &format!(
+            r#"
 [cluster]
 gpu = "gb300"
 racks = 2
 gpus_per_rack = 72
 
 {load}"#,
-        load = constant_load("hot", 1.0, 60.0, 58.0)
-    )
+            load = constant_load("hot", 1.0, 60.0, 58.0)
+        )
 }
 
 /// SPEC §6 and the throttling issue: with coolant too warm for full power (TCS 60 °C), the

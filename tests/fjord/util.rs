@@ -262,17 +262,10 @@ gpus = 72
     )
 }
 
-/// One rack, ten one-minute steps, an ideal heat sink: a run takes a fraction of a second.
-pub fn tiny(dir: &TestDir) -> PathBuf {
-    dir.write(
-        "tiny.toml",
+/// Scenario text (a literal, for `concat!`): one rack of 72 GPUs running one constant job `c`.
+macro_rules! one_rack_job {
+    () => {
         r#"
-[scenario]
-name = "tiny"
-duration = "10m"
-step = "1m"
-record_every = "1m"
-
 [cluster]
 racks = 1
 
@@ -280,11 +273,76 @@ racks = 1
 name = "c"
 kind = "constant"
 gpus = 72
+"#
+    };
+}
+pub(crate) use one_rack_job;
 
+/// Scenario text (a literal, for `concat!`): two GB300 racks serving at 70 % through one CDU
+/// and dry coolers.
+macro_rules! two_racks_serving {
+    () => {
+        r#"
+[cluster]
+gpu = "gb300"
+racks = 2
+
+[[workload.jobs]]
+name = "serve"
+kind = "constant"
+gpus = 144
+utilization_frac = 0.7
+
+[cooling]
+cdus = 1
+[cooling.heat_rejection]
+kind = "dry_coolers"
+"#
+    };
+}
+pub(crate) use two_racks_serving;
+
+/// Scenario text (a literal, for `concat!`): one CDU, an ideal heat sink and a 10 kW base load.
+macro_rules! ideal_sink_10kw_base {
+    () => {
+        r#"
+[cooling]
+cdus = 1
 [cooling.heat_rejection]
 kind = "ideal"
+
+[power]
+facility_base_kw = 10.0
+"#
+    };
+}
+pub(crate) use ideal_sink_10kw_base;
+
+/// One rack, ten one-minute steps, an ideal heat sink: a run takes a fraction of a second.
+pub fn tiny(dir: &TestDir) -> PathBuf {
+    dir.write(
+        "tiny.toml",
+        concat!(
+            r#"
+[scenario]
+name = "tiny"
+duration = "10m"
+step = "1m"
+record_every = "1m"
 "#,
+            one_rack_job!(),
+            r#"
+[cooling.heat_rejection]
+kind = "ideal"
+"#
+        ),
     )
+}
+
+/// The `[scenario]` table of a test scenario with its timing keys; more `[scenario]` keys may
+/// follow on the next lines.
+pub fn scenario_table(duration: &str, step: &str, record_every: &str) -> String {
+    format!("\n[scenario]\nduration = \"{duration}\"\nstep = \"{step}\"\nrecord_every = \"{record_every}\"\n")
 }
 
 /// Largest value of a slice (−∞ when empty).
