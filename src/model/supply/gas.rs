@@ -12,7 +12,7 @@
 //! REFERENCE §7.4 [D]/[E]. Start-up times, part-load heat-rate penalties and unit commitment
 //! (several discrete turbines) are not modelled [E]: the fleet is one continuous unit.
 
-use super::{governed_band, governor_band_mw, next_setpoint, nonneg, step_s, Band, SECONDS_PER_HOUR};
+use super::{governed_band, governor_band_mw, nonneg, step_s, Agc, Band, SECONDS_PER_HOUR};
 
 /// Parameters of the on-site gas turbine fleet.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -49,10 +49,8 @@ pub struct GasState {
     pub energy_mwh: f64,
     /// CO2 emitted since the start (kg).
     pub carbon_kg: f64,
-    /// Ramp-limited set point (MW); equals the output without a governor band.
-    pub setpoint_mw: f64,
-    /// Moving mean of the output that automatic generation control steers toward (MW).
-    pub follow_mw: f64,
+    /// Set point and output mean of the automatic generation control.
+    pub agc: Agc,
 }
 
 impl GasParams {
@@ -65,7 +63,7 @@ impl GasParams {
     pub fn band(&self, state: &GasState, dt_s: f64) -> Band {
         let g = governor_band_mw(self.governor_band_frac, self.capacity_mw);
         governed_band(
-            state.setpoint_mw,
+            state.agc.setpoint_mw,
             self.ramp_mw_per_s() * step_s(dt_s),
             self.ramp_down_mw_per_s() * step_s(dt_s),
             g,
@@ -89,7 +87,7 @@ impl GasState {
     /// State with the fleet running at `output_mw` (clamped to `[0, capacity]`).
     pub fn new(params: &GasParams, output_mw: f64) -> Self {
         let out = nonneg(output_mw).min(nonneg(params.capacity_mw));
-        Self { output_mw: out, energy_mwh: 0.0, carbon_kg: 0.0, setpoint_mw: out, follow_mw: out }
+        Self { output_mw: out, energy_mwh: 0.0, carbon_kg: 0.0, agc: Agc::at(out) }
     }
 
     /// Records that the fleet delivered `output_mw` for `dt_s` seconds (the value should come
@@ -99,11 +97,7 @@ impl GasState {
         self.energy_mwh += p * step_s(dt_s) / SECONDS_PER_HOUR;
         self.carbon_kg += params.carbon_kg(p, dt_s);
         self.output_mw = p;
-        // AGC moves the set point toward the mean output at the ramp rate; the governor band
-        // serves the swings around it (see `next_setpoint`).
-        let (up, down) = (params.ramp_mw_per_s(), params.ramp_down_mw_per_s());
-        (self.setpoint_mw, self.follow_mw) =
-            next_setpoint(self.setpoint_mw, self.follow_mw, p, up, down, params.governor_band_frac, params.capacity_mw, dt_s);
+        self.agc.step(p, params.ramp_mw_per_s(), params.ramp_down_mw_per_s(), params.governor_band_frac, params.capacity_mw, dt_s);
     }
 }
 

@@ -32,7 +32,7 @@
 //!   above `E_max` spills (counted in [`HydroState::spilled_mwh`]). The reserve rule ignores
 //!   future inflow (conservative).
 
-use super::{frac_or, governed_band, governor_band_mw, next_setpoint, nonneg, step_s, Band, SECONDS_PER_DAY, SECONDS_PER_HOUR};
+use super::{frac_or, governed_band, governor_band_mw, nonneg, step_s, Agc, Band, SECONDS_PER_DAY, SECONDS_PER_HOUR};
 
 /// A hydro reservoir expressed as electrical energy.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -103,10 +103,8 @@ pub struct HydroState {
     pub spilled_mwh: f64,
     /// Energy delivered since the start (MWh).
     pub energy_mwh: f64,
-    /// Ramp-limited set point (MW); equals the output without a governor band.
-    pub setpoint_mw: f64,
-    /// Moving mean of the output that automatic generation control steers toward (MW).
-    pub follow_mw: f64,
+    /// Set point and output mean of the automatic generation control.
+    pub agc: Agc,
 }
 
 /// UTC day index of a time; non-finite times map to day 0.
@@ -155,7 +153,7 @@ impl HydroParams {
         let cap = nonneg(self.capacity_mw) * frac_or(availability_frac, 1.0);
         let ramp_s = self.ramp_mw_per_s();
         let g = governor_band_mw(self.governor_band_frac, self.capacity_mw);
-        let mut band = governed_band(state.setpoint_mw, ramp_s * dt, self.ramp_down_mw_per_s() * dt, g, self.min_mw, cap);
+        let mut band = governed_band(state.agc.setpoint_mw, ramp_s * dt, self.ramp_down_mw_per_s() * dt, g, self.min_mw, cap);
         if let Some(r) = self.remaining_energy_mwh(state, t_s, dt_s) {
             // The reserve for ramping down before the budget runs out uses the down ramp.
             let limit = energy_limited_mw(r, dt_h, self.ramp_down_mw_per_s() * SECONDS_PER_HOUR);
@@ -190,8 +188,7 @@ impl HydroState {
         let out = nonneg(output_mw).min(nonneg(params.capacity_mw));
         Self {
             output_mw: out,
-            setpoint_mw: out,
-            follow_mw: out,
+            agc: Agc::at(out),
             energy_used_today_mwh: 0.0,
             day_index: day_of(t_s),
             reservoir_mwh,
@@ -223,11 +220,7 @@ impl HydroState {
             self.reservoir_mwh = Some(next.min(full));
         }
         self.output_mw = p;
-        // AGC moves the set point toward the mean output at the ramp rate; the governor band
-        // serves the swings around it (see `next_setpoint`).
-        let (up, down) = (params.ramp_mw_per_s(), params.ramp_down_mw_per_s());
-        (self.setpoint_mw, self.follow_mw) =
-            next_setpoint(self.setpoint_mw, self.follow_mw, p, up, down, params.governor_band_frac, params.capacity_mw, dt_s);
+        self.agc.step(p, params.ramp_mw_per_s(), params.ramp_down_mw_per_s(), params.governor_band_frac, params.capacity_mw, dt_s);
     }
 }
 
@@ -328,12 +321,12 @@ mod tests {
         let b = p.band(&s, 0.0, 1.0, 1.0);
         assert!(b.hi_mw >= 115.0 && b.lo_mw <= 85.0, "{b:?}");
         s.commit(&p, 0.0, 1.0, 115.0);
-        assert!((s.setpoint_mw - 100.1).abs() < 1e-9, "set point ramps at 0.1 MW/s: {}", s.setpoint_mw);
+        assert!((s.agc.setpoint_mw - 100.1).abs() < 1e-9, "set point ramps at 0.1 MW/s: {}", s.agc.setpoint_mw);
         // Held there, the set point keeps climbing at the ramp toward the output.
         for k in 1..=100 {
             s.commit(&p, f64::from(k), 1.0, 115.0);
         }
-        assert!((s.setpoint_mw - 110.1).abs() < 1e-6, "{}", s.setpoint_mw);
+        assert!((s.agc.setpoint_mw - 110.1).abs() < 1e-6, "{}", s.agc.setpoint_mw);
         // Without a band the output is the set point: the plain ramp limit.
         let plain = HydroParams { governor_band_frac: 0.0, ..p };
         let s0 = HydroState::new(&plain, 0.0, 100.0);

@@ -93,20 +93,36 @@ fn step_s(dt_s: f64) -> f64 {
 /// toward its mean output (s) \[E\]: the governor serves the swings, AGC the level.
 pub const AGC_TIME_S: f64 = 60.0;
 
-/// The next set point of a governed unit after it delivered `p_mw` over `dt_s`: AGC tracks
-/// `follow_mw` (the output's moving mean over [`AGC_TIME_S`], updated here), the set point
-/// moves toward it at most `up`/`down` MW per second, and never ends further than the
-/// governor band ([`governor_band_mw`] of `band_frac`) from the output (a trip drags it along). Returns
-/// (set point, follow). With no band the set point is the output.
-#[allow(clippy::too_many_arguments)]
-fn next_setpoint(sp_mw: f64, follow_mw: f64, p_mw: f64, up_mw_s: f64, down_mw_s: f64, band_frac: f64, cap_mw: f64, dt_s: f64) -> (f64, f64) {
-    let dt = step_s(dt_s);
-    let g = nonneg(governor_band_mw(band_frac, cap_mw));
-    let p = nonneg(p_mw);
-    let follow = if follow_mw.is_finite() { follow_mw + (p - follow_mw) * (1.0 - (-dt / AGC_TIME_S).exp()) } else { p };
-    let sp = nonneg(sp_mw);
-    let toward = follow.min(sp + nonneg(up_mw_s) * dt).max(sp - nonneg(down_mw_s) * dt);
-    (toward.max(p - g).min(p + g).min(nonneg(cap_mw)), follow)
+/// The automatic generation control of a governed unit (gas, hydro): the ramp-limited set
+/// point and the output's moving mean it steers toward. The governor band serves the swings
+/// around the set point ([`governed_band`]), AGC the level.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Agc {
+    /// Ramp-limited set point (MW); equals the output without a governor band.
+    pub setpoint_mw: f64,
+    /// Moving mean of the output that automatic generation control steers toward (MW).
+    pub follow_mw: f64,
+}
+
+impl Agc {
+    /// A unit settled at `output_mw`.
+    pub fn at(output_mw: f64) -> Self {
+        Self { setpoint_mw: output_mw, follow_mw: output_mw }
+    }
+
+    /// After the unit delivered `p_mw` over `dt_s`: `follow_mw` tracks the output's moving mean
+    /// over [`AGC_TIME_S`], the set point moves toward it at most `up`/`down` MW per second,
+    /// and never ends further than the governor band ([`governor_band_mw`] of `band_frac`)
+    /// from the output (a trip drags it along). With no band the set point is the output.
+    fn step(&mut self, p_mw: f64, up_mw_s: f64, down_mw_s: f64, band_frac: f64, cap_mw: f64, dt_s: f64) {
+        let dt = step_s(dt_s);
+        let g = nonneg(governor_band_mw(band_frac, cap_mw));
+        let p = nonneg(p_mw);
+        let follow = if self.follow_mw.is_finite() { self.follow_mw + (p - self.follow_mw) * (1.0 - (-dt / AGC_TIME_S).exp()) } else { p };
+        let sp = nonneg(self.setpoint_mw);
+        let toward = follow.min(sp + nonneg(up_mw_s) * dt).max(sp - nonneg(down_mw_s) * dt);
+        (self.setpoint_mw, self.follow_mw) = (toward.max(p - g).min(p + g).min(nonneg(cap_mw)), follow);
+    }
 }
 
 /// The governor band of a unit of `cap_mw` (MW): `band_frac` (clamped to [0, 1]) of capacity.
