@@ -30,6 +30,14 @@ battery = {{ energy_mwh = 0.1, power_mw = 0.1 }}
         )
 }
 
+/// [`write_and_run`] with the default charts: (run folder, its `plots/`, the PNG names there).
+fn run_with_pngs(dir: &TestDir, name: &str) -> (PathBuf, PathBuf, Vec<String>) {
+    let out = write_and_run(dir, name, &[]);
+    let plots = out.join("plots");
+    let pngs = files_with_ext(&plots, "png");
+    (out, plots, pngs)
+}
+
 /// Width and height of a PNG file (`None` if it is not a whole PNG).
 fn png_size(path: &Path) -> Option<(u32, u32)> {
     ::fjord::plot::png_size(&std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display())))
@@ -51,9 +59,7 @@ fn write_and_run(dir: &TestDir, name: &str, extra: &[&str]) -> PathBuf {
 #[test]
 fn run_writes_pngs_and_a_self_contained_report() {
     let dir = TestDir::new("plots-run");
-    let out = write_and_run(&dir, "PlotSite", &[]);
-    let plots = out.join("plots");
-    let pngs = files_with_ext(&plots, "png");
+    let (out, plots, pngs) = run_with_pngs(&dir, "PlotSite");
     for want in ["power", "temperatures", "gpu_spread", "supply", "ramps", "compute"] {
         assert!(pngs.contains(&format!("{want}.png")), "no {want}.png in {pngs:?}");
     }
@@ -76,9 +82,7 @@ fn run_writes_pngs_and_a_self_contained_report() {
 #[test]
 fn plot_redraws_deterministically_and_as_svg() {
     let dir = TestDir::new("plots-redraw");
-    let out = write_and_run(&dir, "Redraw", &[]);
-    let plots = out.join("plots");
-    let pngs = files_with_ext(&plots, "png");
+    let (out, plots, pngs) = run_with_pngs(&dir, "Redraw");
     assert!(pngs.len() >= 6);
     let before: Vec<Vec<u8>> = pngs.iter().map(|p| std::fs::read(plots.join(p)).expect("png")).collect();
     for p in &pngs {
