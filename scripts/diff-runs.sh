@@ -37,12 +37,14 @@ blank_timing() {
     local dir=$1 f
     for f in "$dir/summary.json" "$dir/summary.md" "$dir/report.html"; do
         [[ -f "$f" ]] || continue
-        # JSON `"wall_s": 1.23`; the report's `<td class="k">wall_s</td><td class="v">1.23`;
+        # JSON `"wall_s": 1.23`; the report's `<td class="k">wall_s</td><td class="v">1.23` or
+        # `<tr title="wall_s"><td>Wall-clock time</td><td class="v">1.23`;
         # summary.md's `| Speed | 1.2e8 GPU-steps/s |`. The patterns need quotes, `<` or `|`,
         # which the embedded base64 images never contain.
         sed -E -i \
             -e 's/("(wall_s|gpu_steps_per_s)": *)[-+0-9.eE]+/\1#/g' \
             -e 's/(class="k">(wall_s|gpu_steps_per_s)<\/td><td class="v">)[^<]*/\1#/g' \
+            -e 's/(<tr title="(wall_s|gpu_steps_per_s)"><td>[^<]*<\/td><td class="v">)[^<]*/\1#/g' \
             -e '/\| Speed \|/ s/[0-9][-+0-9.eE,]*/#/g' \
             "$f"
     done

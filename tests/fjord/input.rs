@@ -418,27 +418,29 @@ fn issue_8_random_in_range_scenarios_run_finite_and_balanced() {
         let throttle = 60.0 + draw("gpu.throttle_c") / 10.0;
         let tcs = 20.0 + draw("cooling.tcs_supply_setpoint_c") / 2.0;
         let fws = tcs - 1.0 - draw("cooling.cdu_approach_k").min(10.0);
+        // `key=value` drawn from the key's range (an array entry's range is the array's).
+        let mut set = |k: &str| format!("{k}={}", draw(&k.replace("[0]", "[]")));
         let mut sets: Vec<String> = vec![
             format!("gpu.tdp_w={tdp}"),
             format!("gpu.idle_w={idle}"),
-            format!("gpu.r_th_k_per_w={}", draw("gpu.r_th_k_per_w")),
-            format!("gpu.c_th_j_per_k={}", draw("gpu.c_th_j_per_k")),
-            format!("gpu.leakage_frac={}", draw("gpu.leakage_frac")),
-            format!("gpu.leakage_per_k={}", draw("gpu.leakage_per_k")),
+            set("gpu.r_th_k_per_w"),
+            set("gpu.c_th_j_per_k"),
+            set("gpu.leakage_frac"),
+            set("gpu.leakage_per_k"),
             format!("gpu.throttle_c={throttle}"),
             format!("gpu.shutdown_c={}", throttle + 5.0),
             format!("gpu.restart_c={}", throttle - 20.0),
             format!("cooling.tcs_supply_setpoint_c={tcs}"),
             format!("cooling.fws_supply_setpoint_c={fws}"),
-            format!("cooling.tcs_volume_m3={}", draw("cooling.tcs_volume_m3")),
-            format!("cooling.fws_volume_m3={}", draw("cooling.fws_volume_m3")),
-            format!("cooling.liquid_capture_frac={}", draw("cooling.liquid_capture_frac")),
-            format!("cooling.flow_lpm_per_kw={}", draw("cooling.flow_lpm_per_kw")),
-            format!("cooling.heat_rejection.rated_fan_power_kw={}", draw("cooling.heat_rejection.rated_fan_power_kw")),
-            format!("cooling.heat_rejection.ua_per_unit_kw_per_k={}", draw("cooling.heat_rejection.ua_per_unit_kw_per_k")),
-            format!("power.psu_efficiency_frac={}", draw("power.psu_efficiency_frac")),
-            format!("site.heat_wave_k={}", draw("site.heat_wave_k")),
-            format!("workload.jobs[0].utilization_frac={}", draw("workload.jobs[].utilization_frac")),
+            set("cooling.tcs_volume_m3"),
+            set("cooling.fws_volume_m3"),
+            set("cooling.liquid_capture_frac"),
+            set("cooling.flow_lpm_per_kw"),
+            set("cooling.heat_rejection.rated_fan_power_kw"),
+            set("cooling.heat_rejection.ua_per_unit_kw_per_k"),
+            set("power.psu_efficiency_frac"),
+            set("site.heat_wave_k"),
+            set("workload.jobs[0].utilization_frac"),
         ];
         if case % 3 == 0 {
             sets.push("cooling.heat_rejection.kind=\"ideal\"".into());

@@ -276,31 +276,13 @@ fn sweep_grids_are_counted_and_sets_validated() {
 fn check_reads_side_files_and_reports_every_bad_file() {
     let dir = TestDir::new("check-side");
     let good = tiny(&dir);
-    dir.write("weather/empty.epw", "");
-    let epw = dir.write(
-        "epw.toml",
-        r#"
-[scenario]
-duration = "10m"
-[site]
-weather_file = "weather/empty.epw"
-[cluster]
-racks = 1
-"#,
-    );
-    dir.write("empty_carbon.csv", "");
-    let carbon = dir.write(
-        "carbon.toml",
-        r#"
-[scenario]
-duration = "10m"
-[cluster]
-racks = 1
-[supply.grid]
-import_limit_mw = 10.0
-carbon_file = "empty_carbon.csv"
-"#,
-    );
+    // Ten minutes of one rack whose `table` names the side file `side`, written empty.
+    let with_empty = |name: &str, side: &str, table: &str| {
+        dir.write(side, "");
+        dir.write(name, &format!("[scenario]\nduration = \"10m\"\n[cluster]\nracks = 1\n{table}\n"))
+    };
+    let epw = with_empty("epw.toml", "weather/empty.epw", "[site]\nweather_file = \"weather/empty.epw\"");
+    let carbon = with_empty("carbon.toml", "empty_carbon.csv", "[supply.grid]\nimport_limit_mw = 10.0\ncarbon_file = \"empty_carbon.csv\"");
     let o = run_fjord(["check".as_ref(), epw.as_os_str()]);
     assert_bad(&o, "site.weather_file");
     let o = run_fjord(["check".as_ref(), epw.as_os_str(), good.as_os_str(), carbon.as_os_str()]);
