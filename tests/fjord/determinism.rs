@@ -121,7 +121,7 @@ fn repeated_runs_are_identical() {
 #[test]
 fn cdu_partitions_reproduce_the_whole_engine() {
     let dir = TestDir::new("partition");
-    let sc = scenario(scenario_text(), dir.path());
+    let sc = scenario(&scenario_text(), dir.path());
     let cdus = sc.cooling.cdus as usize;
     let mut whole = Engine::new(sc.clone()).expect("engine");
     // Three uneven parts (10 CDUs: 0..3, 3..4, 4..10), one of them a single CDU.
