@@ -96,7 +96,13 @@ fn parse_single(text: &str) -> Result<Axis> {
         // Counted in floating point first: a tiny STEP must not overflow the count.
         let n_f = ((b - a) / step + 1e-9).floor() + 1.0;
         if !n_f.is_finite() || n_f > MAX_CASES as f64 {
-            let shown = if n_f.is_finite() { crate::output::recorder::fmt_num(n_f) } else { "too many".into() };
+            let shown = if !n_f.is_finite() {
+                "too many".to_string()
+            } else if n_f < 1e9 {
+                format!("{n_f}")
+            } else {
+                format!("about {n_f:.0e}")
+            };
             return Err(bad(key, format!("{shown} values is more than {MAX_CASES}; use a larger STEP")));
         }
         let n = n_f as usize;
