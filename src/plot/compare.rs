@@ -107,7 +107,7 @@ fn write_compare_report(
     plots: &[PathBuf],
     out_dir: &Path,
 ) -> Result<PathBuf, PlotError> {
-    use super::html::{align, chart_box, css, escape, page_end, page_start, UChart, USeries, OVERVIEW_POINTS};
+    use super::html::{align, chart_box, css, escape, page_start, UChart, USeries, OVERVIEW_POINTS};
     use super::labels::{label_of, unit_and_scale};
     let names: Vec<String> = runs.iter().map(|r| r.name.clone()).collect();
     let title = format!("Comparison: {}", names.join(" vs "));
@@ -173,16 +173,7 @@ fn write_compare_report(
         let _ = writeln!(html, "<td>{}</td></tr>", escape(&unit_text));
     }
     html.push_str("</table>\n");
-    if !plots.is_empty() {
-        html.push_str("<h2>Printable charts</h2>\n");
-        for p in plots {
-            html.push_str(&super::report::embed_plot(p)?);
-        }
-    }
-    page_end(&mut html, &charts);
-    let path = out_dir.join("report.html");
-    std::fs::write(&path, html).map_err(|e| PlotError::io(&path, e))?;
-    Ok(path)
+    super::report::finish_page(html, plots, &charts, out_dir)
 }
 
 fn disambiguate(runs: &mut [RunIn]) {

@@ -85,15 +85,20 @@ pub fn write_report_as(run_dir: &Path, folder: &str, plots: &[PathBuf]) -> Resul
 
     monthly_table(&mut html, &summary);
 
+    finish_page(html, plots, &charts, run_dir)
+}
+
+/// Ends a report page (run, compare or sweep): the static charts as the printable fallback,
+/// the interactive charts' scripts, and `report.html` written into `dir`.
+pub fn finish_page(mut html: String, plots: &[PathBuf], charts: &[UChart], dir: &Path) -> Result<PathBuf, PlotError> {
     if !plots.is_empty() {
         html.push_str("<h2>Printable charts</h2>\n");
     }
     for plot in plots {
         html.push_str(&embed_plot(plot)?);
     }
-    page_end(&mut html, &charts);
-
-    let path = run_dir.join("report.html");
+    page_end(&mut html, charts);
+    let path = dir.join("report.html");
     std::fs::write(&path, html).map_err(|e| PlotError::io(&path, e))?;
     Ok(path)
 }

@@ -129,7 +129,7 @@ pub fn plot_sweep_metrics(
 /// `sweep_csv` against the first varied key (one line per value of the second), the case
 /// table with human metric labels (raw keys on hover), and the static `plots`.
 pub fn write_sweep_report(sweep_csv: &Path, varied_keys: &[String], plots: &[PathBuf], out_dir: &Path) -> Result<PathBuf, PlotError> {
-    use super::html::{align, chart_box, css, escape, page_end, page_start, UChart, USeries};
+    use super::html::{align, chart_box, css, escape, page_start, UChart, USeries};
     use super::labels::{label_of, unit_and_scale};
     use std::fmt::Write as _;
     let Some(x_key) = varied_keys.first() else {
@@ -230,16 +230,7 @@ pub fn write_sweep_report(sweep_csv: &Path, varied_keys: &[String], plots: &[Pat
         html.push_str("</tr>\n");
     }
     html.push_str("</table>\n");
-    if !plots.is_empty() {
-        html.push_str("<h2>Printable charts</h2>\n");
-        for p in plots {
-            html.push_str(&super::report::embed_plot(p)?);
-        }
-    }
-    page_end(&mut html, &charts);
-    let path = out_dir.join("report.html");
-    std::fs::write(&path, html).map_err(|e| PlotError::io(&path, e))?;
-    Ok(path)
+    super::report::finish_page(html, plots, &charts, out_dir)
 }
 
 /// X positions of the rows: the numbers themselves if the column is numeric, else category

@@ -2,33 +2,8 @@
 //! its flow to the other racks of its CDU; a tripped pump with a standby recovers the loop's
 //! flow after the standby's start delay; racks.csv carries each rack's flow.
 
-use crate::util::{run_lib, scenario, scenario_table, Csv, TestDir};
+use crate::util::{four_racks_two_cdus as text, run_lib, scenario, Csv, TestDir};
 use fjord::engine::Engine;
-
-fn text(events: &str) -> String {
-    scenario_table("20m", "1s", "10s")
-        + &format!(
-            r#"
-[cluster]
-gpu = "gb300"
-racks = 4
-gpus_per_rack = 72
-power_variation_frac = 0.0
-
-[[workload.jobs]]
-name = "load"
-kind = "constant"
-gpus = 288
-utilization_frac = 0.9
-
-[cooling]
-cdus = 2
-[cooling.heat_rejection]
-kind = "ideal"
-{events}
-"#
-        )
-}
 
 #[test]
 fn shut_rack_valve_starves_that_rack_and_feeds_its_neighbour() {

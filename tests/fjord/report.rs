@@ -168,37 +168,15 @@ fn issue13_parquet_matches_the_csv_and_the_sums() {
 /// Two CDUs of two racks under a steady load; rack 1's valve sticks at 80 % open at 5 min
 /// (about 58 % of its design flow: hotter, but not throttling).
 fn hydraulic_text() -> String {
-    r#"
-[scenario]
-name = "RackFlows"
-duration = "20m"
-step = "1s"
-record_every = "10s"
-
-[cluster]
-gpu = "gb300"
-racks = 4
-gpus_per_rack = 72
-power_variation_frac = 0.0
-
-[[workload.jobs]]
-name = "load"
-kind = "constant"
-gpus = 288
-utilization_frac = 0.9
-
-[cooling]
-cdus = 2
-[cooling.heat_rejection]
-kind = "ideal"
-
+    crate::util::four_racks_two_cdus(
+        r#"
 [[events]]
 kind = "valve_stuck"
 at = "5m"
 target = 1
 position_frac = 0.8
-"#
-    .to_string()
+"#,
+    )
 }
 
 /// racks_timeseries.parquet carries each rack's flow from the hydraulic solve: its time

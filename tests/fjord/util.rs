@@ -354,3 +354,30 @@ pub fn max_of(v: &[f64]) -> f64 {
 pub fn min_of(v: &[f64]) -> f64 {
     v.iter().copied().fold(f64::INFINITY, f64::min)
 }
+
+/// Four GB300 racks on two CDUs at a constant 90 % load, ideal heat rejection, 20 min at
+/// 1 s steps and 10 s records, followed by `events` (hydraulics and rack-series tests).
+pub fn four_racks_two_cdus(events: &str) -> String {
+    scenario_table("20m", "1s", "10s")
+        + &format!(
+            r#"
+[cluster]
+gpu = "gb300"
+racks = 4
+gpus_per_rack = 72
+power_variation_frac = 0.0
+
+[[workload.jobs]]
+name = "load"
+kind = "constant"
+gpus = 288
+utilization_frac = 0.9
+
+[cooling]
+cdus = 2
+[cooling.heat_rejection]
+kind = "ideal"
+{events}
+"#
+        )
+}
