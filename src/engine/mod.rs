@@ -262,19 +262,15 @@ impl Engine {
 /// `v`, the values of the step that began at `t_s`, or the error of [`Engine::try_step`] if
 /// one of them is not finite.
 pub fn finite_step(t_s: f64, v: StepValues) -> crate::Result<StepValues> {
-    {
-        match first_non_finite(&v) {
-            None => Ok(v),
-            Some((name, x)) => {
-                let (n, stage) = stage_of(name);
-                Err(crate::FjordError::Other(format!(
-                    "the simulation broke down at t = {} s: `{name}` became {x} in stage {n} ({stage}); \
-                     the scenario's numbers are beyond what the models can integrate (look for extreme values); nothing was written",
-                    crate::output::recorder::fmt_num(t_s)
-                )))
-            }
-        }
-    }
+    let Some((name, x)) = first_non_finite(&v) else {
+        return Ok(v);
+    };
+    let (n, stage) = stage_of(name);
+    Err(crate::FjordError::Other(format!(
+        "the simulation broke down at t = {} s: `{name}` became {x} in stage {n} ({stage}); \
+         the scenario's numbers are beyond what the models can integrate (look for extreme values); nothing was written",
+        crate::output::recorder::fmt_num(t_s)
+    )))
 }
 
 impl Engine {
