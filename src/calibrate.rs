@@ -431,11 +431,14 @@ pub fn report(c: &Calibration, path: &str) -> String {
     t
 }
 
+/// How every table written by [`gpu_table`] begins (`calibrate --out` replaces only such files).
+pub const TABLE_HEADER: &str = "# fjord calibrate: ";
+
 /// The `[gpu]` table `--out` writes: the preset's numbers with the fitted ones in place.
 pub fn gpu_table(c: &Calibration, preset: &GpuPreset) -> String {
     let f = &c.fit;
     let mut t = format!(
-        "# fjord calibrate: preset {} fitted to telemetry ({} GPUs; held-out energy error {:+.1} %, preset {:+.1} %).\n# Append to a scenario with cluster.gpu = \"{}\" and no [gpu] table.\n[gpu]\n",
+        "{TABLE_HEADER}preset {} fitted to telemetry ({} GPUs; held-out energy error {:+.1} %, preset {:+.1} %).\n# Append to a scenario with cluster.gpu = \"{}\" and no [gpu] table.\n[gpu]\n",
         c.preset,
         c.gpus,
         c.holdout_fit.energy_error_frac * 100.0,

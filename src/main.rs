@@ -378,6 +378,23 @@ fn cmd_check(paths: &[PathBuf], sets: &[String]) -> Result<(), FjordError> {
     Ok(())
 }
 
+/// `calibrate --out FILE` replaces only a table fjord wrote (it starts with
+/// [`fjord::calibrate::TABLE_HEADER`]); any other existing file is the user's and is refused,
+/// before any work.
+fn check_calibrate_out(o: &std::path::Path) -> Result<(), FjordError> {
+    let shown = o.display().to_string();
+    if o.is_dir() {
+        return Err(FjordError::bad("--out", None, "", format!("{shown} is a folder; name a file such as fit.toml")));
+    }
+    if o.exists() {
+        let ours = std::fs::read(o).map(|b| b.starts_with(fjord::calibrate::TABLE_HEADER.as_bytes())).unwrap_or(false);
+        if !ours {
+            return Err(FjordError::bad("--out", None, "", format!("{shown}: a file that fjord did not write; choose another name or remove it")));
+        }
+    }
+    Ok(())
+}
+
 fn cmd_calibrate(path: &std::path::Path, gpu: &str, holdout: f64, out: Option<&std::path::Path>, format: &str) -> Result<(), FjordError> {
     let preset = fjord::scenario::presets::gpu_preset(&gpu.to_ascii_lowercase()).ok_or_else(|| {
         let names = fjord::scenario::presets::gpu_names();
@@ -386,6 +403,9 @@ fn cmd_calibrate(path: &std::path::Path, gpu: &str, holdout: f64, out: Option<&s
     })?;
     if !(holdout > 0.0 && holdout <= 0.9) {
         return Err(FjordError::bad("--holdout-frac", None, "", format!("expected a share in (0, 0.9], found {holdout}")));
+    }
+    if let Some(o) = out {
+        check_calibrate_out(o)?;
     }
     let fmt = fjord::telemetry::readers::Format::parse(format)
         .ok_or_else(|| FjordError::bad("--format", None, "", format!("expected auto, nvidia-smi, dcgm or csv, found \"{format}\"")))?;

@@ -213,6 +213,14 @@ fn calibrate_cli_contract() {
         assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
         assert!(stderr(&o).contains(frag), "{}", stderr(&o));
     }
+    // --out replaces its own table (the run above) but never a file fjord did not write.
+    let o = run_fjord(["calibrate", h100_log().to_str().unwrap(), "--gpu", "h100", "--out", table.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let users = dir.write("notes.toml", "my own notes\n");
+    let o = run_fjord(["calibrate", h100_log().to_str().unwrap(), "--gpu", "h100", "--out", users.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("a file that fjord did not write"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&users).unwrap(), "my own notes\n");
     let bad = dir.write("bad.csv", "timestamp, index, power.draw [W], utilization.gpu [%]\n2024/03/05 10:00:00.000, 0, lots W, 90 %\n");
     let o = run_fjord(["calibrate", bad.to_str().unwrap(), "--gpu", "h100"]);
     assert_eq!(o.status.code(), Some(2));
