@@ -6,9 +6,9 @@
 //!
 //! * leakage multiplier `L(T) = (1 − λ) + λ·exp(k·(T − T_ref))` (λ = `leakage_frac`,
 //!   k = `leakage_per_k`): leakage is a share λ of power at `T_ref` and grows exponentially
-//!   with temperature (REFERENCE §2.7). `exp` is a 5th-order Taylor polynomial of x/32
-//!   raised to the 32nd power by squaring (relative error < 2·10⁻⁵ for |x| ≤ 6; x is clamped
-//!   there), so the loop stays FMA-free, branch-free and vectorises.
+//!   with temperature (REFERENCE §2.7). `exp` is [`fast_exp2`] of `log₂e·k·(T − T_ref)`
+//!   (integer/fraction split and a degree-6 polynomial; relative error < 4·10⁻⁷ for |x| ≤ 6,
+//!   x is clamped there), so the loop stays FMA-free, branch-free and vectorises.
 //! * board power `P = on·fᵢ·L(T)·(P_idle + (P_tdp − P_idle)·u·s)`.
 //! * thermal throttling: the clock that would hold the junction at `throttle_c` in steady
 //!   state is `s_th = ((T_thr − T_c)/(R·fᵢ·L(T_thr)) − P_idle)/((P_tdp − P_idle)·u)`.
@@ -26,8 +26,9 @@
 //!   held at least at `floor_w` (burnt, no compute) and moves at most `ramp_up·Δt` up and
 //!   `ramp_down·Δt` down per step; a ramp-limited rise delays compute in proportion.
 //! * junction: thermal RC to the coolant, `C·dT/dt = P − (T − T_c)/R`, integrated exactly
-//!   for constant P and T_c over the step: `T' = T∞ + (T − T∞)·e^(−Δt/RC)`, `T∞ = T_c + P·R`.
-//!   Stable for any Δt.
+//!   for constant P and T_c over the step: `T' = T∞ + (T − T∞)·e^(−Δt/RC)`, `T∞ = T_c + P·R`,
+//!   evaluated as `T_c·(1 − d) + T·d + P·R·(1 − d)` (`d = e^(−Δt/RC)`; the power enters last,
+//!   and a huge R stays finite: `R·(1 − d) → Δt/C`). Stable for any Δt.
 //! * heat into the coolant over the step `Q = P·Δt − C·(T' − T)` (exact energy account).
 //!
 //! Power and temperature use the state at the start of the step (leakage explicit in T).
