@@ -571,6 +571,54 @@ pub fn step_segment_on(isa: KernelIsa, p: &KernelParams, inp: SegmentInput, st: 
     segment_portable(p, inp, st)
 }
 
+/// One segment of a batch: its inputs and its GPUs `lo..hi` in the state.
+#[derive(Debug, Clone, Copy)]
+pub struct SegmentJob {
+    /// The segment's inputs this step.
+    pub inp: SegmentInput,
+    /// First GPU (index into the state).
+    pub lo: usize,
+    /// One past the last GPU.
+    pub hi: usize,
+}
+
+#[inline(always)]
+fn segments_impl(p: &KernelParams, jobs: &[SegmentJob], st: &mut GpuState, out: &mut [SegmentSums]) {
+    for (j, o) in jobs.iter().zip(out.iter_mut()) {
+        *o = segment_impl(p, j.inp, st.slices(j.lo..j.hi));
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn segments_avx2(p: &KernelParams, jobs: &[SegmentJob], st: &mut GpuState, out: &mut [SegmentSums]) {
+    segments_impl(p, jobs, st, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2")]
+unsafe fn segments_avx512(p: &KernelParams, jobs: &[SegmentJob], st: &mut GpuState, out: &mut [SegmentSums]) {
+    segments_impl(p, jobs, st, out)
+}
+
+/// [`step_segment`] for many segments of one state in one call (one dispatch, the kernel's
+/// constants kept across segments): `out[i]` gets the sums of `jobs[i]`, the same bits as
+/// calling [`step_segment`] for each in turn. `out` must be at least as long as `jobs`.
+pub fn step_segments(p: &KernelParams, jobs: &[SegmentJob], st: &mut GpuState, out: &mut [SegmentSums]) {
+    assert!(out.len() >= jobs.len(), "one output per segment");
+    #[cfg(target_arch = "x86_64")]
+    {
+        match kernel_isa() {
+            // SAFETY: the CPU supports AVX-512 F/VL/DQ/BW (checked at run time).
+            KernelIsa::Avx512 => return unsafe { segments_avx512(p, jobs, st, out) },
+            // SAFETY: the CPU supports AVX2 (checked at run time).
+            KernelIsa::Avx2 => return unsafe { segments_avx2(p, jobs, st, out) },
+            KernelIsa::Portable => {}
+        }
+    }
+    segments_impl(p, jobs, st, out)
+}
+
 /// Portable path only (for tests that compare the paths bit for bit).
 pub fn step_segment_portable(p: &KernelParams, inp: SegmentInput, st: SegmentSlices<'_>) -> SegmentSums {
     segment_portable(p, inp, st)
