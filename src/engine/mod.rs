@@ -965,6 +965,7 @@ fn step_block(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
         let thermal_safe = prev.throttled == 0.0
             && prev.offline == 0.0
             && prev.temp_max_c < ctx.kp.release_c as f64
+            && prev.temp_max_c < ctx.kp.shutdown_c as f64
             && coolant + ctx.max_rise_k < f64::from(ctx.kp.throttle_c);
         for seg in &ctx.segments[r] {
             if seg.job.is_some_and(|j| ctx.jobs[j].replay_gpus().is_some()) {
