@@ -131,10 +131,12 @@ struct StepCtx<'a> {
     coolant_offset_k: &'a [f64],
     gpus_per_rack: usize,
     overhead_w: f64,
-    psu_rated_w: f64,
-    psu_peak: f64,
+    psu: electrical::Psu,
     capture: f64,
-    c_th: f64,
+    /// C_th/Δt (W/K), for the heat the GPUs store over the step.
+    c_th_per_dt: f64,
+    /// 1/gpus_per_rack.
+    inv_gpr: f64,
     cap_level_w: f32,
     /// Rise above the coolant of the hottest-running GPU at full power (K).
     max_rise_k: f64,
@@ -644,10 +646,10 @@ impl Engine {
             coolant_offset_k: &self.rack_offset_k,
             gpus_per_rack: sc.gpus_per_rack as usize,
             overhead_w: sc.rack_overhead_w,
-            psu_rated_w: sc.power.psu_rated_w,
-            psu_peak: sc.power.psu_efficiency_frac,
+            psu: electrical::Psu::new(sc.power.psu_rated_w, sc.power.psu_efficiency_frac),
             capture: sc.cooling.liquid_capture_frac,
-            c_th: sc.gpu.c_th_j_per_k,
+            c_th_per_dt: sc.gpu.c_th_j_per_k / dt,
+            inv_gpr: 1.0 / f64::from(sc.gpus_per_rack.max(1)),
             cap_level_w: self.cap_level_w as f32,
             max_rise_k: self.max_rise_k,
         };
@@ -1027,21 +1029,21 @@ fn step_block(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
         rs.temp_max_c = f64::from(max32);
         *slot = rs;
     }
-    // Rack power and heat in a second pass: its divisions, independent from rack to rack,
-    // overlap here instead of stalling between kernel calls (same arithmetic per rack).
+    // Rack power and heat in a pass of their own (independent from rack to rack, so they
+    // overlap; reciprocals taken once per step instead of a division per rack).
     for (k, rs) in out.iter_mut().enumerate().take(b.racks) {
         // The trays of thermally shut-down GPUs power off with them: the rack's non-GPU load
         // (CPUs, NICs, switches) falls in proportion to the GPUs offline.
-        let overhead_w = ctx.overhead_w * (1.0 - rs.offline / gpr as f64);
+        let overhead_w = ctx.overhead_w * (1.0 - rs.offline * ctx.inv_gpr);
         let out_w = rs.gpu_w + overhead_w;
-        rs.it_w = electrical::psu_input_w(out_w, ctx.psu_rated_w, ctx.psu_peak);
+        rs.it_w = ctx.psu.input_w(out_w);
         // Heat leaving the GPUs into their plates over the step, plus overhead and PSU loss.
-        let gpu_heat_w = rs.gpu_w - ctx.c_th * rs.dtemp_sum_k / ctx.dt;
+        let gpu_heat_w = rs.gpu_w - ctx.c_th_per_dt * rs.dtemp_sum_k;
         let heat_w = gpu_heat_w + overhead_w + (rs.it_w - out_w);
         rs.q_liquid_w = ctx.capture * heat_w;
         rs.q_air_w = heat_w - rs.q_liquid_w;
         let a = &mut b.acc[k];
-        a.temp_int += rs.temp_sum_c / gpr as f64 * ctx.dt;
+        a.temp_int += rs.temp_sum_c * ctx.inv_gpr * ctx.dt;
         a.temp_max_c = a.temp_max_c.max(rs.temp_max_c);
         a.energy_j += rs.it_w * ctx.dt;
         a.throttled_gpu_s += rs.throttled * ctx.dt;
