@@ -7,7 +7,7 @@
 //! * leakage multiplier `L(T) = (1 − λ) + λ·exp(k·(T − T_ref))` (λ = `leakage_frac`,
 //!   k = `leakage_per_k`): leakage is a share λ of power at `T_ref` and grows exponentially
 //!   with temperature (REFERENCE §2.7). `exp` is [`fast_exp2`] of `log₂e·k·(T − T_ref)`
-//!   (integer/fraction split and a degree-6 polynomial; relative error < 4·10⁻⁷ for |x| ≤ 6,
+//!   (integer/fraction split and a degree-5 polynomial; relative error < 4·10⁻⁶ for |x| ≤ 6,
 //!   x is clamped there), so the loop stays FMA-free, branch-free and vectorises.
 //! * board power `P = on·fᵢ·L(T)·(P_idle + (P_tdp − P_idle)·u·s)`.
 //! * thermal throttling: the clock that would hold the junction at `throttle_c` in steady
@@ -150,10 +150,11 @@ pub const EXP2_MAX: f32 = 6.0 * std::f32::consts::LOG2_E;
 /// `2^x` for |x| ≤ 126 (callers clamp), branch-free, FMA-free, in integer and `f32` lane
 /// operations every x86-64 vectorises: `x = n + r` with `n` the nearest integer (by adding
 /// and subtracting 1.5·2²³, round-to-nearest-even) and |r| ≤ ½ (exact); `2^r` by its
-/// degree-6 Taylor polynomial in Estrin form (truncation < 1.2·10⁻⁷ relative at |r| = ½);
-/// `2^n` added to the exponent bits. Relative error < 4·10⁻⁷ (tested against `f64::exp2`).
-/// The dependency chain is ~11 operations deep (the old `(1 + x/32 + …)³²` form: 18), which
-/// is what the kernel waits on.
+/// degree-5 Taylor polynomial in Estrin form (truncation < 2.5·10⁻⁶ relative at |r| = ½);
+/// `2^n` added to the exponent bits. Relative error < 4·10⁻⁶ (tested against `f64::exp2`),
+/// below the 2·10⁻⁵ of the `(1 + x/32 + …)³²` form it replaced; with a leakage share of
+/// 0.15 that is < 6·10⁻⁷ of a GPU's power. The dependency chain is ~10 operations deep (the
+/// old form: 18), and it is what the kernel waits on.
 #[inline(always)]
 pub fn fast_exp2(x: f32) -> f32 {
     const MAGIC: f32 = 12_582_912.0; // 1.5·2²³
@@ -161,8 +162,7 @@ pub fn fast_exp2(x: f32) -> f32 {
     const C2: f32 = 0.240_226_5; // ln2²/2
     const C3: f32 = 0.055_504_11; // ln2³/6
     const C4: f32 = 0.009_618_129; // ln2⁴/24
-    const C5: f32 = 0.001_333_355_8; // ln2⁵/120
-    const C6: f32 = 0.000_154_035_3; // ln2⁶/720
+    const C5: f32 = 0.001_333_355_8; // ln2⁵/120 (the series stops here)
     let m = x + MAGIC;
     let n = m - MAGIC;
     let r = x - n;
@@ -171,7 +171,7 @@ pub fn fast_exp2(x: f32) -> f32 {
     let b = C2 + C3 * r;
     let c = C4 + C5 * r;
     let r4 = r2 * r2;
-    let poly = (a + r2 * b) + r4 * (c + r2 * C6);
+    let poly = (a + r2 * b) + r4 * c;
     let shift = (m.to_bits() as i32).wrapping_sub(MAGIC.to_bits() as i32) << 23;
     f32::from_bits((poly.to_bits() as i32).wrapping_add(shift) as u32)
 }
@@ -669,7 +669,7 @@ mod tests {
         let mut x = -6.0f32;
         while x <= 6.0 {
             let rel = (fast_exp(x) as f64 / (x as f64).exp() - 1.0).abs();
-            assert!(rel < 5e-7, "x {x} rel {rel}");
+            assert!(rel < 4e-6, "x {x} rel {rel}");
             x += 0.01;
         }
         // 2^x itself, across the clamp range, on a fine grid and at the rounding ties.
@@ -677,7 +677,7 @@ mod tests {
         while x <= EXP2_MAX {
             for y in [x, x.round() + 0.5, x.round() - 0.5] {
                 let rel = (fast_exp2(y) as f64 / (y as f64).exp2() - 1.0).abs();
-                assert!(rel < 4e-7, "x {y} rel {rel}");
+                assert!(rel < 4e-6, "x {y} rel {rel}");
             }
             x += 0.003;
         }
