@@ -2,18 +2,15 @@
 //! byte for byte (timing fields aside), and a failure on one rank ends every rank with one
 //! message and the usual exit code. Needs `mpirun` (OpenMPI); skipped where it is absent.
 
-use crate::util::{fjord, list_dir, stderr, TestDir};
+use crate::util::{fjord, list_dir, pump_failure, scenario_table, stderr, TestDir};
 use std::path::Path;
 use std::process::{Command, Output};
 
 /// Seven racks on three CDUs (uneven shares over 2 and 3 ranks), a pump failure on the last
 /// CDU, a supply short of peak (GPU caps), ten minutes.
-const SCENARIO: &str = r#"
-[scenario]
-duration = "10m"
-step = "1s"
-record_every = "10s"
-
+fn scenario() -> String {
+    scenario_table("10m", "1s", "10s")
+        + r#"
 [cluster]
 gpu = "gb300"
 racks = 7
@@ -35,13 +32,19 @@ cdus = 3
 
 [supply]
 hydro = { capacity_mw = 0.8, ramp_mw_per_min = 2.0 }
+"# + &pump_failure("2m", "3m", 2)
+}
 
-[[events]]
-at = "2m"
-duration = "3m"
-kind = "cdu_pump_failure"
-target = 2
-"#;
+/// With `mpirun` on the machine: a fresh test folder `name` holding the scenario as `s.toml`,
+/// and that file's path; `None` (the test is skipped) without it.
+fn mpi_case(name: &str) -> Option<(TestDir, String)> {
+    if !have_mpirun() {
+        return None;
+    }
+    let dir = TestDir::new(name);
+    let sc = dir.write("s.toml", &scenario()).to_str().expect("utf-8 path").to_string();
+    Some((dir, sc))
+}
 
 fn have_mpirun() -> bool {
     let ok = Command::new("mpirun").arg("--version").output().is_ok_and(|o| o.status.success());
@@ -89,12 +92,10 @@ fn assert_same_tree(a: &Path, b: &Path) {
 
 #[test]
 fn mpi_run_is_byte_identical_for_2_and_3_ranks() {
-    if !have_mpirun() {
+    let Some((dir, sc)) = mpi_case("mpi-run") else {
         return;
-    }
-    let dir = TestDir::new("mpi-run");
-    let sc = dir.write("s.toml", SCENARIO);
-    let sc = sc.to_str().expect("utf-8 path");
+    };
+    let sc = sc.as_str();
     let one = dir.join("one");
     let o = fjord().args(["run", sc, "--quiet", "--format", "none", "--threads", "2", "--out"]).arg(&one).output().expect("spawn");
     assert!(o.status.success(), "{}", stderr(&o));
@@ -114,12 +115,10 @@ fn mpi_run_is_byte_identical_for_2_and_3_ranks() {
 
 #[test]
 fn mpi_sweep_is_identical_to_one_process() {
-    if !have_mpirun() {
+    let Some((dir, sc)) = mpi_case("mpi-sweep") else {
         return;
-    }
-    let dir = TestDir::new("mpi-sweep");
-    let sc = dir.write("s.toml", SCENARIO);
-    let sc = sc.to_str().expect("utf-8 path");
+    };
+    let sc = sc.as_str();
     let vary = ["--vary", "cooling.tcs_supply_setpoint_c=34,38,42", "--vary", "workload.jobs[1].mean_utilization_frac=0.3,0.6"];
     let one = dir.join("one");
     let o = fjord().args(["sweep", sc, "--quiet", "--set", "scenario.duration=\"2m\""]).args(vary).arg("--out").arg(&one).output().expect("spawn");
@@ -135,12 +134,10 @@ fn mpi_sweep_is_identical_to_one_process() {
 
 #[test]
 fn mpi_failure_on_one_rank_ends_all_with_one_message() {
-    if !have_mpirun() {
+    let Some((dir, sc)) = mpi_case("mpi-fail") else {
         return;
-    }
-    let dir = TestDir::new("mpi-fail");
-    let sc = dir.write("s.toml", SCENARIO);
-    let sc = sc.to_str().expect("utf-8 path");
+    };
+    let sc = sc.as_str();
     // A rank other than 0 fails as the run starts: rank 0 prints its message, exit 1.
     let out = dir.join("out");
     let o = mpirun(3, &["run", sc, "--quiet", "--out", out.to_str().expect("utf-8")], &[("FJORD_FAULT_RANK", "1")]);
@@ -161,7 +158,7 @@ fn mpi_failure_on_one_rank_ends_all_with_one_message() {
     assert_eq!(o.status.code(), single.status.code(), "{}", stderr(&o));
     assert_eq!(stderr(&o).matches("error: ").count(), 1, "{}", stderr(&o));
     // Bad input is found before any rank simulates: exit 2, one message, nothing written.
-    let bad = dir.write("bad.toml", &SCENARIO.replace("racks = 7", "rackz = 7"));
+    let bad = dir.write("bad.toml", &scenario().replace("racks = 7", "rackz = 7"));
     let o = mpirun(3, &["run", bad.to_str().expect("utf-8"), "--quiet", "--out", out.to_str().expect("utf-8")], &[]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let err = stderr(&o);
