@@ -137,21 +137,23 @@ pub fn fill_defaults(c: &mut ClusterBlock, g: &mut GpuBlock) -> Result<(), KeyEr
     get!(c.rack_overhead_kw, preset.rack_overhead_kw);
     get!(c.power_variation_frac, 0.03);
 
-    get!(g.tdp_w, preset.tdp_w);
-    get!(g.idle_w, preset.idle_w);
-    get!(g.leakage_frac, preset.leakage_frac);
-    get!(g.leakage_per_k, preset.leakage_per_k);
-    get!(g.leakage_ref_c, preset.leakage_ref_c);
-    get!(g.r_th_k_per_w, preset.r_th_k_per_w);
-    get!(g.c_th_j_per_k, preset.c_th_j_per_k);
-    let thr = get!(g.throttle_c, preset.throttle_c);
-    get!(g.throttle_hysteresis_k, 3.0);
-    get!(g.min_clock_frac, 0.3);
-    get!(g.shutdown_c, preset.shutdown_c);
-    get!(g.restart_c, thr - 15.0);
-    get!(g.power_floor_frac, 0.0);
-    get!(g.ramp_up_w_per_s, 0.0);
-    get!(g.ramp_down_w_per_s, 0.0);
+    let p = &preset.gpu;
+    get!(g.tdp_w, p.tdp_w);
+    get!(g.idle_w, p.idle_w);
+    get!(g.leakage_frac, p.leakage_frac);
+    get!(g.leakage_per_k, p.leakage_per_k);
+    get!(g.leakage_ref_c, p.leakage_ref_c);
+    get!(g.r_th_k_per_w, p.r_th_k_per_w);
+    get!(g.c_th_j_per_k, p.c_th_j_per_k);
+    let thr = get!(g.throttle_c, p.throttle_c);
+    get!(g.throttle_hysteresis_k, p.throttle_hysteresis_k);
+    get!(g.min_clock_frac, p.min_clock_frac);
+    get!(g.shutdown_c, p.shutdown_c);
+    // The preset's restart margin below a throttle temperature the file may have changed.
+    get!(g.restart_c, thr - (p.throttle_c - p.restart_c));
+    get!(g.power_floor_frac, p.power_floor_frac);
+    get!(g.ramp_up_w_per_s, p.ramp_up_w_per_s);
+    get!(g.ramp_down_w_per_s, p.ramp_down_w_per_s);
     Ok(())
 }
 
