@@ -163,6 +163,15 @@ pub fn dflt<T: Copy>(o: &mut Option<T>, default: T) -> T {
     *o.get_or_insert(default)
 }
 
+/// Fills each named key of a raw block still absent with the field of the same name of a
+/// parameter struct: `fill_from!(w, defaults.wind; hub_height_m, cut_in_m_s)`.
+macro_rules! fill_from {
+    ($block:expr, $defaults:expr; $($field:ident),* $(,)?) => {
+        $($crate::scenario::check::dflt(&mut $block.$field, $defaults.$field);)*
+    };
+}
+pub(crate) use fill_from;
+
 /// Seconds of an optional duration (0 when absent), or the error at `key`.
 pub fn dur_s(d: &Option<super::raw::Dur>, key: &str) -> Result<f64, KeyError> {
     match d {

@@ -2,7 +2,7 @@
 //! ([`crate::scenario::presets`]), the physical range of every key, and the cross-checks
 //! (idle below TDP, throttle below shutdown, restart below shutdown).
 
-use crate::scenario::check::{ranges, Diagnostics, KeyError, Range};
+use crate::scenario::check::{fill_from, ranges, Diagnostics, KeyError, Range};
 use crate::scenario::presets::{gpu_names, gpu_preset};
 use crate::scenario::raw::{ClusterBlock, GpuBlock};
 
@@ -138,22 +138,10 @@ pub fn fill_defaults(c: &mut ClusterBlock, g: &mut GpuBlock) -> Result<(), KeyEr
     get!(c.power_variation_frac, 0.03);
 
     let p = &preset.gpu;
-    get!(g.tdp_w, p.tdp_w);
-    get!(g.idle_w, p.idle_w);
-    get!(g.leakage_frac, p.leakage_frac);
-    get!(g.leakage_per_k, p.leakage_per_k);
-    get!(g.leakage_ref_c, p.leakage_ref_c);
-    get!(g.r_th_k_per_w, p.r_th_k_per_w);
-    get!(g.c_th_j_per_k, p.c_th_j_per_k);
-    let thr = get!(g.throttle_c, p.throttle_c);
-    get!(g.throttle_hysteresis_k, p.throttle_hysteresis_k);
-    get!(g.min_clock_frac, p.min_clock_frac);
-    get!(g.shutdown_c, p.shutdown_c);
+    fill_from!(g, p; tdp_w, idle_w, leakage_frac, leakage_per_k, leakage_ref_c, r_th_k_per_w, c_th_j_per_k, throttle_c);
+    fill_from!(g, p; throttle_hysteresis_k, min_clock_frac, shutdown_c, power_floor_frac, ramp_up_w_per_s, ramp_down_w_per_s);
     // The preset's restart margin below a throttle temperature the file may have changed.
-    get!(g.restart_c, thr - (p.throttle_c - p.restart_c));
-    get!(g.power_floor_frac, p.power_floor_frac);
-    get!(g.ramp_up_w_per_s, p.ramp_up_w_per_s);
-    get!(g.ramp_down_w_per_s, p.ramp_down_w_per_s);
+    get!(g.restart_c, g.throttle_c.unwrap_or(p.throttle_c) - (p.throttle_c - p.restart_c));
     Ok(())
 }
 
