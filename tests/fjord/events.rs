@@ -1,7 +1,7 @@
 //! Events (SPEC §5): a job failure drops the job's dynamic power and restores it after the
 //! restart delay; a CDU pump failure heats only that CDU's racks.
 
-use crate::util::{identical_gpus, pump_failure, rel, run_lib, run_ok, scenario, scenario_table, Csv, TestDir, IDLE_W, TDP_W};
+use crate::util::{gb300_constant, identical_gpus, pump_failure, rel, run_lib, run_ok, scenario, scenario_table, Csv, TestDir, IDLE_W, TDP_W};
 use fjord::engine::Engine;
 
 #[test]
@@ -74,18 +74,8 @@ job = "train"
 
 fn pump_scenario() -> String {
     scenario_table("5m", "1s", "10s")
+        + &gb300_constant(8, "all", 0.8)
         + r#"
-[cluster]
-gpu = "gb300"
-racks = 8
-gpus_per_rack = 72
-
-[[workload.jobs]]
-name = "all"
-kind = "constant"
-gpus = 576
-utilization_frac = 0.8
-
 [cooling]
 tcs_supply_setpoint_c = 35.0
 fws_supply_setpoint_c = 30.0
@@ -150,19 +140,8 @@ fn pump_failure_heats_only_its_cdu() {
 fn power_cap_event_holds_facility_power_under_the_cap() {
     let dir = TestDir::new("power-cap");
     let text = scenario_table("30m", "1s", "10s")
+        + &gb300_constant(10, "steady", 0.9)
         + concat!(
-            r#"
-[cluster]
-gpu = "gb300"
-racks = 10
-gpus_per_rack = 72
-
-[[workload.jobs]]
-name = "steady"
-kind = "constant"
-gpus = 720
-utilization_frac = 0.9
-"#,
             crate::util::ideal_sink_10kw_base!(),
             r#"
 [[events]]

@@ -359,6 +359,15 @@ pub fn identical_gpus(racks: u32) -> String {
     )
 }
 
+/// `[cluster]` of `racks` GB300 racks of 72 GPUs and one constant job `name` on all of them
+/// at `utilization_frac`.
+pub fn gb300_constant(racks: u32, name: &str, utilization_frac: f64) -> String {
+    format!(
+        "\n[cluster]\ngpu = \"gb300\"\nracks = {racks}\ngpus_per_rack = 72\n\n[[workload.jobs]]\nname = \"{name}\"\nkind = \"constant\"\ngpus = {}\nutilization_frac = {utilization_frac}\n",
+        racks * 72
+    )
+}
+
 /// A `cdu_pump_failure` event: CDU `target`'s pumps stop at `at` for `duration`.
 pub fn pump_failure(at: &str, duration: &str, target: u32) -> String {
     format!("\n[[events]]\nat = \"{at}\"\nduration = \"{duration}\"\nkind = \"cdu_pump_failure\"\ntarget = {target}\n")
