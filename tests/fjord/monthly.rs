@@ -1,7 +1,7 @@
 //! Long runs (issue 11): calendar-month totals in `monthly.csv` and summary.json's
 //! `monthly` list add up to the run totals, and months start and end on UTC boundaries.
 
-use crate::util::{metric, rel, run_sets, scenario_table, summary, Csv, TestDir};
+use crate::util::{hydro_supply, metric, rel, run_sets, scenario_table, summary, Csv, TestDir};
 
 /// One rack of GB300s for 45 days from 20 January at a 60 s step: 12 days of January, all of
 /// February, 5 days of March. Hydro short of peak with a carbon-intensive grid, dry coolers
@@ -24,11 +24,8 @@ gpus = 72
 
 [cooling]
 cdus = 1
-
-[supply]
-hydro = { capacity_mw = 0.06, ramp_mw_per_min = 1.0 }
-grid = { import_limit_mw = 1.0, carbon_g_per_kwh = 300.0 }
-"#
+"# + &hydro_supply(0.06, 1.0)
+        + "grid = { import_limit_mw = 1.0, carbon_g_per_kwh = 300.0 }\n"
 }
 
 #[test]

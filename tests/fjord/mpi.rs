@@ -2,7 +2,7 @@
 //! byte for byte (timing fields aside), and a failure on one rank ends every rank with one
 //! message and the usual exit code. Needs `mpirun` (OpenMPI); skipped where it is absent.
 
-use crate::util::{fjord, list_dir, pump_failure, scenario_table, stderr, TestDir};
+use crate::util::{fjord, hydro_supply, list_dir, pump_failure, scenario_table, stderr, TestDir};
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -29,10 +29,8 @@ gpus = 100
 
 [cooling]
 cdus = 3
-
-[supply]
-hydro = { capacity_mw = 0.8, ramp_mw_per_min = 2.0 }
-"# + &pump_failure("2m", "3m", 2)
+"# + &hydro_supply(0.8, 2.0)
+        + &pump_failure("2m", "3m", 2)
 }
 
 /// Runs `test` with a fresh test folder `name` holding the scenario as `s.toml` and that

@@ -368,6 +368,12 @@ pub fn gb300_constant(racks: u32, name: &str, utilization_frac: f64) -> String {
     )
 }
 
+/// A `[supply]` table with `capacity_mw` of hydro ramping at most `ramp_mw_per_min`; more
+/// `[supply]` keys (`grid = {..}`, `battery = {..}`) may follow on the next lines.
+pub fn hydro_supply(capacity_mw: f64, ramp_mw_per_min: f64) -> String {
+    format!("\n[supply]\nhydro = {{ capacity_mw = {capacity_mw}, ramp_mw_per_min = {ramp_mw_per_min} }}\n")
+}
+
 /// A `cdu_pump_failure` event: CDU `target`'s pumps stop at `at` for `duration`.
 pub fn pump_failure(at: &str, duration: &str, target: u32) -> String {
     format!("\n[[events]]\nat = \"{at}\"\nduration = \"{duration}\"\nkind = \"cdu_pump_failure\"\ntarget = {target}\n")
