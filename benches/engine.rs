@@ -57,7 +57,10 @@ fn gpu_kernel(c: &mut Criterion) {
     let inp = SegmentInput { util: 0.8, coolant_c: 35.0, job_active: true, caps_active: false, thermal_safe: false };
     let mut g = c.benchmark_group("gpu_kernel");
     g.sample_size(20).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
-    for (label, racks) in [("1k", 14usize), ("10k", 139), ("100k", 1389)] {
+    // `thermal_safe: false` runs the throttle arithmetic; the `_safe` cases the fast path
+    // the engine takes when no GPU of a rack can reach the throttle temperature (the usual case).
+    let safe = SegmentInput { thermal_safe: true, ..inp };
+    for (label, racks, inp) in [("1k", 14usize, inp), ("10k", 139, inp), ("100k", 1389, inp), ("10k_safe", 139, safe), ("100k_safe", 1389, safe)] {
         let n = racks * RACK_GPUS;
         // ±3 % part-to-part spread, deterministic.
         let mut st = GpuState::new(n, 35.0, |i| 1.0 + 0.03 * ((i % 13) as f32 / 6.0 - 1.0));
