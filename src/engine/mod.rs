@@ -108,6 +108,10 @@ pub struct Block {
     pub acc: Vec<RackAcc>,
     /// Workload values kept between steps, one per rack (inference-noise knots, training `W`).
     pub workload_cache: Vec<RackCache>,
+    /// Scratch: this step's kernel segments (utilisation-driven ones, in rack order).
+    seg_jobs: Vec<gpu::SegmentJob>,
+    /// Scratch: their sums.
+    seg_sums: Vec<gpu::SegmentSums>,
 }
 
 /// Read-only per-step inputs of the parallel stage.
@@ -340,6 +344,8 @@ impl Engine {
                 cap_level_w: f32::INFINITY,
                 acc: vec![RackAcc { temp_max_c: f64::MIN, ..Default::default() }; n],
                 workload_cache: vec![RackCache::default(); n],
+                seg_jobs: Vec::new(),
+                seg_sums: Vec::new(),
             });
             r0 += n;
         }
@@ -948,39 +954,21 @@ fn step_block(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
         b.gpus.cap_w.iter_mut().for_each(|c| *c = ctx.cap_level_w);
         b.cap_level_w = ctx.cap_level_w;
     }
-    for (k, slot) in out.iter_mut().enumerate().take(b.racks) {
+    // Pass 1: each rack's coolant temperature, fast-path flag and segment utilisations.
+    // Racks are independent here, so their divisions overlap instead of stalling between
+    // kernel calls.
+    b.seg_jobs.clear();
+    for (k, prev) in out.iter().enumerate().take(b.racks) {
         let r = b.first_rack + k;
         let coolant = ctx.cdu_supply_c[ctx.cdu_of_rack[r] as usize] + ctx.coolant_offset_k[r];
-        let coolant_c = coolant as f32;
         // Fast path: nothing in this rack can reach the throttle temperature this step.
-        let prev = *slot;
         let thermal_safe = prev.throttled == 0.0
             && prev.offline == 0.0
             && prev.temp_max_c < ctx.kp.release_c as f64
+            && prev.temp_max_c < ctx.kp.shutdown_c as f64
             && coolant + ctx.max_rise_k < f64::from(ctx.kp.throttle_c);
-        let mut rs = RackStep { temp_max_c: f64::MIN, ..Default::default() };
-        let mut max32 = f32::MIN;
         for seg in &ctx.segments[r] {
-            let base = k * gpr;
-            // Power replay: its own small kernel (the utilisation kernel is not involved).
-            if let Some(n) = seg.job.and_then(|j| ctx.jobs[j].replay_gpus()) {
-                let j = seg.job.unwrap_or_default();
-                let inp = crate::model::gpu_replay::ReplayInput {
-                    targets_w: &ctx.replay[j],
-                    n,
-                    first_gpu_in_job: seg.rack_in_job * gpr,
-                    coolant_c,
-                    caps_active: ctx.cap_level_w.is_finite(),
-                };
-                let s = crate::model::gpu_replay::step_segment(ctx.kp, inp, b.gpus.slices(base + seg.lo..base + seg.hi));
-                rs.gpu_w += s.power_w;
-                rs.temp_sum_c += s.temp_c;
-                rs.dtemp_sum_k += s.dtemp_k;
-                max32 = max32.max(s.temp_max_c);
-                rs.throttled += s.throttled;
-                rs.offline += s.offline;
-                rs.compute += s.compute;
-                rs.demand += s.demand;
+            if seg.job.is_some_and(|j| ctx.jobs[j].replay_gpus().is_some()) {
                 continue;
             }
             let (util, active) = match seg.job {
@@ -991,11 +979,41 @@ fn step_block(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
                 }
                 None => (0.0, false),
             };
-            let s = gpu::step_segment(
-                ctx.kp,
-                SegmentInput { util: util as f32, coolant_c, job_active: active, caps_active: ctx.cap_level_w.is_finite(), thermal_safe },
-                b.gpus.slices(base + seg.lo..base + seg.hi),
-            );
+            let inp = SegmentInput {
+                util: util as f32,
+                coolant_c: coolant as f32,
+                job_active: active,
+                caps_active: ctx.cap_level_w.is_finite(),
+                thermal_safe,
+            };
+            b.seg_jobs.push(gpu::SegmentJob { inp, lo: k * gpr + seg.lo, hi: k * gpr + seg.hi });
+        }
+    }
+    // Pass 2: the kernel over every segment of the block in one call.
+    b.seg_sums.resize(b.seg_jobs.len(), gpu::SegmentSums::default());
+    gpu::step_segments(ctx.kp, &b.seg_jobs, &mut b.gpus, &mut b.seg_sums);
+    // Pass 3: rack sums in segment order (power-replay segments run their own kernel here).
+    let mut next = b.seg_sums.iter();
+    for (k, slot) in out.iter_mut().enumerate().take(b.racks) {
+        let r = b.first_rack + k;
+        let mut rs = RackStep { temp_max_c: f64::MIN, ..Default::default() };
+        let mut max32 = f32::MIN;
+        for seg in &ctx.segments[r] {
+            let base = k * gpr;
+            let s = match seg.job.and_then(|j| ctx.jobs[j].replay_gpus().map(|n| (j, n))) {
+                Some((j, n)) => {
+                    let coolant = ctx.cdu_supply_c[ctx.cdu_of_rack[r] as usize] + ctx.coolant_offset_k[r];
+                    let inp = crate::model::gpu_replay::ReplayInput {
+                        targets_w: &ctx.replay[j],
+                        n,
+                        first_gpu_in_job: seg.rack_in_job * gpr,
+                        coolant_c: coolant as f32,
+                        caps_active: ctx.cap_level_w.is_finite(),
+                    };
+                    crate::model::gpu_replay::step_segment(ctx.kp, inp, b.gpus.slices(base + seg.lo..base + seg.hi))
+                }
+                None => *next.next().expect("one sum per kernel segment"),
+            };
             rs.gpu_w += s.power_w;
             rs.temp_sum_c += s.temp_c;
             rs.dtemp_sum_k += s.dtemp_k;

@@ -231,8 +231,10 @@ pub struct SegmentInput {
     /// True when any GPU cap may bind (otherwise the cap arithmetic is skipped).
     pub caps_active: bool,
     /// True when no GPU of the segment can reach `throttle_c` this step: none throttled or
-    /// above the release temperature at the start, and even the hottest-running GPU at full
-    /// power would settle below it. The throttle arithmetic is then skipped (same result).
+    /// shut down, none above the release or shutdown temperature at the start, and even the
+    /// hottest-running GPU at full power would settle below `throttle_c`. The throttle and
+    /// shutdown arithmetic (and the flags' loads and stores) are then skipped: the same result
+    /// when this holds; the caller vouches for it.
     pub thermal_safe: bool,
 }
 
@@ -308,8 +310,18 @@ fn gpu_update<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
     let inv_fl = if THERMAL || CAPS || SMOOTH { inv_f / lm } else { 0.0 };
     let (thr, s1) = if THERMAL { throttle_clock(p, k, t, inv_f, inv_fl, was_thr) } else { (0.0, 1.0) };
     let s = if CAPS { s1.min(((cap * inv_fl - p.idle_w) * k.denom_inv).max(p.min_clock)) } else { s1 };
-    let on_hold = if t < p.restart_c { 1.0 } else { on_prev };
-    let on = if t > p.shutdown_c { 0.0 } else { on_hold };
+    // Shutdown and restart (on the fast path every GPU is on and below shutdown_c: see
+    // `SegmentInput::thermal_safe`).
+    let on = if THERMAL {
+        let on_hold = if t < p.restart_c { 1.0 } else { on_prev };
+        if t > p.shutdown_c {
+            0.0
+        } else {
+            on_hold
+        }
+    } else {
+        1.0
+    };
     let work_w = p.span_w * k.u * s;
     // (P_idle + work)·f·L(T), with L = (1 − λ) + λ·e grouped so the exponential comes last.
     let base = (p.idle_w + work_w) * f;
@@ -380,8 +392,9 @@ fn segment_lanes<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
         let t: [f32; LANES] = st.temp[b..b + LANES].try_into().expect("lanes");
         let f: [f32; LANES] = st.factor[b..b + LANES].try_into().expect("lanes");
         let fi: [f32; LANES] = st.inv_factor[b..b + LANES].try_into().expect("lanes");
-        let th: [f32; LANES] = st.throttled[b..b + LANES].try_into().expect("lanes");
-        let on: [f32; LANES] = st.online[b..b + LANES].try_into().expect("lanes");
+        // Off the fast path only: on it every GPU is on and not throttling, and stays so.
+        let th: [f32; LANES] = if THERMAL { st.throttled[b..b + LANES].try_into().expect("lanes") } else { [0.0; LANES] };
+        let on: [f32; LANES] = if THERMAL { st.online[b..b + LANES].try_into().expect("lanes") } else { [1.0; LANES] };
         let cap: [f32; LANES] = st.cap[b..b + LANES].try_into().expect("lanes");
         let pw: [f32; LANES] = st.power[b..b + LANES].try_into().expect("lanes");
         let mut o_t = [0f32; LANES];
@@ -404,8 +417,10 @@ fn segment_lanes<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
             acc_cmp[l] += cmp;
         }
         st.temp[b..b + LANES].copy_from_slice(&o_t);
-        st.throttled[b..b + LANES].copy_from_slice(&o_th);
-        st.online[b..b + LANES].copy_from_slice(&o_on);
+        if THERMAL {
+            st.throttled[b..b + LANES].copy_from_slice(&o_th);
+            st.online[b..b + LANES].copy_from_slice(&o_on);
+        }
         st.power[b..b + LANES].copy_from_slice(&o_p);
     }
     for (l, j) in (chunks * LANES..n).enumerate() {
@@ -569,6 +584,54 @@ pub fn step_segment_on(isa: KernelIsa, p: &KernelParams, inp: SegmentInput, st: 
     }
     let _ = isa;
     segment_portable(p, inp, st)
+}
+
+/// One segment of a batch: its inputs and its GPUs `lo..hi` in the state.
+#[derive(Debug, Clone, Copy)]
+pub struct SegmentJob {
+    /// The segment's inputs this step.
+    pub inp: SegmentInput,
+    /// First GPU (index into the state).
+    pub lo: usize,
+    /// One past the last GPU.
+    pub hi: usize,
+}
+
+#[inline(always)]
+fn segments_impl(p: &KernelParams, jobs: &[SegmentJob], st: &mut GpuState, out: &mut [SegmentSums]) {
+    for (j, o) in jobs.iter().zip(out.iter_mut()) {
+        *o = segment_impl(p, j.inp, st.slices(j.lo..j.hi));
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn segments_avx2(p: &KernelParams, jobs: &[SegmentJob], st: &mut GpuState, out: &mut [SegmentSums]) {
+    segments_impl(p, jobs, st, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2")]
+unsafe fn segments_avx512(p: &KernelParams, jobs: &[SegmentJob], st: &mut GpuState, out: &mut [SegmentSums]) {
+    segments_impl(p, jobs, st, out)
+}
+
+/// [`step_segment`] for many segments of one state in one call (one dispatch, the kernel's
+/// constants kept across segments): `out[i]` gets the sums of `jobs[i]`, the same bits as
+/// calling [`step_segment`] for each in turn. `out` must be at least as long as `jobs`.
+pub fn step_segments(p: &KernelParams, jobs: &[SegmentJob], st: &mut GpuState, out: &mut [SegmentSums]) {
+    assert!(out.len() >= jobs.len(), "one output per segment");
+    #[cfg(target_arch = "x86_64")]
+    {
+        match kernel_isa() {
+            // SAFETY: the CPU supports AVX-512 F/VL/DQ/BW (checked at run time).
+            KernelIsa::Avx512 => return unsafe { segments_avx512(p, jobs, st, out) },
+            // SAFETY: the CPU supports AVX2 (checked at run time).
+            KernelIsa::Avx2 => return unsafe { segments_avx2(p, jobs, st, out) },
+            KernelIsa::Portable => {}
+        }
+    }
+    segments_impl(p, jobs, st, out)
 }
 
 /// Portable path only (for tests that compare the paths bit for bit).

@@ -285,11 +285,14 @@ impl Climate {
         let list = |a: [f64; 12], scale: f64, dp: usize| a.iter().map(|v| format!("{:.*}", dp, v * scale)).collect::<Vec<_>>().join(" ");
         let (wind_src, rh_src) = match self {
             Climate::Narvik => {
-                ("[E] estimate within REFERENCE §6.2 (3–4 m/s, sheltered town)", "[E] estimate (maritime sub-arctic); not in REFERENCE")
+                (
+                    "[E] estimate within REFERENCE §6.2 (3–4 m/s, sheltered town)",
+                    "[E] estimate (maritime sub-arctic); no published met.no monthly RH normal for Narvik/Evenes found yet",
+                )
             }
             Climate::Abilene => (
                 "[E] estimate within REFERENCE §6.4 (4–6 m/s, May ~6 m/s)",
-                "[E] estimate (semi-arid; consistent with §6.4 summer wet bulb 21–24 °C)",
+                "[E] estimate (semi-arid; consistent with §6.4 summer wet bulb 21–24 °C); NOAA 1991–2020 hourly dew-point normals (USW00013962) not yet transcribed",
             ),
         };
         row("monthly mean 10 m wind Jan..Dec".to_string(), format!("{} m/s", list(self.mean_wind_speed_m_s(), 1.0, 1)), wind_src);

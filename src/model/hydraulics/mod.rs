@@ -98,6 +98,8 @@ pub struct Hydraulics {
     fws_demand_frac: f64,
     /// The plant's flow demand through the reset lag.
     fws_demand_lagged: f64,
+    /// TCS totals of the last solve (the `tcs_*` and `rack_flow_min_kg_s` fields).
+    tcs_totals: HydroStep,
 }
 
 /// Time constant of the facility Δp setpoint reset (s) \[E\]: building controllers reset
@@ -197,6 +199,7 @@ impl Hydraulics {
             fws_cdu_ones: vec![1.0; ncdu],
             fws_demand_frac: 1.0,
             fws_demand_lagged: f64::NAN,
+            tcs_totals: HydroStep { rack_flow_min_kg_s: f64::NAN, ..Default::default() },
         };
         for c in 0..ncdu {
             h.refresh(c);
@@ -232,7 +235,7 @@ impl Hydraulics {
     /// through a [`RESET_LAG_S`] lag, moved in steps of at least [`RESET_STEP_FRAC`]. The
     /// facility pumps' power is that of this (slowly reset) operating point.
     pub fn step(&mut self, dt_s: f64, fws_demand_frac: f64) -> HydroStep {
-        let mut out = HydroStep { rack_flow_min_kg_s: f64::INFINITY, ..Default::default() };
+        let mut out = HydroStep::default();
         self.flows_changed = false;
         for c in 0..self.tcs.len() {
             let lo = self.first_rack[c];
@@ -244,18 +247,30 @@ impl Hydraulics {
                 self.flows_changed = true;
                 out.solves += 1;
             }
-            let circ = &self.tcs[c];
-            out.tcs_pump_w += circ.pump_power_w;
-            out.tcs_flow_kg_s += self.cdu_flow_kg_s[c];
-            out.tcs_head_pa += circ.pump_head_pa();
-            out.tcs_rack_dp_pa += circ.header_dp_pa();
         }
-        for &m in &self.rack_flow_kg_s {
-            out.rack_flow_min_kg_s = out.rack_flow_min_kg_s.min(m);
+        // The TCS totals change only with a solve: summed again only then.
+        if self.flows_changed || !self.tcs_totals.rack_flow_min_kg_s.is_finite() {
+            let mut t = HydroStep { rack_flow_min_kg_s: f64::INFINITY, ..Default::default() };
+            for (c, circ) in self.tcs.iter().enumerate() {
+                t.tcs_pump_w += circ.pump_power_w;
+                t.tcs_flow_kg_s += self.cdu_flow_kg_s[c];
+                t.tcs_head_pa += circ.pump_head_pa();
+                t.tcs_rack_dp_pa += circ.header_dp_pa();
+            }
+            for &m in &self.rack_flow_kg_s {
+                t.rack_flow_min_kg_s = t.rack_flow_min_kg_s.min(m);
+            }
+            let ncdu = self.tcs.len().max(1) as f64;
+            t.tcs_head_pa /= ncdu;
+            t.tcs_rack_dp_pa /= ncdu;
+            self.tcs_totals = t;
         }
-        let ncdu = self.tcs.len().max(1) as f64;
-        out.tcs_head_pa /= ncdu;
-        out.tcs_rack_dp_pa /= ncdu;
+        let t = &self.tcs_totals;
+        out.tcs_pump_w = t.tcs_pump_w;
+        out.tcs_flow_kg_s = t.tcs_flow_kg_s;
+        out.tcs_head_pa = t.tcs_head_pa;
+        out.tcs_rack_dp_pa = t.tcs_rack_dp_pa;
+        out.rack_flow_min_kg_s = t.rack_flow_min_kg_s;
         // Setpoint reset: the demand through a first-order lag of RESET_LAG_S, moved only when
         // it has drifted by more than RESET_STEP_FRAC (a building controller's slow reset).
         let d = if fws_demand_frac.is_finite() { fws_demand_frac.clamp(0.05, 1.0) } else { self.fws_demand_lagged };
