@@ -361,3 +361,54 @@ fn no_input_panics_and_bad_ones_are_flagged() {
     assert!(s.balance_residual_frac().abs() < 1e-9);
     let _ = PlantParams::sized_for(f64::NAN, f64::NAN, Coolant { cp_j_kg_k: -1.0, ..Coolant::water() });
 }
+
+/// Plain bisection to 2^-40 of the range: the reference the fast solve must match.
+fn bisect(p: &PlantParams, q_w: f64, dt_k: f64, m: f64, cp: f64, units: u32, y_max: f64) -> f64 {
+    let k_at = |y: f64| {
+        let (w, s) = super::control::actuators(p, y);
+        p.dry_coolers.conductance_w_k(w * m, cp, s, units)
+    };
+    let k_needed = q_w / dt_k;
+    if k_at(y_max) <= k_needed {
+        return y_max;
+    }
+    let (mut lo, mut hi) = (0.0, y_max);
+    for _ in 0..60 {
+        let mid = 0.5 * (lo + hi);
+        if k_at(mid) < k_needed {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+#[test]
+fn feedforward_index_matches_bisection_and_inverts_the_conductance() {
+    let p = narvik();
+    let units = p.dry_coolers.units;
+    let cp = 3900.0;
+    let m = 400.0;
+    let k_full = {
+        let (w, s) = super::control::actuators(&p, 1.0);
+        p.dry_coolers.conductance_w_k(w * m, cp, s, units)
+    };
+    let mut checked = 0;
+    for i in 1..200 {
+        // Heat from a whisper to beyond full capacity, across a 10 K difference.
+        let q = k_full * 10.0 * (i as f64 / 150.0).powi(2);
+        let y = super::control::feedforward_index(&p, q, 10.0, m, cp, units, 1.0);
+        let y_ref = bisect(&p, q, 10.0, m, cp, units, 1.0);
+        assert!((y - y_ref).abs() < 1e-8, "q {q}: {y} vs bisection {y_ref}");
+        if y > 0.0 && y < 1.0 {
+            let (w, s) = super::control::actuators(&p, y);
+            let k = p.dry_coolers.conductance_w_k(w * m, cp, s, units);
+            assert!((k * 10.0 / q - 1.0).abs() < 1e-6, "q {q}: k(y)·ΔT = {}", k * 10.0);
+            checked += 1;
+        }
+    }
+    assert!(checked > 100);
+    assert_eq!(super::control::feedforward_index(&p, 0.0, 10.0, m, cp, units, 1.0), 0.0);
+    assert_eq!(super::control::feedforward_index(&p, 1e300, 10.0, m, cp, units, 1.0), 1.0);
+}
