@@ -112,6 +112,8 @@ pub struct Block {
     seg_jobs: Vec<gpu::SegmentJob>,
     /// Scratch: their sums.
     seg_sums: Vec<gpu::SegmentSums>,
+    /// Scratch: each rack's coolant temperature at the plates this step (°C).
+    coolant_c: Vec<f64>,
 }
 
 /// Read-only per-step inputs of the parallel stage.
@@ -127,14 +129,20 @@ struct StepCtx<'a> {
     segments: &'a [Vec<Segment>],
     cdu_of_rack: &'a [u32],
     cdu_supply_c: &'a [f64],
-    /// Per-rack coolant offset from starved (or over-fed) cold plates (K).
-    coolant_offset_k: &'a [f64],
+    /// Per-rack extra plate resistance of starved (or over-fed) cold plates (K/W).
+    rack_extra_r: &'a [f64],
+    /// The GPUs' thermal resistance r_th (K/W).
+    r_th_k_per_w: f64,
+    /// True in the first step (no rack temperatures yet).
+    first_step: bool,
     gpus_per_rack: usize,
     overhead_w: f64,
-    psu_rated_w: f64,
-    psu_peak: f64,
+    psu: electrical::Psu,
     capture: f64,
-    c_th: f64,
+    /// C_th/Δt (W/K), for the heat the GPUs store over the step.
+    c_th_per_dt: f64,
+    /// 1/gpus_per_rack.
+    inv_gpr: f64,
     cap_level_w: f32,
     /// Rise above the coolant of the hottest-running GPU at full power (K).
     max_rise_k: f64,
@@ -167,8 +175,6 @@ pub struct Engine {
     pub hyd: crate::model::hydraulics::Hydraulics,
     /// Extra junction-to-supply resistance per rack from its flow (K/W).
     rack_extra_r: Vec<f64>,
-    /// Coolant offset per rack this step (K).
-    rack_offset_k: Vec<f64>,
     /// ∫ rack flow dt (kg) and the smallest rack flow (kg/s), per rack.
     pub rack_flow_acc: Vec<(f64, f64)>,
     /// The plant's last facility flow over its design flow.
@@ -346,6 +352,7 @@ impl Engine {
                 workload_cache: vec![RackCache::default(); n],
                 seg_jobs: Vec::new(),
                 seg_sums: Vec::new(),
+                coolant_c: vec![0.0; n],
             });
             r0 += n;
         }
@@ -420,7 +427,6 @@ impl Engine {
             cdu_q_liquid_w: vec![0.0; cdus],
             hyd,
             rack_extra_r: vec![0.0; racks],
-            rack_offset_k: vec![0.0; racks],
             rack_flow_acc: vec![(0.0, f64::INFINITY); racks],
             fws_demand_frac: fws_demand0,
             plant,
@@ -580,26 +586,6 @@ impl Engine {
                 );
             }
         }
-        // Series resistances r_th + ΔR: the plate's extra drop is the share ΔR/(r_th + ΔR) of
-        // the junction-to-supply difference (last step's rack mean GPU temperature), so the
-        // kernel's heat to the coolant is (T − T_c)/(r_th + ΔR) — exact at steady state, never
-        // negative while the GPUs are warmer than the coolant, stable for any step.
-        // (Own racks only: under MPI the other racks' last temperatures live on other ranks.)
-        let own = self.own_racks.clone();
-        for (r, ((o, x), rs)) in self.rack_offset_k[own.clone()]
-            .iter_mut()
-            .zip(&self.rack_extra_r[own.clone()])
-            .zip(&self.rack_step)
-            .enumerate()
-            .map(|(k, v)| (own.start + k, v))
-        {
-            *o = if *x == 0.0 || self.step_index == 0 {
-                0.0
-            } else {
-                let t_cool = self.cdu_supply_c[self.cdu_of_rack[r] as usize];
-                x / (sc.gpu.r_th_k_per_w + x) * (rs.temp_sum_c / gpr as f64 - t_cool)
-            };
-        }
         for (a, m) in self.rack_flow_acc.iter_mut().zip(&hyd.rack_flow_kg_s) {
             a.0 += m * dt;
             a.1 = a.1.min(*m);
@@ -641,13 +627,15 @@ impl Engine {
             segments: &self.segments,
             cdu_of_rack: &self.cdu_of_rack,
             cdu_supply_c: &self.cdu_supply_c,
-            coolant_offset_k: &self.rack_offset_k,
+            rack_extra_r: &self.rack_extra_r,
+            r_th_k_per_w: sc.gpu.r_th_k_per_w,
+            first_step: self.step_index == 0,
             gpus_per_rack: sc.gpus_per_rack as usize,
             overhead_w: sc.rack_overhead_w,
-            psu_rated_w: sc.power.psu_rated_w,
-            psu_peak: sc.power.psu_efficiency_frac,
+            psu: electrical::Psu::new(sc.power.psu_rated_w, sc.power.psu_efficiency_frac),
             capture: sc.cooling.liquid_capture_frac,
-            c_th: sc.gpu.c_th_j_per_k,
+            c_th_per_dt: sc.gpu.c_th_j_per_k / dt,
+            inv_gpr: 1.0 / f64::from(sc.gpus_per_rack.max(1)),
             cap_level_w: self.cap_level_w as f32,
             max_rise_k: self.max_rise_k,
         };
@@ -960,7 +948,15 @@ fn step_block(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
     b.seg_jobs.clear();
     for (k, prev) in out.iter().enumerate().take(b.racks) {
         let r = b.first_rack + k;
-        let coolant = ctx.cdu_supply_c[ctx.cdu_of_rack[r] as usize] + ctx.coolant_offset_k[r];
+        let t_cool = ctx.cdu_supply_c[ctx.cdu_of_rack[r] as usize];
+        // Series resistances r_th + ΔR: the plate's extra drop is the share ΔR/(r_th + ΔR) of
+        // the junction-to-supply difference (last step's rack mean GPU temperature), so the
+        // kernel's heat to the coolant is (T − T_c)/(r_th + ΔR) — exact at steady state, never
+        // negative while the GPUs are warmer than the coolant, stable for any step.
+        let x = ctx.rack_extra_r[r];
+        let offset_k = if x == 0.0 || ctx.first_step { 0.0 } else { x / (ctx.r_th_k_per_w + x) * (prev.temp_sum_c / gpr as f64 - t_cool) };
+        b.coolant_c[k] = t_cool + offset_k;
+        let coolant = b.coolant_c[k];
         // Fast path: nothing in this rack can reach the throttle temperature this step.
         let thermal_safe = prev.throttled == 0.0
             && prev.offline == 0.0
@@ -1002,7 +998,7 @@ fn step_block(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
             let base = k * gpr;
             let s = match seg.job.and_then(|j| ctx.jobs[j].replay_gpus().map(|n| (j, n))) {
                 Some((j, n)) => {
-                    let coolant = ctx.cdu_supply_c[ctx.cdu_of_rack[r] as usize] + ctx.coolant_offset_k[r];
+                    let coolant = b.coolant_c[k];
                     let inp = crate::model::gpu_replay::ReplayInput {
                         targets_w: &ctx.replay[j],
                         n,
@@ -1027,21 +1023,21 @@ fn step_block(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
         rs.temp_max_c = f64::from(max32);
         *slot = rs;
     }
-    // Rack power and heat in a second pass: its divisions, independent from rack to rack,
-    // overlap here instead of stalling between kernel calls (same arithmetic per rack).
+    // Rack power and heat in a pass of their own (independent from rack to rack, so they
+    // overlap; reciprocals taken once per step instead of a division per rack).
     for (k, rs) in out.iter_mut().enumerate().take(b.racks) {
         // The trays of thermally shut-down GPUs power off with them: the rack's non-GPU load
         // (CPUs, NICs, switches) falls in proportion to the GPUs offline.
-        let overhead_w = ctx.overhead_w * (1.0 - rs.offline / gpr as f64);
+        let overhead_w = ctx.overhead_w * (1.0 - rs.offline * ctx.inv_gpr);
         let out_w = rs.gpu_w + overhead_w;
-        rs.it_w = electrical::psu_input_w(out_w, ctx.psu_rated_w, ctx.psu_peak);
+        rs.it_w = ctx.psu.input_w(out_w);
         // Heat leaving the GPUs into their plates over the step, plus overhead and PSU loss.
-        let gpu_heat_w = rs.gpu_w - ctx.c_th * rs.dtemp_sum_k / ctx.dt;
+        let gpu_heat_w = rs.gpu_w - ctx.c_th_per_dt * rs.dtemp_sum_k;
         let heat_w = gpu_heat_w + overhead_w + (rs.it_w - out_w);
         rs.q_liquid_w = ctx.capture * heat_w;
         rs.q_air_w = heat_w - rs.q_liquid_w;
         let a = &mut b.acc[k];
-        a.temp_int += rs.temp_sum_c / gpr as f64 * ctx.dt;
+        a.temp_int += rs.temp_sum_c * ctx.inv_gpr * ctx.dt;
         a.temp_max_c = a.temp_max_c.max(rs.temp_max_c);
         a.energy_j += rs.it_w * ctx.dt;
         a.throttled_gpu_s += rs.throttled * ctx.dt;

@@ -23,28 +23,61 @@ const CURVE: [(f64, f64); 6] = [(0.0, 0.80), (0.1, 0.90), (0.2, 0.94), (0.5, 0.9
 /// assert!(psu_efficiency(0.1, 0.96) < psu_efficiency(0.5, 0.96));
 /// ```
 pub fn psu_efficiency(x: f64, peak_eff: f64) -> f64 {
-    let x = x.clamp(0.0, 1.2);
-    let scale = peak_eff / 0.96;
-    let mut e = CURVE[CURVE.len() - 1].1;
-    for w in CURVE.windows(2) {
-        let ((x0, e0), (x1, e1)) = (w[0], w[1]);
-        if x <= x1 {
-            e = e0 + (e1 - e0) * (x - x0) / (x1 - x0);
-            break;
+    (curve_at(x.clamp(0.0, 1.2)) * (peak_eff / 0.96)).clamp(0.05, 1.0)
+}
+
+/// The curve's slopes, one per segment (computed at compile time).
+const SLOPES: [f64; 5] = {
+    let mut s = [0.0; 5];
+    let mut i = 0;
+    while i < 5 {
+        s[i] = (CURVE[i + 1].1 - CURVE[i].1) / (CURVE[i + 1].0 - CURVE[i].0);
+        i += 1;
+    }
+    s
+};
+
+/// The unscaled curve at load fraction `x` in [0, 1.2]: linear between its points, flat at
+/// its last value beyond full load.
+fn curve_at(x: f64) -> f64 {
+    if x > 1.0 {
+        return CURVE[5].1;
+    }
+    for i in 0..5 {
+        if x <= CURVE[i + 1].0 {
+            return CURVE[i].1 + SLOPES[i] * (x - CURVE[i].0);
         }
     }
-    if x > 1.0 {
-        e = CURVE[5].1;
+    CURVE[5].1
+}
+
+/// A rack's PSUs: nameplate and peak efficiency, with the reciprocals the per-step
+/// [`Psu::input_w`] multiplies by (it runs once per rack and step).
+#[derive(Debug, Clone, Copy)]
+pub struct Psu {
+    inv_rated_w: f64,
+    scale: f64,
+}
+
+impl Psu {
+    /// PSUs of nameplate `rated_w` (W) whose efficiency curve peaks at `peak_eff`.
+    pub fn new(rated_w: f64, peak_eff: f64) -> Self {
+        Psu { inv_rated_w: 1.0 / rated_w, scale: peak_eff / 0.96 }
     }
-    (e * scale).clamp(0.05, 1.0)
+
+    /// PSU input power (W) for DC output `out_w`: `out / η(out/rated)`.
+    #[inline]
+    pub fn input_w(&self, out_w: f64) -> f64 {
+        if out_w <= 0.0 {
+            return 0.0;
+        }
+        out_w / (curve_at((out_w * self.inv_rated_w).clamp(0.0, 1.2)) * self.scale).clamp(0.05, 1.0)
+    }
 }
 
 /// PSU input power (W) for DC output `out_w` on a rack with PSU nameplate `rated_w`.
 pub fn psu_input_w(out_w: f64, rated_w: f64, peak_eff: f64) -> f64 {
-    if out_w <= 0.0 {
-        return 0.0;
-    }
-    out_w / psu_efficiency(out_w / rated_w, peak_eff)
+    Psu::new(rated_w, peak_eff).input_w(out_w)
 }
 
 /// Facility-level electrical totals (W).

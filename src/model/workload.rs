@@ -61,6 +61,8 @@ pub struct JobRuntime {
     unix_offset: f64,
     /// Phase offset of each rack of a training job (s).
     phases: Vec<f64>,
+    /// 1/iteration period of a training job (1/s; 0 otherwise).
+    inv_iteration_s: f64,
     /// Utilisation→power exponent γ (1 = linear).
     gamma: f64,
     /// Time offsets (fractions of the period) of a shifted power replay, one per slot.
@@ -78,6 +80,8 @@ pub struct JobStep {
     pub run_frac: f64,
     /// Fleet-wide utilisation term for inference and constant/trace jobs.
     pub base_util: f64,
+    /// 1/(t1 − t0), the step's reciprocal length (1/s).
+    pub inv_span_s: f64,
 }
 
 impl JobRuntime {
@@ -142,6 +146,10 @@ impl JobRuntime {
         }
         let jitter = if let JobKind::Training { phase_jitter_s, .. } = job.kind { phase_jitter_s } else { 0.0 };
         let phases = (0..racks).map(|r| jitter * normal(seed, Stream::RackPhase, (first_rack + r) as u64, 0)).collect();
+        let inv_iteration_s = match job.kind {
+            JobKind::Training { iteration_s, .. } if iteration_s > 0.0 => 1.0 / iteration_s,
+            _ => 0.0,
+        };
         JobRuntime {
             job,
             index,
@@ -153,6 +161,7 @@ impl JobRuntime {
             seed,
             unix_offset: start_unix_s,
             phases,
+            inv_iteration_s,
             gamma: 1.0,
             offsets,
         }
@@ -251,7 +260,7 @@ impl JobRuntime {
             JobKind::Trace { data } if data.signal == Signal::Utilization => base = data.mean_util(t0, t1),
             _ => {}
         }
-        JobStep { idle_frac: idle, ckpt_frac: ckpt, run_frac: (1.0 - idle - ckpt).max(0.0), base_util: base }
+        JobStep { idle_frac: idle, ckpt_frac: ckpt, run_frac: (1.0 - idle - ckpt).max(0.0), base_util: base, inv_span_s: 1.0 / (t1 - t0) }
     }
 
     /// The mean utilisation of rack `rack_in_job` (0-based within the job) over [t0, t1).
@@ -270,7 +279,7 @@ impl JobRuntime {
                 let p = *iteration_s;
                 let w = |t: f64| {
                     let tau = t - self.job.start_s + phase;
-                    let k = floor_exact(tau / p);
+                    let k = floor_exact(tau * self.inv_iteration_s);
                     k * compute_frac * p + (tau - k * p).min(compute_frac * p)
                 };
                 // W at the step's start is W at the last step's end (the same t, the same rack).
@@ -278,7 +287,7 @@ impl JobRuntime {
                 let w0 = if knots.w_valid && knots.w_key == key && knots.w_t.to_bits() == t0.to_bits() { knots.w } else { w(t0) };
                 let w1 = w(t1);
                 (knots.w_valid, knots.w_key, knots.w_t, knots.w) = (true, key, t1, w1);
-                let cf = ((w1 - w0) / (t1 - t0)).clamp(0.0, 1.0);
+                let cf = ((w1 - w0) * js.inv_span_s).clamp(0.0, 1.0);
                 js.ckpt_frac * checkpoint_util + js.run_frac * (comm_util + (compute_util - comm_util) * cf)
             }
             JobKind::Inference { noise, .. } => {
