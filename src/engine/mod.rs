@@ -233,11 +233,17 @@ fn gpu_factor(seed: u64, var: f64, id: u64) -> f32 {
     (1.0 + var * normal(seed, Stream::GpuFactor, id, 0).clamp(-3.0, 3.0)) as f32
 }
 
-/// Racks per block: large enough that scheduling does not dominate, small enough to
-/// balance across threads. The result does not depend on it.
-pub fn block_racks(racks: usize, gpus_per_rack: usize) -> usize {
+/// Racks per block: blocks of about 6,912 GPUs (~190 kB of state, well inside a core's L2),
+/// their number rounded up to a multiple of `threads` so every worker gets the same share
+/// of racks in the parallel stage (15 blocks on 2 threads left one worker a block behind).
+/// The result does not depend on it.
+pub fn block_racks(racks: usize, gpus_per_rack: usize, threads: usize) -> usize {
     let target_gpus = 6912usize;
-    (target_gpus / gpus_per_rack.max(1)).clamp(1, racks.max(1))
+    let racks = racks.max(1);
+    let n_min = (racks * gpus_per_rack.max(1)).div_ceil(target_gpus).max(1);
+    let threads = threads.clamp(1, racks);
+    let n = n_min.div_ceil(threads) * threads;
+    racks.div_ceil(n).max(1)
 }
 
 /// The engine stage (numbered as in [`Engine::step`]) that produces a recorded quantity.
@@ -330,7 +336,7 @@ impl Engine {
         // GPU blocks (of this engine's racks).
         let n_cdus = sc.cooling.cdus as usize;
         let own_racks = cdu_first_rack(own_cdus.start, racks, n_cdus)..cdu_first_rack(own_cdus.end, racks, n_cdus);
-        let per_block = block_racks(racks, gpr);
+        let per_block = block_racks(racks, gpr, rayon::current_num_threads());
         let t_init = sc.cooling.tcs_supply_setpoint_c as f32;
         let seed = sc.seed;
         let var = sc.power_variation_frac;
@@ -1059,5 +1065,32 @@ pub fn weather_source(sc: &crate::scenario::Scenario) -> crate::Result<Box<dyn c
                 .map_err(|e| sc.side_file_error("site.weather_file", &e.path, (e.line > 0).then_some(e.line), &e.message))?;
             Ok(Box::new(w))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::block_racks;
+
+    #[test]
+    fn blocks_split_evenly_among_threads_and_fit_l2() {
+        for (racks, gpr) in [(1389usize, 72usize), (200, 72), (1, 8), (10_000, 8), (7, 72), (3000, 32)] {
+            for threads in [1usize, 2, 3, 4, 8] {
+                let per = block_racks(racks, gpr, threads);
+                let blocks = racks.div_ceil(per);
+                // No block much above the ~6,912-GPU target (one rack of rounding).
+                assert!(per * gpr <= 6912 + gpr || per == 1, "{racks}x{gpr}, {threads} threads: {per} racks a block");
+                // Every thread gets a block, and the racks split evenly: the largest share
+                // is at most one block's worth above the smallest.
+                if racks >= threads {
+                    let shares: Vec<usize> =
+                        (0..threads).map(|t| (0..blocks).filter(|b| b % threads == t).map(|b| per.min(racks - b * per)).sum()).collect();
+                    let (lo, hi) = (shares.iter().min().unwrap(), shares.iter().max().unwrap());
+                    assert!(hi - lo <= per, "{racks}x{gpr}, {threads} threads: shares {shares:?}");
+                }
+            }
+        }
+        // stargate-norway on two threads: 16 blocks of at most 87 racks, not 15 of 96.
+        assert_eq!(1389usize.div_ceil(block_racks(1389, 72, 2)), 16);
     }
 }
