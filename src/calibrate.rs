@@ -355,7 +355,7 @@ pub fn calibrate(t: &Telemetry, preset: &GpuPreset, holdout_frac: f64) -> Result
             hold.len()
         ));
     }
-    let (k, t_ref) = (preset.leakage_per_k, preset.leakage_ref_c);
+    let (k, t_ref) = (preset.gpu.leakage_per_k, preset.gpu.leakage_ref_c);
     let has_temp = train.iter().all(Window::has_temp) && t.has_temp();
     let lambdas: Vec<f64> = if has_temp { (0..=60).map(|i| i as f64 * 0.01).collect() } else { vec![0.0] };
     let mut best = (f64::INFINITY, 1.0, 0.0, 0.0, 0.0);
@@ -383,8 +383,8 @@ pub fn calibrate(t: &Telemetry, preset: &GpuPreset, holdout_frac: f64) -> Result
         fit.idle_w * a + span * b
     };
     let preset_model = |w: &Window| {
-        let (a, b) = w.x(1.0, preset.leakage_frac, k, t_ref, true);
-        preset.idle_w * a + (preset.tdp_w - preset.idle_w) * b
+        let (a, b) = w.x(1.0, preset.gpu.leakage_frac, k, t_ref, true);
+        preset.gpu.idle_w * a + (preset.gpu.tdp_w - preset.gpu.idle_w) * b
     };
     Ok(Calibration {
         preset: preset.name.to_string(),
@@ -447,11 +447,11 @@ pub fn gpu_table(c: &Calibration, preset: &GpuPreset) -> String {
     );
     let num = |v: f64| format!("{}", (v * 1e6).round() / 1e6);
     t.push_str(&format!("tdp_w = {}\nidle_w = {}\nutilization_exponent = {}\n", num(f.tdp_w), num(f.idle_w), num(f.gamma)));
-    t.push_str(&format!("leakage_frac = {}\n", num(f.leakage_frac.unwrap_or(preset.leakage_frac))));
-    t.push_str(&format!("leakage_per_k = {}\nleakage_ref_c = {}\n", num(preset.leakage_per_k), num(preset.leakage_ref_c)));
-    t.push_str(&format!("r_th_k_per_w = {}\n", num(f.r_th_k_per_w.unwrap_or(preset.r_th_k_per_w))));
-    t.push_str(&format!("c_th_j_per_k = {}\n", num(f.c_th_j_per_k.unwrap_or(preset.c_th_j_per_k))));
-    t.push_str(&format!("throttle_c = {}\nshutdown_c = {}\n", num(preset.throttle_c), num(preset.shutdown_c)));
+    t.push_str(&format!("leakage_frac = {}\n", num(f.leakage_frac.unwrap_or(preset.gpu.leakage_frac))));
+    t.push_str(&format!("leakage_per_k = {}\nleakage_ref_c = {}\n", num(preset.gpu.leakage_per_k), num(preset.gpu.leakage_ref_c)));
+    t.push_str(&format!("r_th_k_per_w = {}\n", num(f.r_th_k_per_w.unwrap_or(preset.gpu.r_th_k_per_w))));
+    t.push_str(&format!("c_th_j_per_k = {}\n", num(f.c_th_j_per_k.unwrap_or(preset.gpu.c_th_j_per_k))));
+    t.push_str(&format!("throttle_c = {}\nshutdown_c = {}\n", num(preset.gpu.throttle_c), num(preset.gpu.shutdown_c)));
     t
 }
 

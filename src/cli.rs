@@ -93,7 +93,7 @@ pub fn presets_text() -> String {
     for p in scenario::presets::GPU_PRESETS {
         t.push_str(&format!(
             "\n{} — {}\n  tdp_w {}  idle_w {}  leakage_frac {}  leakage_per_k {}  leakage_ref_c {}\n  r_th_k_per_w {}  c_th_j_per_k {} (tau {:.1} s)  throttle_c {}  shutdown_c {}\n  gpus_per_rack {}  rack_overhead_kw {}\n",
-            p.name, p.description, p.tdp_w, p.idle_w, p.leakage_frac, p.leakage_per_k, p.leakage_ref_c, p.r_th_k_per_w, p.c_th_j_per_k, p.r_th_k_per_w * p.c_th_j_per_k, p.throttle_c, p.shutdown_c, p.gpus_per_rack, p.rack_overhead_kw
+            p.name, p.description, p.gpu.tdp_w, p.gpu.idle_w, p.gpu.leakage_frac, p.gpu.leakage_per_k, p.gpu.leakage_ref_c, p.gpu.r_th_k_per_w, p.gpu.c_th_j_per_k, p.gpu.r_th_k_per_w * p.gpu.c_th_j_per_k, p.gpu.throttle_c, p.gpu.shutdown_c, p.gpus_per_rack, p.rack_overhead_kw
         ));
         for (q, src) in p.sources {
             t.push_str(&format!("    {q:<34} {src}\n"));

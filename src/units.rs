@@ -79,6 +79,26 @@ impl SafeClamp for f64 {
     }
 }
 
+/// `x` if finite, else `default`: a model's fallback for a nonsensical parameter.
+#[inline]
+pub fn finite_or(x: f64, default: f64) -> f64 {
+    if x.is_finite() {
+        x
+    } else {
+        default
+    }
+}
+
+/// `x` if finite and positive, else `default`.
+#[inline]
+pub fn finite_pos(x: f64, default: f64) -> f64 {
+    if x.is_finite() && x > 0.0 {
+        x
+    } else {
+        default
+    }
+}
+
 /// Formats seconds as the shortest exact duration string (`100ms`, `90s`, `15m`, `24h`, `7d`).
 pub fn format_duration(s: f64) -> String {
     let ms = (s * 1000.0).round();

@@ -282,45 +282,29 @@ pub fn fill_sink(kind: &str, hr: &mut crate::scenario::raw::HeatRejectionBlock, 
     }
 }
 
-use crate::scenario::check::Range;
+use crate::scenario::check::{ranges, Range};
 
-const S_LATENT_FRAC: Range =
-    Range { key: "cooling.heat_rejection.latent_frac", lo: 0.5, hi: 1.0, what: "a share of the heat leaving as latent heat", why: "" };
-const S_DRIFT_FRAC: Range =
-    Range { key: "cooling.heat_rejection.drift_frac", lo: 0.0, hi: 0.01, what: "a fraction of the circulating flow", why: "" };
-const S_CYCLES_OF_CONCENTRATION: Range = Range {
-    key: "cooling.heat_rejection.cycles_of_concentration",
-    lo: 1.5,
-    hi: 50.0,
-    what: "cycles of concentration (above 1: some water must be blown down)",
-    why: "",
-};
-const S_SATURATION_EFFICIENCY_FRAC: Range =
-    Range { key: "cooling.heat_rejection.saturation_efficiency_frac", lo: 0.0, hi: 1.0, what: "a saturation efficiency", why: "" };
-const S_SWITCH_OVER_C: Range = Range { key: "cooling.heat_rejection.switch_over_c", lo: -20.0, hi: 60.0, what: "a temperature (°C)", why: "" };
-const S_INTAKE_TEMP_C: Range =
-    Range { key: "cooling.heat_rejection.intake_temp_c[]", lo: -2.0, hi: 35.0, what: "a sea-water temperature (°C)", why: "" };
-const S_INTAKE_HEAD_KPA: Range = Range { key: "cooling.heat_rejection.intake_head_kpa", lo: 1.0, hi: 2000.0, what: "a pump head (kPa)", why: "" };
-const S_SEAWATER_RISE_K: Range = Range { key: "cooling.heat_rejection.seawater_rise_k", lo: 1.0, hi: 30.0, what: "a temperature rise (K)", why: "" };
-
-/// Ranges of the kind-specific `[cooling.heat_rejection]` keys.
-pub const SINK_RANGES: &[&Range] = &[
-    &S_LATENT_FRAC,
-    &S_DRIFT_FRAC,
-    &S_CYCLES_OF_CONCENTRATION,
-    &S_SATURATION_EFFICIENCY_FRAC,
-    &S_SWITCH_OVER_C,
-    &S_INTAKE_TEMP_C,
-    &S_INTAKE_HEAD_KPA,
-    &S_SEAWATER_RISE_K,
-];
-
-fn srange(r: &Range, v: Option<f64>) -> Result<f64, (String, String)> {
-    let v = v.unwrap_or(f64::NAN);
-    if !r.contains(v) {
-        return Err((r.key.trim_end_matches("[]").to_string(), r.message(v)));
-    }
-    Ok(v)
+ranges! {
+    /// Ranges of the kind-specific `[cooling.heat_rejection]` keys.
+    SINK_RANGES;
+    const S_LATENT_FRAC: Range =
+        Range { key: "cooling.heat_rejection.latent_frac", lo: 0.5, hi: 1.0, what: "a share of the heat leaving as latent heat", why: "" };
+    const S_DRIFT_FRAC: Range =
+        Range { key: "cooling.heat_rejection.drift_frac", lo: 0.0, hi: 0.01, what: "a fraction of the circulating flow", why: "" };
+    const S_CYCLES_OF_CONCENTRATION: Range = Range {
+        key: "cooling.heat_rejection.cycles_of_concentration",
+        lo: 1.5,
+        hi: 50.0,
+        what: "cycles of concentration (above 1: some water must be blown down)",
+        why: "",
+    };
+    const S_SATURATION_EFFICIENCY_FRAC: Range =
+        Range { key: "cooling.heat_rejection.saturation_efficiency_frac", lo: 0.0, hi: 1.0, what: "a saturation efficiency", why: "" };
+    const S_SWITCH_OVER_C: Range = Range { key: "cooling.heat_rejection.switch_over_c", lo: -20.0, hi: 60.0, what: "a temperature (°C)", why: "" };
+    const S_INTAKE_TEMP_C: Range =
+        Range { key: "cooling.heat_rejection.intake_temp_c[]", lo: -2.0, hi: 35.0, what: "a sea-water temperature (°C)", why: "" };
+    const S_INTAKE_HEAD_KPA: Range = Range { key: "cooling.heat_rejection.intake_head_kpa", lo: 1.0, hi: 2000.0, what: "a pump head (kPa)", why: "" };
+    const S_SEAWATER_RISE_K: Range = Range { key: "cooling.heat_rejection.seawater_rise_k", lo: 1.0, hi: 30.0, what: "a temperature rise (K)", why: "" };
 }
 
 /// Checks the kind-specific keys of a filled `[cooling.heat_rejection]`.
@@ -344,13 +328,13 @@ pub fn resolve_sink(hr: &crate::scenario::raw::HeatRejectionBlock) -> Result<Sin
     only("seawater_rise_k", hr.seawater_rise_k.is_some(), "fjord_water")?;
     Ok(match kind {
         "cooling_tower" => Sink::Tower(CoolingTower {
-            latent_frac: srange(&S_LATENT_FRAC, hr.latent_frac)?,
-            drift_frac: srange(&S_DRIFT_FRAC, hr.drift_frac)?,
-            cycles_of_concentration: srange(&S_CYCLES_OF_CONCENTRATION, hr.cycles_of_concentration)?,
+            latent_frac: S_LATENT_FRAC.check(hr.latent_frac)?,
+            drift_frac: S_DRIFT_FRAC.check(hr.drift_frac)?,
+            cycles_of_concentration: S_CYCLES_OF_CONCENTRATION.check(hr.cycles_of_concentration)?,
         }),
         "adiabatic_dry_coolers" => Sink::Adiabatic(AdiabaticPrecooler {
-            saturation_efficiency_frac: srange(&S_SATURATION_EFFICIENCY_FRAC, hr.saturation_efficiency_frac)?,
-            switch_over_c: srange(&S_SWITCH_OVER_C, hr.switch_over_c)?,
+            saturation_efficiency_frac: S_SATURATION_EFFICIENCY_FRAC.check(hr.saturation_efficiency_frac)?,
+            switch_over_c: S_SWITCH_OVER_C.check(hr.switch_over_c)?,
         }),
         "fjord_water" => {
             let t = hr.intake_temp_c.clone().unwrap_or_default();
@@ -359,12 +343,12 @@ pub fn resolve_sink(hr: &crate::scenario::raw::HeatRejectionBlock) -> Result<Sin
             }
             let mut intake = [0.0; 12];
             for (i, v) in t.iter().enumerate() {
-                intake[i] = srange(&S_INTAKE_TEMP_C, Some(*v))?;
+                intake[i] = S_INTAKE_TEMP_C.check(Some(*v))?;
             }
             Sink::Fjord(FjordWater {
                 intake_temp_c: intake,
-                intake_head_pa: srange(&S_INTAKE_HEAD_KPA, hr.intake_head_kpa)? * 1e3,
-                seawater_rise_k: srange(&S_SEAWATER_RISE_K, hr.seawater_rise_k)?,
+                intake_head_pa: S_INTAKE_HEAD_KPA.check(hr.intake_head_kpa)? * 1e3,
+                seawater_rise_k: S_SEAWATER_RISE_K.check(hr.seawater_rise_k)?,
                 ..FjordWater::default()
             })
         }

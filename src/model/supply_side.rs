@@ -43,87 +43,11 @@ impl SupplySide {
         let Some(spec) = &sc.supply else {
             return Ok(out);
         };
-        let b = &spec.block;
-        let h = b.hydro.clone().unwrap_or_default();
-        let w = b.wind.clone().unwrap_or_default();
-        let s = b.solar.clone().unwrap_or_default();
-        let g = b.gas.clone().unwrap_or_default();
-        let gr = b.grid.clone().unwrap_or_default();
-        let ba = b.battery.clone().unwrap_or_default();
-        let mut p = SupplyParams::default();
-        p.hydro.capacity_mw = h.capacity_mw.unwrap_or(0.0);
-        p.hydro.ramp_mw_per_min = h.ramp_mw_per_min.unwrap_or(p.hydro.ramp_mw_per_min);
-        p.hydro.ramp_down_mw_per_min = h.ramp_down_mw_per_min;
-        p.hydro.governor_band_frac = h.governor_band_frac.unwrap_or(0.0);
-        p.hydro.min_mw = h.min_mw.unwrap_or(0.0);
-        p.hydro.daily_energy_mwh = h.daily_energy_mwh.filter(|v| *v > 0.0);
-        if let Some(r) = h.reservoir_mwh.filter(|v| *v > 0.0) {
-            p.hydro.reservoir = Some(supply::hydro::ReservoirParams {
-                energy_mwh: r,
-                inflow_mw: h.inflow_mw.unwrap_or(0.0),
-                initial_frac: h.reservoir_initial_frac.unwrap_or(0.5),
-            });
-        }
-        p.wind.capacity_mw = w.capacity_mw.unwrap_or(0.0);
-        if let Some(v) = w.hub_height_m {
-            p.wind.hub_height_m = v;
-        }
-        if let Some(v) = w.cut_in_m_s {
-            p.wind.cut_in_m_s = v;
-        }
-        if let Some(v) = w.rated_m_s {
-            p.wind.rated_m_s = v;
-        }
-        if let Some(v) = w.cut_out_m_s {
-            p.wind.cut_out_m_s = v;
-        }
-        if let Some(v) = w.shear_exponent {
-            p.wind.shear_exponent = v;
-        }
-        p.solar.capacity_mw = s.capacity_mw.unwrap_or(0.0);
-        if let Some(v) = s.derate_frac {
-            p.solar.derate_frac = v;
-        }
-        if let Some(v) = s.temp_coeff_per_k {
-            p.solar.temp_coeff_per_k = v;
-        }
-        p.gas.capacity_mw = g.capacity_mw.unwrap_or(0.0);
-        if let Some(v) = g.ramp_frac_per_min {
-            p.gas.ramp_frac_per_min = v;
-        }
-        p.gas.ramp_down_frac_per_min = g.ramp_down_frac_per_min;
-        p.gas.governor_band_frac = g.governor_band_frac.unwrap_or(0.0);
-        if let Some(v) = g.min_mw {
-            p.gas.min_mw = v;
-        }
-        if let Some(v) = g.carbon_g_per_kwh {
-            p.gas.carbon_g_per_kwh = v;
-        }
-        p.grid.import_limit_mw = gr.import_limit_mw.unwrap_or(0.0);
-        p.grid.export_limit_mw = gr.export_limit_mw.unwrap_or(0.0);
-        if let Some(v) = gr.carbon_g_per_kwh {
-            p.grid.carbon_g_per_kwh = v;
-        }
+        let mut p = spec.params.clone();
         p.grid.carbon_series = spec.carbon_series.clone();
         p.grid.price_series = spec.price_series.clone();
         out.wind_profile = spec.wind_profile.clone();
         out.solar_profile = spec.solar_profile.clone();
-        p.battery.energy_mwh = ba.energy_mwh.unwrap_or(0.0);
-        p.battery.power_mw = ba.power_mw.unwrap_or(0.0);
-        if let Some(v) = ba.round_trip_efficiency_frac {
-            p.battery.round_trip_efficiency_frac = v;
-        }
-        if let Some(v) = ba.soc_min_frac {
-            p.battery.soc_min_frac = v;
-        }
-        if let Some(v) = ba.soc_max_frac {
-            p.battery.soc_max_frac = v;
-        }
-        if let Some(v) = ba.initial_soc_frac {
-            p.battery.initial_soc_frac = v;
-        }
-        p.battery.max_grid_ramp_mw_per_s = ba.max_grid_ramp_mw_per_s.filter(|v| *v > 0.0);
-        p.on_shortfall = if b.on_shortfall.as_deref() == Some("unserved") { Shortfall::Unserved } else { Shortfall::CapGpus };
         out.params = Some(p);
         Ok(out)
     }

@@ -315,6 +315,13 @@ mod tests {
         d
     }
 
+    /// Writes a run folder at `dest` holding `file` and commits it.
+    fn commit_with(dest: &Path, file: &str, text: &str) {
+        let f = RunFolder::create(dest, Kind::Run).unwrap();
+        f.write(file, text).unwrap();
+        f.commit().unwrap();
+    }
+
     #[test]
     fn temp_names_parse() {
         assert_eq!(temp_pid(".run.tmp-123"), Some(123));
@@ -329,14 +336,10 @@ mod tests {
         let d = scratch("replace");
         let dest = d.join("out");
         // New path: written, marked.
-        let f = RunFolder::create(&dest, Kind::Run).unwrap();
-        f.write("a.txt", "1").unwrap();
-        f.commit().unwrap();
+        commit_with(&dest, "a.txt", "1");
         assert!(is_marked(&dest));
         // Marked: replaced, earlier files gone, no temp or old folder left.
-        let f = RunFolder::create(&dest, Kind::Run).unwrap();
-        f.write("b.txt", "2").unwrap();
-        f.commit().unwrap();
+        commit_with(&dest, "b.txt", "2");
         assert!(!dest.join("a.txt").exists() && dest.join("b.txt").exists());
         let names: Vec<_> = std::fs::read_dir(&d).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, vec![std::ffi::OsString::from("out")]);
@@ -363,9 +366,7 @@ mod tests {
     fn a_dropped_folder_leaves_the_earlier_one() {
         let d = scratch("drop");
         let dest = d.join("out");
-        let f = RunFolder::create(&dest, Kind::Run).unwrap();
-        f.write("first.txt", "1").unwrap();
-        f.commit().unwrap();
+        commit_with(&dest, "first.txt", "1");
         let f = RunFolder::create(&dest, Kind::Run).unwrap();
         let tmp = f.tmp.clone();
         f.write("second.txt", "2").unwrap();

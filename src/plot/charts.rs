@@ -9,6 +9,7 @@
 use std::path::Path;
 use std::sync::Once;
 
+use plotters::chart::MeshStyle;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
@@ -370,26 +371,47 @@ impl Chart {
     }
 }
 
-/// Draws `chart` to `path` in `format` at 1600x900.
-pub fn draw_chart(chart: &Chart, path: &Path, format: ImageFormat) -> Result<(), PlotError> {
+/// A drawing error as text.
+pub(crate) fn e2s<E: std::error::Error + Send + Sync>(e: DrawingAreaErrorKind<E>) -> String {
+    e.to_string()
+}
+
+/// A picture plotters can draw on an area of any backend (`bitmap`: the PNG backend, whose
+/// thick lines need care; see [`stroke`]).
+pub trait Render {
+    /// Draws the picture on `root` (filled white).
+    fn render<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, bitmap: bool) -> Result<(), String>
+    where
+        DB::ErrorType: 'static;
+}
+
+/// Draws `picture` to `path` in `format` at 1600x900.
+pub fn draw_image(picture: &impl Render, path: &Path, format: ImageFormat) -> Result<(), PlotError> {
     ensure_fonts();
     let draw_err = |message: String| PlotError::Draw { path: path.to_path_buf(), message };
     match format {
         ImageFormat::Png => {
             let root = BitMapBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
-            render(chart, &root, true).map_err(draw_err)?;
+            root.fill(&WHITE).map_err(e2s).map_err(draw_err)?;
+            picture.render(&root, true).map_err(draw_err)?;
             root.present().map_err(|e| draw_err(e.to_string()))
         }
         ImageFormat::Svg => {
             let mut svg = String::new();
             {
                 let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-                render(chart, &root, false).map_err(draw_err)?;
+                root.fill(&WHITE).map_err(e2s).map_err(draw_err)?;
+                picture.render(&root, false).map_err(draw_err)?;
                 root.present().map_err(|e| draw_err(e.to_string()))?;
             }
             std::fs::write(path, svg).map_err(|e| PlotError::io(path, e))
         }
     }
+}
+
+/// Draws `chart` to `path` in `format` at 1600x900.
+pub fn draw_chart(chart: &Chart, path: &Path, format: ImageFormat) -> Result<(), PlotError> {
+    draw_image(chart, path, format)
 }
 
 /// Formats a tick value with just enough decimals for an axis spanning `span`.
@@ -429,97 +451,108 @@ fn legend_width<DB: DrawingBackend>(chart: &Chart, root: &DrawingArea<DB, Shift>
     widest.clamp(200, 560)
 }
 
-type Area<DB> = DrawingArea<DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
-
-fn render<DB: DrawingBackend>(chart: &Chart, root: &DrawingArea<DB, Shift>, bitmap: bool) -> Result<(), String>
-where
-    DB::ErrorType: 'static,
-{
-    let e2s = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    root.fill(&WHITE).map_err(e2s)?;
-    let legend_w = legend_width(chart, root);
-    let (plot_area, legend_area) = root.split_horizontally(WIDTH.saturating_sub(legend_w));
-
-    let (x0, x1) = chart.x_range();
-    let primary: Vec<f64> = chart.layers.iter().filter(|l| !l.secondary).flat_map(|l| l.values()).collect();
-    let secondary: Vec<f64> = chart.layers.iter().filter(|l| l.secondary).flat_map(|l| l.values()).collect();
-    let (y0, y1) = chart.y_axis.resolve(&primary);
-    let (s0, s1) = chart.y2_axis.resolve(&secondary);
-
-    let title_style = TextStyle::from((FONT, TITLE_PX, FontStyle::Bold).into_font()).color(&BLACK);
-    let mut builder = ChartBuilder::on(&plot_area);
-    builder
-        .caption(&chart.title, title_style)
-        .margin_top(16)
-        .margin_left(20)
-        .margin_bottom(16)
-        .margin_right(if chart.y2_label.is_some() { 10 } else { 30 })
-        .x_label_area_size(80)
-        .y_label_area_size(125);
-    if chart.y2_label.is_some() {
-        builder.right_y_label_area_size(115);
-    }
-    let mut cc = builder.build_cartesian_2d(x0..x1, y0..y1).map_err(e2s)?.set_secondary_coord(x0..x1, s0..s1);
-
-    let x_span = x1 - x0;
-    let y_span = y1 - y0;
-    let s_span = s1 - s0;
-    let cats = chart.x_categories.clone();
-    let x_fmt = move |v: &f64| -> String {
-        match &cats {
-            Some(c) => {
-                let r = v.round();
-                if (v - r).abs() < 1e-6 && r >= 0.0 {
-                    c.get(r as usize).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            }
-            None => fmt_tick(*v, x_span),
-        }
-    };
-    let y_fmt = move |v: &f64| fmt_tick(*v, y_span);
-    let x_labels = match &chart.x_categories {
-        Some(c) => c.len().clamp(1, 24),
-        None => 12,
-    };
-    cc.configure_mesh()
-        .x_desc(chart.x_label.as_str())
-        .y_desc(chart.y_label.as_str())
-        .axis_desc_style(font(AXIS_DESC_PX))
+/// The house style of a chart's axes and grid, with its tick formatters.
+fn grid<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(
+    mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>,
+    x_fmt: &'b dyn Fn(&X::ValueType) -> String,
+    y_fmt: &'b dyn Fn(&Y::ValueType) -> String,
+) -> &'m mut MeshStyle<'a, 'b, X, Y, DB> {
+    mesh.axis_desc_style(font(AXIS_DESC_PX))
         .label_style(font(TICK_PX))
-        .x_labels(x_labels)
-        .y_labels(10)
-        .x_label_formatter(&x_fmt)
-        .y_label_formatter(&y_fmt)
+        .x_label_formatter(x_fmt)
+        .y_label_formatter(y_fmt)
         .bold_line_style(BLACK.mix(0.12))
         .light_line_style(BLACK.mix(0.03))
         .axis_style(BLACK.mix(0.8))
-        .draw()
-        .map_err(e2s)?;
-    if let Some(label) = &chart.y2_label {
-        let s_fmt = move |v: &f64| fmt_tick(*v, s_span);
-        cc.configure_secondary_axes()
-            .y_desc(label.as_str())
-            .axis_desc_style(font(AXIS_DESC_PX))
-            .label_style(font(TICK_PX))
-            .y_labels(10)
-            .y_label_formatter(&s_fmt)
-            .axis_style(BLACK.mix(0.8))
-            .draw()
-            .map_err(e2s)?;
-    }
-
-    for layer in &chart.layers {
-        let area = if layer.secondary { cc.secondary_plotting_area() } else { cc.plotting_area() };
-        draw_layer(area, root, bitmap, layer, (x0, x1)).map_err(e2s)?;
-    }
-
-    draw_legend(&legend_area, chart).map_err(e2s)?;
-    Ok(())
 }
 
-fn segments(n: usize, ok: impl Fn(usize) -> bool) -> Vec<(usize, usize)> {
+type Area<DB> = DrawingArea<DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+impl Render for Chart {
+    fn render<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, bitmap: bool) -> Result<(), String>
+    where
+        DB::ErrorType: 'static,
+    {
+        let chart = self;
+        let legend_w = legend_width(chart, root);
+        let (plot_area, legend_area) = root.split_horizontally(WIDTH.saturating_sub(legend_w));
+
+        let (x0, x1) = chart.x_range();
+        let primary: Vec<f64> = chart.layers.iter().filter(|l| !l.secondary).flat_map(|l| l.values()).collect();
+        let secondary: Vec<f64> = chart.layers.iter().filter(|l| l.secondary).flat_map(|l| l.values()).collect();
+        let (y0, y1) = chart.y_axis.resolve(&primary);
+        let (s0, s1) = chart.y2_axis.resolve(&secondary);
+
+        let title_style = TextStyle::from((FONT, TITLE_PX, FontStyle::Bold).into_font()).color(&BLACK);
+        let mut builder = ChartBuilder::on(&plot_area);
+        builder
+            .caption(&chart.title, title_style)
+            .margin_top(16)
+            .margin_left(20)
+            .margin_bottom(16)
+            .margin_right(if chart.y2_label.is_some() { 10 } else { 30 })
+            .x_label_area_size(80)
+            .y_label_area_size(125);
+        if chart.y2_label.is_some() {
+            builder.right_y_label_area_size(115);
+        }
+        let mut cc = builder.build_cartesian_2d(x0..x1, y0..y1).map_err(e2s)?.set_secondary_coord(x0..x1, s0..s1);
+
+        let x_span = x1 - x0;
+        let y_span = y1 - y0;
+        let s_span = s1 - s0;
+        let cats = chart.x_categories.clone();
+        let x_fmt = move |v: &f64| -> String {
+            match &cats {
+                Some(c) => {
+                    let r = v.round();
+                    if (v - r).abs() < 1e-6 && r >= 0.0 {
+                        c.get(r as usize).cloned().unwrap_or_default()
+                    } else {
+                        String::new()
+                    }
+                }
+                None => fmt_tick(*v, x_span),
+            }
+        };
+        let y_fmt = move |v: &f64| fmt_tick(*v, y_span);
+        let x_labels = match &chart.x_categories {
+            Some(c) => c.len().clamp(1, 24),
+            None => 12,
+        };
+        grid(&mut cc.configure_mesh(), &x_fmt, &y_fmt)
+            .x_desc(chart.x_label.as_str())
+            .y_desc(chart.y_label.as_str())
+            .x_labels(x_labels)
+            .y_labels(10)
+            .draw()
+            .map_err(e2s)?;
+        if let Some(label) = &chart.y2_label {
+            let s_fmt = move |v: &f64| fmt_tick(*v, s_span);
+            cc.configure_secondary_axes()
+                .y_desc(label.as_str())
+                .axis_desc_style(font(AXIS_DESC_PX))
+                .label_style(font(TICK_PX))
+                .y_labels(10)
+                .y_label_formatter(&s_fmt)
+                .axis_style(BLACK.mix(0.8))
+                .draw()
+                .map_err(e2s)?;
+        }
+
+        for layer in &chart.layers {
+            let area = if layer.secondary { cc.secondary_plotting_area() } else { cc.plotting_area() };
+            draw_layer(area, root, bitmap, layer, (x0, x1)).map_err(e2s)?;
+        }
+
+        draw_legend(&legend_area, chart).map_err(e2s)?;
+        Ok(())
+    }
+}
+
+/// Maximal runs of consecutive indices below `n` where `ok(i)` holds, as half-open
+/// `(first, end)` ranges.
+pub(crate) fn segments(n: usize, ok: impl Fn(usize) -> bool) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut start = None;
     for i in 0..n {
@@ -725,89 +758,57 @@ pub struct Histogram {
     pub notes: Vec<String>,
 }
 
-/// Draws `hist` to `path` with a log-scale count axis.
-pub fn draw_histogram(hist: &Histogram, path: &Path, format: ImageFormat) -> Result<(), PlotError> {
-    ensure_fonts();
-    let draw_err = |message: String| PlotError::Draw { path: path.to_path_buf(), message };
-    match format {
-        ImageFormat::Png => {
-            let root = BitMapBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
-            render_histogram(hist, &root).map_err(draw_err)?;
-            root.present().map_err(|e| draw_err(e.to_string()))
-        }
-        ImageFormat::Svg => {
-            let mut svg = String::new();
-            {
-                let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-                render_histogram(hist, &root).map_err(draw_err)?;
-                root.present().map_err(|e| draw_err(e.to_string()))?;
+/// A histogram with a log-scale count axis.
+impl Render for Histogram {
+    fn render<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, _bitmap: bool) -> Result<(), String>
+    where
+        DB::ErrorType: 'static,
+    {
+        let hist = self;
+        let legend_chart =
+            Chart { layers: vec![Layer::band(hist.label.clone(), PALETTE[0], 0.8, &[], &[], &[])], notes: hist.notes.clone(), ..Chart::default() };
+        let legend_w = legend_width(&legend_chart, root);
+        let (plot_area, legend_area) = root.split_horizontally(WIDTH.saturating_sub(legend_w));
+
+        let bins: Vec<(f64, f64)> =
+            hist.centers.iter().zip(&hist.counts).filter(|(c, n)| c.is_finite() && n.is_finite() && **n > 0.0).map(|(c, n)| (*c, *n)).collect();
+        let mut sorted: Vec<f64> = bins.iter().map(|b| b.0).collect();
+        sorted.sort_by(f64::total_cmp);
+        let width = sorted.windows(2).map(|w| w[1] - w[0]).filter(|d| *d > 0.0).fold(f64::INFINITY, f64::min);
+        let (cmin, cmax) = finite_range(&sorted).unwrap_or((0.0, 0.0));
+        let width = if width.is_finite() { width } else { (cmax.abs() * 0.1).max(1e-3) };
+        let (x0, x1) = (cmin - width, cmax + width);
+        let max_count = bins.iter().map(|b| b.1).fold(1.0, f64::max);
+        let (y0, y1) = (0.5, max_count * 3.0);
+
+        let title_style = TextStyle::from((FONT, TITLE_PX, FontStyle::Bold).into_font()).color(&BLACK);
+        let mut cc = ChartBuilder::on(&plot_area)
+            .caption(&hist.title, title_style)
+            .margin_top(16)
+            .margin_left(20)
+            .margin_bottom(16)
+            .margin_right(30)
+            .x_label_area_size(80)
+            .y_label_area_size(125)
+            .build_cartesian_2d(x0..x1, (y0..y1).log_scale())
+            .map_err(e2s)?;
+        let x_span = x1 - x0;
+        let x_fmt = move |v: &f64| fmt_tick(*v, x_span);
+        let y_fmt = |v: &f64| {
+            if *v < 1.0 {
+                String::new()
+            } else {
+                fmt_human(v.round())
             }
-            std::fs::write(path, svg).map_err(|e| PlotError::io(path, e))
-        }
+        };
+        grid(&mut cc.configure_mesh(), &x_fmt, &y_fmt).x_desc(hist.x_label.as_str()).y_desc("Count (log scale)").x_labels(12).draw().map_err(e2s)?;
+        let fill = PALETTE[0].mix(0.8).filled();
+        let edge = PALETTE[0].stroke_width(1);
+        cc.draw_series(bins.iter().map(|&(c, n)| Rectangle::new([(c - width * 0.45, y0), (c + width * 0.45, n)], fill))).map_err(e2s)?;
+        cc.draw_series(bins.iter().map(|&(c, n)| Rectangle::new([(c - width * 0.45, y0), (c + width * 0.45, n)], edge))).map_err(e2s)?;
+        draw_legend(&legend_area, &legend_chart).map_err(e2s)?;
+        Ok(())
     }
-}
-
-fn render_histogram<DB: DrawingBackend>(hist: &Histogram, root: &DrawingArea<DB, Shift>) -> Result<(), String>
-where
-    DB::ErrorType: 'static,
-{
-    let e2s = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    root.fill(&WHITE).map_err(e2s)?;
-    let legend_chart =
-        Chart { layers: vec![Layer::band(hist.label.clone(), PALETTE[0], 0.8, &[], &[], &[])], notes: hist.notes.clone(), ..Chart::default() };
-    let legend_w = legend_width(&legend_chart, root);
-    let (plot_area, legend_area) = root.split_horizontally(WIDTH.saturating_sub(legend_w));
-
-    let bins: Vec<(f64, f64)> =
-        hist.centers.iter().zip(&hist.counts).filter(|(c, n)| c.is_finite() && n.is_finite() && **n > 0.0).map(|(c, n)| (*c, *n)).collect();
-    let mut sorted: Vec<f64> = bins.iter().map(|b| b.0).collect();
-    sorted.sort_by(f64::total_cmp);
-    let width = sorted.windows(2).map(|w| w[1] - w[0]).filter(|d| *d > 0.0).fold(f64::INFINITY, f64::min);
-    let (cmin, cmax) = finite_range(&sorted).unwrap_or((0.0, 0.0));
-    let width = if width.is_finite() { width } else { (cmax.abs() * 0.1).max(1e-3) };
-    let (x0, x1) = (cmin - width, cmax + width);
-    let max_count = bins.iter().map(|b| b.1).fold(1.0, f64::max);
-    let (y0, y1) = (0.5, max_count * 3.0);
-
-    let title_style = TextStyle::from((FONT, TITLE_PX, FontStyle::Bold).into_font()).color(&BLACK);
-    let mut cc = ChartBuilder::on(&plot_area)
-        .caption(&hist.title, title_style)
-        .margin_top(16)
-        .margin_left(20)
-        .margin_bottom(16)
-        .margin_right(30)
-        .x_label_area_size(80)
-        .y_label_area_size(125)
-        .build_cartesian_2d(x0..x1, (y0..y1).log_scale())
-        .map_err(e2s)?;
-    let x_span = x1 - x0;
-    let x_fmt = move |v: &f64| fmt_tick(*v, x_span);
-    let y_fmt = |v: &f64| {
-        if *v < 1.0 {
-            String::new()
-        } else {
-            fmt_human(v.round())
-        }
-    };
-    cc.configure_mesh()
-        .x_desc(hist.x_label.as_str())
-        .y_desc("Count (log scale)")
-        .axis_desc_style(font(AXIS_DESC_PX))
-        .label_style(font(TICK_PX))
-        .x_labels(12)
-        .x_label_formatter(&x_fmt)
-        .y_label_formatter(&y_fmt)
-        .bold_line_style(BLACK.mix(0.12))
-        .light_line_style(BLACK.mix(0.03))
-        .axis_style(BLACK.mix(0.8))
-        .draw()
-        .map_err(e2s)?;
-    let fill = PALETTE[0].mix(0.8).filled();
-    let edge = PALETTE[0].stroke_width(1);
-    cc.draw_series(bins.iter().map(|&(c, n)| Rectangle::new([(c - width * 0.45, y0), (c + width * 0.45, n)], fill))).map_err(e2s)?;
-    cc.draw_series(bins.iter().map(|&(c, n)| Rectangle::new([(c - width * 0.45, y0), (c + width * 0.45, n)], edge))).map_err(e2s)?;
-    draw_legend(&legend_area, &legend_chart).map_err(e2s)?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -107,7 +107,7 @@ fn write_compare_report(
     plots: &[PathBuf],
     out_dir: &Path,
 ) -> Result<PathBuf, PlotError> {
-    use super::html::{align, chart_box, css, escape, page_start, UChart, USeries, OVERVIEW_POINTS};
+    use super::html::{align, chart_section, css, escape, page_start, UChart, USeries, OVERVIEW_POINTS};
     use super::labels::{label_of, unit_and_scale};
     let names: Vec<String> = runs.iter().map(|r| r.name.clone()).collect();
     let title = format!("Comparison: {}", names.join(" vs "));
@@ -149,12 +149,7 @@ fn write_compare_report(
         c.max_points = usize::MAX;
         charts.push(c);
     }
-    if !charts.is_empty() {
-        html.push_str("<h2>Interactive overlays</h2>\n<p class=\"hint\">Drag to zoom, double-click to reset; cursors are linked.</p>\n");
-        for c in &charts {
-            html.push_str(&chart_box(c));
-        }
-    }
+    chart_section(&mut html, "Interactive overlays", "Drag to zoom, double-click to reset; cursors are linked.", &charts);
     html.push_str("<h2>Metrics</h2>\n<table>\n<tr><th>Metric</th>");
     for h in &header[1..] {
         let _ = write!(html, "<th class=\"v\">{}</th>", escape(h));

@@ -13,9 +13,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontStyle;
 
-use super::charts::ensure_fonts;
+use super::charts::{e2s, Render};
 use super::data::{fmt_human, Table};
-use super::{ImageFormat, PlotError, HEIGHT, WIDTH};
+use super::{PlotError, WIDTH};
 
 /// One metric over the hall grid.
 #[derive(Debug, Clone)]
@@ -115,122 +115,104 @@ pub fn panel_range(panel: &Panel) -> (f64, f64) {
     super::data::finite_range(&panel.grid.iter().flatten().copied().collect::<Vec<_>>()).unwrap_or((0.0, 1.0))
 }
 
-/// Draws the floor map to `path` (1600x900, PNG or SVG).
-pub fn draw_floor_map(map: &FloorMap, path: &Path, format: ImageFormat) -> Result<(), PlotError> {
-    ensure_fonts();
-    let draw_err = |message: String| PlotError::Draw { path: path.to_path_buf(), message };
-    match format {
-        ImageFormat::Png => {
-            let root = BitMapBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
-            render(map, &root).map_err(draw_err)?;
-            root.present().map_err(|e| draw_err(e.to_string()))
-        }
-        ImageFormat::Svg => {
-            let mut svg = String::new();
-            {
-                let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-                render(map, &root).map_err(draw_err)?;
-                root.present().map_err(|e| draw_err(e.to_string()))?;
+/// The floor map (1600x900, PNG or SVG through [`super::charts::draw_image`]).
+impl Render for FloorMap {
+    fn render<DB: DrawingBackend>(&self, full: &DrawingArea<DB, Shift>, _bitmap: bool) -> Result<(), String>
+    where
+        DB::ErrorType: 'static,
+    {
+        let map = self;
+        let root = full;
+        let title = TextStyle::from(("sans-serif", 30, FontStyle::Bold).into_font()).color(&BLACK);
+        let root = root.titled("Floor map: CDUs as rows, their racks as columns", title).map_err(e2s)?;
+        let panels = root.split_evenly((map.panels.len(), 1));
+        let rows = map.rows();
+        let cols = map.columns().max(1);
+        for (panel, area) in map.panels.iter().zip(panels) {
+            let (plot, bar) = area.split_horizontally(WIDTH - 190);
+            let (lo, hi) = panel_range(panel);
+            // Ticks at cell centres (at most ~12 CDU rows and ~24 rack columns labelled).
+            let y_step = rows.div_ceil(12).max(1);
+            let x_step = cols.div_ceil(24).max(1);
+            let label = ("sans-serif", 18).into_font().color(&BLACK);
+            let mut cc = ChartBuilder::on(&plot)
+                .caption(&panel.title, ("sans-serif", 22, FontStyle::Bold).into_font())
+                .margin(8)
+                .x_label_area_size(36)
+                .y_label_area_size(90)
+                .build_cartesian_2d(0.0..cols as f64, 0.0..rows as f64)
+                .map_err(e2s)?;
+            cc.configure_mesh()
+                .disable_mesh()
+                .x_labels(0)
+                .y_labels(0)
+                .x_desc("Rack position within its CDU")
+                .axis_desc_style(label.clone())
+                .draw()
+                .map_err(e2s)?;
+            // Left-anchored at a measured offset (right-anchored text does not render on the
+            // bitmap backend with the embedded font).
+            let left = label.clone().pos(Pos::new(HPos::Left, VPos::Center));
+            let below = label.clone().pos(Pos::new(HPos::Center, VPos::Top));
+            for c in (0..rows).filter(|c| c % y_step == 0) {
+                let (px, py) = cc.backend_coord(&(0.0, (rows - 1 - c) as f64 + 0.5));
+                let text = format!("CDU {c}");
+                let w = full.estimate_text_size(&text, &left).map(|(w, _)| w as i32).unwrap_or(60);
+                full.draw(&Text::new(text, (px - 8 - w, py), left.clone())).map_err(e2s)?;
             }
-            std::fs::write(path, svg).map_err(|e| PlotError::io(path, e))
-        }
-    }
-}
-
-fn render<DB: DrawingBackend>(map: &FloorMap, full: &DrawingArea<DB, Shift>) -> Result<(), String>
-where
-    DB::ErrorType: 'static,
-{
-    let e2s = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    full.fill(&WHITE).map_err(e2s)?;
-    let root = full;
-    let title = TextStyle::from(("sans-serif", 30, FontStyle::Bold).into_font()).color(&BLACK);
-    let root = root.titled("Floor map: CDUs as rows, their racks as columns", title).map_err(e2s)?;
-    let panels = root.split_evenly((map.panels.len(), 1));
-    let rows = map.rows();
-    let cols = map.columns().max(1);
-    for (panel, area) in map.panels.iter().zip(panels) {
-        let (plot, bar) = area.split_horizontally(WIDTH - 190);
-        let (lo, hi) = panel_range(panel);
-        // Ticks at cell centres (at most ~12 CDU rows and ~24 rack columns labelled).
-        let y_step = rows.div_ceil(12).max(1);
-        let x_step = cols.div_ceil(24).max(1);
-        let label = ("sans-serif", 18).into_font().color(&BLACK);
-        let mut cc = ChartBuilder::on(&plot)
-            .caption(&panel.title, ("sans-serif", 22, FontStyle::Bold).into_font())
-            .margin(8)
-            .x_label_area_size(36)
-            .y_label_area_size(90)
-            .build_cartesian_2d(0.0..cols as f64, 0.0..rows as f64)
-            .map_err(e2s)?;
-        cc.configure_mesh()
-            .disable_mesh()
-            .x_labels(0)
-            .y_labels(0)
-            .x_desc("Rack position within its CDU")
-            .axis_desc_style(label.clone())
-            .draw()
-            .map_err(e2s)?;
-        // Left-anchored at a measured offset (right-anchored text does not render on the
-        // bitmap backend with the embedded font).
-        let left = label.clone().pos(Pos::new(HPos::Left, VPos::Center));
-        let below = label.clone().pos(Pos::new(HPos::Center, VPos::Top));
-        for c in (0..rows).filter(|c| c % y_step == 0) {
-            let (px, py) = cc.backend_coord(&(0.0, (rows - 1 - c) as f64 + 0.5));
-            let text = format!("CDU {c}");
-            let w = full.estimate_text_size(&text, &left).map(|(w, _)| w as i32).unwrap_or(60);
-            full.draw(&Text::new(text, (px - 8 - w, py), left.clone())).map_err(e2s)?;
-        }
-        for p in (0..cols).filter(|p| p % x_step == 0) {
-            let (px, py) = cc.backend_coord(&(p as f64 + 0.5, 0.0));
-            full.draw(&Text::new(format!("{p}"), (px, py + 4), below.clone())).map_err(e2s)?;
-        }
-        let mut cells = Vec::new();
-        for (c, row) in panel.grid.iter().enumerate() {
-            let y = (rows - 1 - c) as f64;
-            for (p, v) in row.iter().enumerate() {
-                if v.is_finite() {
-                    let color = color_at(panel.colors, *v, lo, hi);
-                    cells.push(Rectangle::new([(p as f64, y), (p as f64 + 1.0, y + 1.0)], color.filled()));
-                }
+            for p in (0..cols).filter(|p| p % x_step == 0) {
+                let (px, py) = cc.backend_coord(&(p as f64 + 0.5, 0.0));
+                full.draw(&Text::new(format!("{p}"), (px, py + 4), below.clone())).map_err(e2s)?;
             }
-        }
-        cc.draw_series(cells).map_err(e2s)?;
-        if cols * rows <= 4000 {
-            let grid = BLACK.mix(0.15).stroke_width(1);
-            let mut outlines = Vec::new();
+            let mut cells = Vec::new();
             for (c, row) in panel.grid.iter().enumerate() {
                 let y = (rows - 1 - c) as f64;
                 for (p, v) in row.iter().enumerate() {
                     if v.is_finite() {
-                        outlines.push(Rectangle::new([(p as f64, y), (p as f64 + 1.0, y + 1.0)], grid));
+                        let color = color_at(panel.colors, *v, lo, hi);
+                        cells.push(Rectangle::new([(p as f64, y), (p as f64 + 1.0, y + 1.0)], color.filled()));
                     }
                 }
             }
-            cc.draw_series(outlines).map_err(e2s)?;
+            cc.draw_series(cells).map_err(e2s)?;
+            if cols * rows <= 4000 {
+                let grid = BLACK.mix(0.15).stroke_width(1);
+                let mut outlines = Vec::new();
+                for (c, row) in panel.grid.iter().enumerate() {
+                    let y = (rows - 1 - c) as f64;
+                    for (p, v) in row.iter().enumerate() {
+                        if v.is_finite() {
+                            outlines.push(Rectangle::new([(p as f64, y), (p as f64 + 1.0, y + 1.0)], grid));
+                        }
+                    }
+                }
+                cc.draw_series(outlines).map_err(e2s)?;
+            }
+            // Colour bar: low at the bottom, high on top, with the extreme values.
+            let (_, bh) = bar.dim_in_pixel();
+            let top = 44i32;
+            let bottom = bh as i32 - 44;
+            let steps = 40;
+            for k in 0..steps {
+                let f0 = k as f64 / steps as f64;
+                let y1 = bottom - ((bottom - top) as f64 * f0) as i32;
+                let y0 = bottom - ((bottom - top) as f64 * (f0 + 1.0 / steps as f64)) as i32;
+                let color = color_at(panel.colors, lo + f0 * (hi - lo), lo, hi);
+                bar.draw(&Rectangle::new([(10, y0), (40, y1)], color.filled())).map_err(e2s)?;
+            }
+            let text = ("sans-serif", 18).into_font().color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center));
+            bar.draw(&Text::new(fmt_human(hi), (48, top), text.clone())).map_err(e2s)?;
+            bar.draw(&Text::new(fmt_human(lo), (48, bottom), text.clone())).map_err(e2s)?;
         }
-        // Colour bar: low at the bottom, high on top, with the extreme values.
-        let (_, bh) = bar.dim_in_pixel();
-        let top = 44i32;
-        let bottom = bh as i32 - 44;
-        let steps = 40;
-        for k in 0..steps {
-            let f0 = k as f64 / steps as f64;
-            let y1 = bottom - ((bottom - top) as f64 * f0) as i32;
-            let y0 = bottom - ((bottom - top) as f64 * (f0 + 1.0 / steps as f64)) as i32;
-            let color = color_at(panel.colors, lo + f0 * (hi - lo), lo, hi);
-            bar.draw(&Rectangle::new([(10, y0), (40, y1)], color.filled())).map_err(e2s)?;
-        }
-        let text = ("sans-serif", 18).into_font().color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center));
-        bar.draw(&Text::new(fmt_human(hi), (48, top), text.clone())).map_err(e2s)?;
-        bar.draw(&Text::new(fmt_human(lo), (48, bottom), text.clone())).map_err(e2s)?;
+        Ok(())
     }
-    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plot::charts::draw_image;
+    use crate::plot::ImageFormat;
 
     #[test]
     fn colour_scale_ends_and_flat_panels() {
@@ -254,7 +236,7 @@ mod tests {
         assert_eq!(t[1], vec![80.0, 81.0, 82.0]);
         assert!(t[0][2].is_nan(), "the shorter CDU row is padded");
         let path = dir.join("floor_map.png");
-        draw_floor_map(&map, &path, ImageFormat::Png).unwrap();
+        draw_image(&map, &path, ImageFormat::Png).unwrap();
         assert!(std::fs::metadata(&path).unwrap().len() > 1000);
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -256,6 +256,18 @@ pub fn chart_box(chart: &UChart) -> String {
     format!("<div class=\"uchart\" id=\"{}\"></div>\n", escape(&chart.id))
 }
 
+/// A section of interactive charts under `heading`, with the `hint` on how to use them (HTML);
+/// nothing without charts.
+pub fn chart_section(html: &mut String, heading: &str, hint: &str, charts: &[UChart]) {
+    if charts.is_empty() {
+        return;
+    }
+    html.push_str(&format!("<h2>{heading}</h2>\n<p class=\"hint\">{hint}</p>\n"));
+    for c in charts {
+        html.push_str(&chart_box(c));
+    }
+}
+
 /// The end of a page: the chart data, uPlot (with its licence) and the glue script.
 pub fn page_end(html: &mut String, charts: &[UChart]) {
     if !charts.is_empty() {

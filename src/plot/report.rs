@@ -13,7 +13,7 @@ use base64::Engine as _;
 
 use super::data::{finite_range, fmt_human, folder_name, run_name, Summary, Table, TimeUnit};
 use super::floor::{color_at, panel_range, FloorMap};
-use super::html::{chart_box, css, css_alpha, full_fits, page_end, page_start, UChart, USeries};
+use super::html::{chart_section, css, css_alpha, full_fits, page_end, page_start, UChart, USeries};
 use super::labels::{show, GROUPS};
 use super::{png_size, ImageFormat, PlotError, HEIGHT, WIDTH};
 
@@ -65,12 +65,12 @@ pub fn write_report_as(run_dir: &Path, folder: &str, plots: &[PathBuf]) -> Resul
         Some(ts) => run_charts(ts)?,
         None => Vec::new(),
     };
-    if !charts.is_empty() {
-        html.push_str("<h2>Interactive charts</h2>\n<p class=\"hint\">Drag across a chart to zoom (full record resolution once few enough rows are in view), double-click to reset; the cursor is linked across charts. Shaded bands: each record window's minimum and maximum.</p>\n");
-        for c in &charts {
-            html.push_str(&chart_box(c));
-        }
-    }
+    chart_section(
+        &mut html,
+        "Interactive charts",
+        "Drag across a chart to zoom (full record resolution once few enough rows are in view), double-click to reset; the cursor is linked across charts. Shaded bands: each record window's minimum and maximum.",
+        &charts,
+    );
 
     if let Some(map) = FloorMap::read(run_dir)? {
         html.push_str(&floor_html(&map));
@@ -230,22 +230,7 @@ pub fn merge_close(eps: Vec<(usize, usize)>, t: &[f64], gap_s: f64) -> Vec<(usiz
 
 /// Maximal runs of consecutive rows where `on(i)` holds: `(first, last)` row indices.
 pub fn episodes(n: usize, on: impl Fn(usize) -> bool) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut start = None;
-    for i in 0..n {
-        match (on(i), start) {
-            (true, None) => start = Some(i),
-            (false, Some(s)) => {
-                out.push((s, i - 1));
-                start = None;
-            }
-            _ => {}
-        }
-    }
-    if let Some(s) = start {
-        out.push((s, n - 1));
-    }
-    out
+    super::charts::segments(n, on).into_iter().map(|(first, end)| (first, end - 1)).collect()
 }
 
 /// The "what happened" entries, sorted by time: `events.csv` rows (scenario events, job

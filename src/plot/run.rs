@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use plotters::style::{RGBColor, BLACK};
 
-use super::charts::{draw_chart, draw_histogram, stacked, AxisSpec, Chart, Histogram, Layer, PALETTE};
+use super::charts::{draw_chart, draw_image, stacked, AxisSpec, Chart, Histogram, Layer, PALETTE};
 use super::data::{any_nonzero, finite_range, fmt_human, Summary, Table, TimeUnit};
 use super::{ImageFormat, PlotError};
 
@@ -77,7 +77,7 @@ pub(super) fn plot_run_impl(run_dir: &Path, format: ImageFormat) -> Result<Vec<P
     }
     if let Some(hist) = ramp_histogram(run_dir, &run)? {
         let path = plots_dir.join(format!("ramps.{ext}"));
-        draw_histogram(&hist, &path, format)?;
+        draw_image(&hist, &path, format)?;
         written.push(path);
     }
     for (name, chart) in later {
@@ -89,7 +89,7 @@ pub(super) fn plot_run_impl(run_dir: &Path, format: ImageFormat) -> Result<Vec<P
     }
     if let Some(map) = super::floor::FloorMap::read(run_dir)? {
         let path = plots_dir.join(format!("floor_map.{ext}"));
-        super::floor::draw_floor_map(&map, &path, format)?;
+        draw_image(&map, &path, format)?;
         written.push(path);
     }
     Ok(written)

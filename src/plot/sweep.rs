@@ -41,37 +41,18 @@ pub fn plot_sweep_metrics(
     out_dir: &Path,
     format: ImageFormat,
 ) -> Result<Vec<PathBuf>, PlotError> {
-    let Some(x_key) = varied_keys.first() else {
-        return Err(PlotError::InvalidInput(format!("{}: a sweep needs at least one varied key to plot against", sweep_csv.display())));
-    };
-    let table = Table::read(sweep_csv, true)?;
-    let x_text = table.text(x_key).ok_or_else(|| PlotError::MissingColumn { path: sweep_csv.to_path_buf(), column: x_key.clone() })?;
-    let (x, categories) = x_positions(&table, x_key, x_text);
+    let (x_key, table, x, categories) = read_against_first_key(sweep_csv, varied_keys, " to plot against")?;
 
-    // Group rows by the second varied key, if there is one.
-    let group_key = varied_keys.get(1).filter(|k| table.has(k));
-    let groups: Vec<(Option<String>, Vec<usize>)> = match group_key {
-        Some(key) => {
-            let values = table.text(key).unwrap_or(&[]);
-            let mut distinct: Vec<&String> = Vec::new();
-            for v in values {
-                if !distinct.contains(&v) {
-                    distinct.push(v);
-                }
-            }
-            if distinct.iter().all(|v| v.parse::<f64>().is_ok()) {
-                distinct.sort_by(|a, b| {
+    // Group rows by the second varied key, if there is one (numeric values in order).
+    let groups: Vec<(Option<String>, Vec<usize>)> = match value_groups(&table, varied_keys) {
+        Some((key, mut distinct)) => {
+            if distinct.iter().all(|(v, _)| v.parse::<f64>().is_ok()) {
+                distinct.sort_by(|(a, _), (b, _)| {
                     let (a, b) = (a.parse::<f64>().unwrap_or(0.0), b.parse::<f64>().unwrap_or(0.0));
                     a.total_cmp(&b)
                 });
             }
-            distinct
-                .into_iter()
-                .map(|d| {
-                    let rows = (0..values.len()).filter(|&i| &values[i] == d).collect();
-                    (Some(format!("{key} = {d}")), rows)
-                })
-                .collect()
+            distinct.into_iter().map(|(d, rows)| (Some(format!("{key} = {d}")), rows)).collect()
         }
         None => vec![(None, (0..table.rows()).collect())],
     };
@@ -129,27 +110,12 @@ pub fn plot_sweep_metrics(
 /// `sweep_csv` against the first varied key (one line per value of the second), the case
 /// table with human metric labels (raw keys on hover), and the static `plots`.
 pub fn write_sweep_report(sweep_csv: &Path, varied_keys: &[String], plots: &[PathBuf], out_dir: &Path) -> Result<PathBuf, PlotError> {
-    use super::html::{align, chart_box, css, escape, page_start, UChart, USeries};
+    use super::html::{align, chart_section, css, escape, page_start, UChart, USeries};
     use super::labels::{label_of, unit_and_scale};
     use std::fmt::Write as _;
-    let Some(x_key) = varied_keys.first() else {
-        return Err(PlotError::InvalidInput(format!("{}: a sweep needs at least one varied key", sweep_csv.display())));
-    };
-    let table = Table::read(sweep_csv, true)?;
-    let x_text = table.text(x_key).ok_or_else(|| PlotError::MissingColumn { path: sweep_csv.to_path_buf(), column: x_key.clone() })?;
-    let (x, categories) = x_positions(&table, x_key, x_text);
-    let group_key = varied_keys.get(1).filter(|k| table.has(k));
-    let groups: Vec<(String, Vec<usize>)> = match group_key {
-        Some(key) => {
-            let values = table.text(key).unwrap_or(&[]);
-            let mut distinct: Vec<&String> = Vec::new();
-            for v in values {
-                if !distinct.contains(&v) {
-                    distinct.push(v);
-                }
-            }
-            distinct.into_iter().map(|d| (format!("{key} = {d}"), (0..values.len()).filter(|&i| &values[i] == d).collect())).collect()
-        }
+    let (x_key, table, x, categories) = read_against_first_key(sweep_csv, varied_keys, "")?;
+    let groups: Vec<(String, Vec<usize>)> = match value_groups(&table, varied_keys) {
+        Some((key, distinct)) => distinct.into_iter().map(|(d, rows)| (format!("{key} = {d}"), rows)).collect(),
         None => vec![(String::new(), (0..table.rows()).collect())],
     };
     let title = format!("Sweep over {}", varied_keys.join(", "));
@@ -203,12 +169,7 @@ pub fn write_sweep_report(sweep_csv: &Path, varied_keys: &[String], plots: &[Pat
         c.height = 280;
         charts.push(c);
     }
-    if !charts.is_empty() {
-        html.push_str("<h2>Metrics against the varied key</h2>\n<p class=\"hint\">Drag to zoom, double-click to reset.</p>\n");
-        for c in &charts {
-            html.push_str(&chart_box(c));
-        }
-    }
+    chart_section(&mut html, "Metrics against the varied key", "Drag to zoom, double-click to reset.", &charts);
     html.push_str("<h2>Cases</h2>\n<table>\n<tr>");
     for h in &table.headers {
         let (unit, _) = unit_and_scale(h);
@@ -231,6 +192,39 @@ pub fn write_sweep_report(sweep_csv: &Path, varied_keys: &[String], plots: &[Pat
     }
     html.push_str("</table>\n");
     super::report::finish_page(html, plots, &charts, out_dir)
+}
+
+/// `sweep_csv` read against the first of `varied_keys`: that key, the table, and the rows' x
+/// positions and categories ([`x_positions`]). Without a varied key the message ends in
+/// `purpose`; the key's column is required.
+#[allow(clippy::type_complexity)]
+fn read_against_first_key<'k>(
+    sweep_csv: &Path,
+    varied_keys: &'k [String],
+    purpose: &str,
+) -> Result<(&'k String, Table, Vec<f64>, Option<Vec<String>>), PlotError> {
+    let Some(x_key) = varied_keys.first() else {
+        return Err(PlotError::InvalidInput(format!("{}: a sweep needs at least one varied key{purpose}", sweep_csv.display())));
+    };
+    let table = Table::read(sweep_csv, true)?;
+    let x_text = table.text(x_key).ok_or_else(|| PlotError::MissingColumn { path: sweep_csv.to_path_buf(), column: x_key.clone() })?;
+    let (x, categories) = x_positions(&table, x_key, x_text);
+    Ok((x_key, table, x, categories))
+}
+
+/// With a second varied key that `table` holds: that key and its distinct values in order of
+/// first appearance, each with the rows that have it.
+#[allow(clippy::type_complexity)]
+fn value_groups<'t>(table: &'t Table, varied_keys: &'t [String]) -> Option<(&'t String, Vec<(&'t String, Vec<usize>)>)> {
+    let key = varied_keys.get(1).filter(|k| table.has(k))?;
+    let values = table.text(key).unwrap_or(&[]);
+    let mut distinct: Vec<&String> = Vec::new();
+    for v in values {
+        if !distinct.contains(&v) {
+            distinct.push(v);
+        }
+    }
+    Some((key, distinct.into_iter().map(|d| (d, (0..values.len()).filter(|&i| &values[i] == d).collect())).collect()))
 }
 
 /// X positions of the rows: the numbers themselves if the column is numeric, else category

@@ -41,6 +41,20 @@ impl Range {
     pub fn contains(&self, v: f64) -> bool {
         v.is_finite() && v >= self.lo && v <= self.hi
     }
+    /// `v` if it is given and inside the range, else the error at `key` (for resolvers that
+    /// stop at the first problem; [`Diagnostics::num`] collects them instead).
+    pub fn check_at(&self, key: &str, v: Option<f64>) -> Result<f64, KeyError> {
+        let v = v.unwrap_or(f64::NAN);
+        if self.contains(v) {
+            Ok(v)
+        } else {
+            Err((key.to_string(), self.message(v)))
+        }
+    }
+    /// [`Self::check_at`] at the range's own key (an array key without its `[]`).
+    pub fn check(&self, v: Option<f64>) -> Result<f64, KeyError> {
+        self.check_at(self.key.trim_end_matches("[]"), v)
+    }
 }
 
 /// Declares a component's [`Range`] constants and `pub const $list: &[&Range]` holding them
@@ -148,6 +162,15 @@ impl Diagnostics {
 pub fn dflt<T: Copy>(o: &mut Option<T>, default: T) -> T {
     *o.get_or_insert(default)
 }
+
+/// Fills each named key of a raw block still absent with the field of the same name of a
+/// parameter struct: `fill_from!(w, defaults.wind; hub_height_m, cut_in_m_s)`.
+macro_rules! fill_from {
+    ($block:expr, $defaults:expr; $($field:ident),* $(,)?) => {
+        $($crate::scenario::check::dflt(&mut $block.$field, $defaults.$field);)*
+    };
+}
+pub(crate) use fill_from;
 
 /// Seconds of an optional duration (0 when absent), or the error at `key`.
 pub fn dur_s(d: &Option<super::raw::Dur>, key: &str) -> Result<f64, KeyError> {

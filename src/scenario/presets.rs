@@ -1,6 +1,8 @@
 //! Built-in GPU presets (REFERENCE.md §2, §10). Every number carries its source and a
 //! confidence tag: [S] sourced, [S2] secondary, [D] derived, [E] engineering estimate.
 
+use crate::model::gpu::params::GpuParams;
+
 /// One GPU preset. Units as in `[gpu]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GpuPreset {
@@ -8,24 +10,11 @@ pub struct GpuPreset {
     pub name: &'static str,
     /// Long name.
     pub description: &'static str,
-    /// Board power at full utilisation, unthrottled, at `leakage_ref_c` (W).
-    pub tdp_w: f64,
-    /// Idle board power (W).
-    pub idle_w: f64,
-    /// Share of power that is leakage at `leakage_ref_c`.
-    pub leakage_frac: f64,
-    /// Leakage temperature coefficient (1/K).
-    pub leakage_per_k: f64,
-    /// Reference junction temperature of the power figures (°C).
-    pub leakage_ref_c: f64,
-    /// Junction-to-coolant thermal resistance (K/W).
-    pub r_th_k_per_w: f64,
-    /// Lumped heat capacity of die, package and cold plate (J/K).
-    pub c_th_j_per_k: f64,
-    /// Software throttle temperature (°C).
-    pub throttle_c: f64,
-    /// Shutdown temperature (°C).
-    pub shutdown_c: f64,
+    /// The `[gpu]` table of this GPU: its board powers, leakage, thermal resistance and
+    /// capacity, throttle and shutdown temperatures, and the generic control settings every
+    /// preset shares (hysteresis 3 K, lowest clock 0.3, restart 15 K below the throttle
+    /// temperature, no power smoothing).
+    pub gpu: GpuParams,
     /// GPUs per rack of the usual system (NVL72: 72, HGX: 8 per node, 32 per rack).
     pub gpus_per_rack: u32,
     /// Non-GPU IT power per rack (kW): CPUs, NICs, switches, fans.
@@ -43,15 +32,23 @@ const CTH: &str = "[E] package + lid + cold-plate base ~120-200 J/K, tau 2-5 s (
 const H100: GpuPreset = GpuPreset {
     name: "h100",
     description: "NVIDIA H100 SXM5 (HGX, 8 per node, 4 nodes per rack)",
-    tdp_w: 700.0,
-    idle_w: 70.0,
-    leakage_frac: 0.15,
-    leakage_per_k: 0.03,
-    leakage_ref_c: 60.0,
-    r_th_k_per_w: 0.05,
-    c_th_j_per_k: 80.0,
-    throttle_c: 87.0,
-    shutdown_c: 92.0,
+    gpu: GpuParams {
+        tdp_w: 700.0,
+        idle_w: 70.0,
+        leakage_frac: 0.15,
+        leakage_per_k: 0.03,
+        leakage_ref_c: 60.0,
+        r_th_k_per_w: 0.05,
+        c_th_j_per_k: 80.0,
+        throttle_c: 87.0,
+        throttle_hysteresis_k: 3.0,
+        min_clock_frac: 0.3,
+        shutdown_c: 92.0,
+        restart_c: 87.0 - 15.0,
+        power_floor_frac: 0.0,
+        ramp_up_w_per_s: 0.0,
+        ramp_down_w_per_s: 0.0,
+    },
     gpus_per_rack: 32,
     rack_overhead_kw: 12.0,
     sources: &[
@@ -85,10 +82,7 @@ const H200: GpuPreset = GpuPreset {
 const B200: GpuPreset = GpuPreset {
     name: "b200",
     description: "NVIDIA B200 (HGX B200, liquid-cooled, 8 per node, 4 nodes per rack)",
-    tdp_w: 1000.0,
-    idle_w: 140.0,
-    r_th_k_per_w: 0.035,
-    c_th_j_per_k: 120.0,
+    gpu: GpuParams { tdp_w: 1000.0, idle_w: 140.0, r_th_k_per_w: 0.035, c_th_j_per_k: 120.0, ..H100.gpu },
     rack_overhead_kw: 14.0,
     sources: &[
         ("tdp_w 1000", "[S] DGX B200 docs, nvidia-smi 1000 W cap (REFERENCE §2.1)"),
@@ -106,8 +100,7 @@ const B200: GpuPreset = GpuPreset {
 const GB200: GpuPreset = GpuPreset {
     name: "gb200",
     description: "NVIDIA GB200 NVL72 (Blackwell GPU in a Grace Blackwell superchip)",
-    tdp_w: 1200.0,
-    idle_w: 170.0,
+    gpu: GpuParams { tdp_w: 1200.0, idle_w: 170.0, ..B200.gpu },
     gpus_per_rack: 72,
     rack_overhead_kw: 20.0,
     sources: &[
@@ -119,17 +112,13 @@ const GB200: GpuPreset = GpuPreset {
         ("leakage 0.15 @ 60 °C, 0.03 /K", LEAK),
         ("rack 72 GPUs, overhead 20 kW", "[S2]/[E] 36 Grace (~300 W each) + 9 NVLink switch trays ~3.6 kW + NICs; ~132 kW rack (REFERENCE §2.8)"),
     ],
-    ..B200
 };
 
 /// NVIDIA GB300 NVL72: Blackwell Ultra in the GB200 rack.
 const GB300: GpuPreset = GpuPreset {
     name: "gb300",
     description: "NVIDIA GB300 NVL72 (Blackwell Ultra)",
-    tdp_w: 1400.0,
-    idle_w: 196.0,
-    r_th_k_per_w: 0.025,
-    c_th_j_per_k: 150.0,
+    gpu: GpuParams { tdp_w: 1400.0, idle_w: 196.0, r_th_k_per_w: 0.025, c_th_j_per_k: 150.0, ..GB200.gpu },
     rack_overhead_kw: 22.0,
     sources: &[
         ("tdp_w 1400", "[S2] introl.com GB300 note; Morgan Stanley via epium.com (REFERENCE §2.1)"),

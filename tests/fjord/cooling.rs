@@ -8,8 +8,8 @@
 //! capacity in MW or kW in proportion) and run at a 5 s step with 1 min rows.
 
 use crate::util::{
-    max_of, metric, min_of, rel, run_fjord, run_ok, run_sets, scenario_file, scenario_table, shrink_to_40, stderr, summary, train_and_serve, Csv,
-    TestDir,
+    max_of, metric, min_of, pump_failure, rel, run_fjord, run_ok, run_sets, scenario_file, scenario_table, shrink_to_40, stderr, summary,
+    train_and_serve, Csv, TestDir,
 };
 use std::path::Path;
 
@@ -319,15 +319,9 @@ capacity_mw = 0.05
 
 [power]
 facility_base_kw = 5.0
-
-[[events]]
-at = "40m"
-duration = "10m"
-kind = "cdu_pump_failure"
-target = 1
 "#,
         jobs = train_and_serve(4, &["iteration_s = 7.0", "checkpoint_every = \"20m\"", "checkpoint_s = 45.0"])
-    )
+    ) + &pump_failure("40m", "10m", 1)
 }
 
 /// SPEC §6: the energy balance, stored heat included, closes with the plant on (dry coolers,

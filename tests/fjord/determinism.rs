@@ -1,7 +1,7 @@
 //! SPEC §6 / STYLE §5: the same scenario and seed give byte-identical outputs with 1 thread
 //! and with many.
 
-use crate::util::{crate_dir, run_ok, scenario, scenario_table, TestDir};
+use crate::util::{crate_dir, hydro_supply, pump_failure, run_ok, scenario, scenario_table, TestDir};
 use fjord::engine::Engine;
 
 /// 200 racks of 72: three blocks of racks, so the blocks are shared among threads. Mixed
@@ -37,18 +37,11 @@ utilization_frac = 0.9
 
 [cooling]
 cdus = 10
-
-[supply]
-hydro = { capacity_mw = 30.0, ramp_mw_per_min = 20.0 }
-grid = { import_limit_mw = 5.0, carbon_g_per_kwh = 30.0 }
+"# + &hydro_supply(30.0, 20.0)
+        + r#"grid = { import_limit_mw = 5.0, carbon_g_per_kwh = 30.0 }
 battery = { energy_mwh = 2.0, power_mw = 2.0 }
-
-[[events]]
-at = "2m"
-duration = "3m"
-kind = "cdu_pump_failure"
-target = 3
-
+"# + &pump_failure("2m", "3m", 3)
+        + r#"
 [[events]]
 at = "6m"
 duration = "2m"

@@ -1,24 +1,20 @@
 //! Energy properties of SPEC §6: no aliasing when the step is halved, and the energy
 //! balance of the cooling system.
 
-use crate::util::{crate_dir, metric, rel, run_lib, run_ok, scenario_with, summary, train_and_serve, TestDir};
+use crate::util::{crate_dir, metric, pump_failure, rel, run_lib, run_ok, scenario_table, scenario_with, summary, train_and_serve, TestDir};
 
 /// Training with a 6 s iteration (not a multiple of the coarse steps), checkpoints and an
 /// inference rack: the workload must report step means, not samples.
 fn aliasing_scenario() -> String {
-    format!(
-        r#"
-[scenario]
-duration = "20m"
-step = "1s"
-record_every = "4s"
-
+    scenario_table("20m", "1s", "4s")
+        + &format!(
+            r#"
 {jobs}
 [cooling]
 cdus = 1
 "#,
-        jobs = train_and_serve(3, &["iteration_s = 6.0", "compute_frac = 0.75", "checkpoint_every = \"5m\"", "checkpoint_s = 30.0"])
-    )
+            jobs = train_and_serve(3, &["iteration_s = 6.0", "compute_frac = 0.75", "checkpoint_every = \"5m\"", "checkpoint_s = 30.0"])
+        )
 }
 
 fn energies(dir: &TestDir, step: &str) -> (f64, f64) {
@@ -71,25 +67,7 @@ fn energy_balance_quickstart() {
 #[test]
 fn energy_balance_with_pump_failure() {
     let dir = TestDir::new("balance-pump");
-    let text = format!(
-        r#"
-[scenario]
-duration = "15m"
-step = "1s"
-record_every = "10s"
-
-{jobs}
-[cooling]
-cdus = 2
-
-[[events]]
-at = "3m"
-duration = "2m"
-kind = "cdu_pump_failure"
-target = 1
-"#,
-        jobs = train_and_serve(4, &[])
-    );
+    let text = scenario_table("15m", "1s", "10s") + &train_and_serve(4, &[]) + "\n[cooling]\ncdus = 2\n" + &pump_failure("3m", "2m", 1);
     let path = dir.write("pump.toml", &text);
     let out = dir.join("pump");
     run_ok(&path, &out, &[]);

@@ -1,33 +1,15 @@
 //! Events (SPEC §5): a job failure drops the job's dynamic power and restores it after the
 //! restart delay; a CDU pump failure heats only that CDU's racks.
 
-use crate::util::{rel, run_lib, run_ok, scenario, scenario_table, Csv, TestDir};
+use crate::util::{gb300_constant, identical_gpus, pump_failure, rel, run_lib, run_ok, scenario, scenario_table, Csv, TestDir, IDLE_W, TDP_W};
 use fjord::engine::Engine;
-
-const TDP_W: f64 = 1200.0;
-const IDLE_W: f64 = 170.0;
 
 #[test]
 fn job_failure_drops_the_jobs_dynamic_power_until_restart() {
     let dir = TestDir::new("job-failure");
-    let text = format!(
-        r#"
-[scenario]
-duration = "10m"
-step = "1s"
-record_every = "10s"
-
-[cluster]
-gpu = "gb300"
-racks = 2
-gpus_per_rack = 72
-power_variation_frac = 0.0
-
-[gpu]
-tdp_w = {TDP_W}
-idle_w = {IDLE_W}
-leakage_frac = 0.0
-
+    let text = scenario_table("10m", "1s", "10s")
+        + &identical_gpus(2)
+        + r#"
 [[workload.jobs]]
 name = "train"
 kind = "training"
@@ -56,8 +38,7 @@ kind = "ideal"
 at = "300s"
 kind = "job_failure"
 job = "train"
-"#
-    );
+"#;
     let sc = scenario(&text, dir.path());
     let res = run_lib(sc, &dir.join("run"), Some(1));
     let ts = Csv::read(&res.dir.join("timeseries.csv"));
@@ -93,31 +74,15 @@ job = "train"
 
 fn pump_scenario() -> String {
     scenario_table("5m", "1s", "10s")
+        + &gb300_constant(8, "all", 0.8)
         + r#"
-[cluster]
-gpu = "gb300"
-racks = 8
-gpus_per_rack = 72
-
-[[workload.jobs]]
-name = "all"
-kind = "constant"
-gpus = 576
-utilization_frac = 0.8
-
 [cooling]
 tcs_supply_setpoint_c = 35.0
 fws_supply_setpoint_c = 30.0
 cdus = 4
 [cooling.heat_rejection]
 kind = "ideal"
-
-[[events]]
-at = "60s"
-duration = "120s"
-kind = "cdu_pump_failure"
-target = 0
-"#
+"# + &pump_failure("60s", "120s", 0)
 }
 
 /// A pump failure on CDU 0 of four: CDU 0's racks lose flow and run hot, its loop only warms
@@ -174,33 +139,18 @@ fn pump_failure_heats_only_its_cdu() {
 #[test]
 fn power_cap_event_holds_facility_power_under_the_cap() {
     let dir = TestDir::new("power-cap");
-    let text = concat!(
-        r#"
-[scenario]
-duration = "30m"
-step = "1s"
-record_every = "10s"
-
-[cluster]
-gpu = "gb300"
-racks = 10
-gpus_per_rack = 72
-
-[[workload.jobs]]
-name = "steady"
-kind = "constant"
-gpus = 720
-utilization_frac = 0.9
-"#,
-        crate::util::ideal_sink_10kw_base!(),
-        r#"
+    let text = scenario_table("30m", "1s", "10s")
+        + &gb300_constant(10, "steady", 0.9)
+        + concat!(
+            crate::util::ideal_sink_10kw_base!(),
+            r#"
 [[events]]
 at = "10m"
 duration = "10m"
 kind = "power_cap"
 cap_mw = 1.0
 "#
-    );
+        );
     let path = dir.join("cap.toml");
     std::fs::write(&path, text).unwrap();
     let out = dir.join("run");

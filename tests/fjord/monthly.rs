@@ -1,17 +1,14 @@
 //! Long runs (issue 11): calendar-month totals in `monthly.csv` and summary.json's
 //! `monthly` list add up to the run totals, and months start and end on UTC boundaries.
 
-use crate::util::{metric, rel, run_sets, summary, Csv, TestDir};
+use crate::util::{hydro_supply, metric, rel, run_sets, scenario_table, summary, Csv, TestDir};
 
 /// One rack of GB300s for 45 days from 20 January at a 60 s step: 12 days of January, all of
 /// February, 5 days of March. Hydro short of peak with a carbon-intensive grid, dry coolers
 /// against Narvik's winter, and a chiller that a warm design ambient brings in.
-const LONG: &str = r#"
-[scenario]
-start = "2026-01-20T00:00:00Z"
-duration = "45d"
-step = "60s"
-record_every = "6h"
+fn long() -> String {
+    scenario_table("45d", "60s", "6h")
+        + r#"start = "2026-01-20T00:00:00Z"
 
 [site]
 climate = "narvik"
@@ -27,16 +24,14 @@ gpus = 72
 
 [cooling]
 cdus = 1
-
-[supply]
-hydro = { capacity_mw = 0.06, ramp_mw_per_min = 1.0 }
-grid = { import_limit_mw = 1.0, carbon_g_per_kwh = 300.0 }
-"#;
+"# + &hydro_supply(0.06, 1.0)
+        + "grid = { import_limit_mw = 1.0, carbon_g_per_kwh = 300.0 }\n"
+}
 
 #[test]
 fn months_add_up_to_the_run_and_follow_the_calendar() {
     let dir = TestDir::new("monthly");
-    let sc = dir.write("long.toml", LONG);
+    let sc = dir.write("long.toml", &long());
     let out = dir.join("run");
     run_sets(&sc, &out, &[]);
     let s = summary(&out);
@@ -98,7 +93,7 @@ fn months_add_up_to_the_run_and_follow_the_calendar() {
 #[test]
 fn short_runs_have_no_monthly_totals() {
     let dir = TestDir::new("monthly-short");
-    let sc = dir.write("long.toml", LONG);
+    let sc = dir.write("long.toml", &long());
     let out = dir.join("run");
     run_sets(&sc, &out, &["scenario.duration=\"34d\"".into()]);
     assert!(!out.join("monthly.csv").exists());

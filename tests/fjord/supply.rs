@@ -5,7 +5,10 @@
 //! The shipped full-size scenarios are shrunk with `--set` (racks, CDUs, jobs and every
 //! capacity in MW or kW in proportion).
 
-use crate::util::{max_of, metric, rel, run_fjord, run_ok, run_sets, scenario_file, shrink, shrink_to_40, stderr, summary, Csv, TestDir};
+use crate::util::{
+    gb300_constant, max_of, metric, rel, run_fjord, run_ok, run_sets, scenario_file, scenario_table, shrink, shrink_to_40, stderr, summary, Csv,
+    TestDir,
+};
 use std::path::PathBuf;
 
 /// hydro-drought.toml (1,389 racks) shrunk to 40: 130 MW of hydro and 10 MW of grid for a
@@ -314,19 +317,9 @@ fn hourly_carbon_and_price_files_drive_carbon_and_cost() {
     let dir = TestDir::new("grid-series");
     std::fs::write(dir.join("carbon.csv"), "hour,g_per_kwh\n0,100\n1,300\n").unwrap();
     std::fs::write(dir.join("price.csv"), "hour,eur_per_mwh\n0,50\n1,10\n").unwrap();
-    let text = r#"
-[scenario]
-duration = "2h"
-step = "10s"
-record_every = "60s"
-[cluster]
-gpu = "gb300"
-racks = 4
-[[workload.jobs]]
-name = "steady"
-kind = "constant"
-gpus = 288
-utilization_frac = 0.8
+    let text = scenario_table("2h", "10s", "60s")
+        + &gb300_constant(4, "steady", 0.8)
+        + r#"
 [cooling]
 cdus = 1
 [cooling.heat_rejection]

@@ -1,12 +1,11 @@
 //! Thermal properties of SPEC §6: the closed-form steady state through the chain, the RC
 //! step response of the GPU model, and throttling when the coolant is too warm.
 
-use crate::util::{rel, run_lib, scenario, scenario_table, Csv, TestDir};
+use crate::util::{identical_gpus, rel, run_lib, scenario, scenario_table, Csv, TestDir, IDLE_W, TDP_W};
 use fjord::engine::Engine;
 
-/// GPU numbers written out in the scenarios below (independent of the presets).
-const TDP_W: f64 = 1200.0;
-const IDLE_W: f64 = 170.0;
+/// GPU numbers written out in the scenarios below (independent of the presets), with the
+/// test GPU's [`TDP_W`] and [`IDLE_W`].
 const LEAK_FRAC: f64 = 0.15;
 const LEAK_PER_K: f64 = 0.03;
 const LEAK_REF_C: f64 = 60.0;
@@ -153,23 +152,10 @@ fn utilisation_step_relaxes_with_rc_time_constant() {
     let r = 0.025;
     let c = 400.0;
     let tau = r * c;
-    let text = format!(
-        r#"
-[scenario]
-duration = "200s"
-step = "500ms"
-record_every = "500ms"
-
-[cluster]
-racks = 1
-gpus_per_rack = 72
-power_variation_frac = 0.0
-
-[gpu]
-tdp_w = {TDP_W}
-idle_w = {IDLE_W}
-leakage_frac = 0.0
-r_th_k_per_w = {r}
+    let text = scenario_table("200s", "500ms", "500ms")
+        + &identical_gpus(1)
+        + &format!(
+            r#"r_th_k_per_w = {r}
 c_th_j_per_k = {c}
 
 [[workload.jobs]]
@@ -185,7 +171,7 @@ cdus = 1
 [cooling.heat_rejection]
 kind = "ideal"
 "#
-    );
+        );
     let sc = scenario(&text, dir.path());
     let res = run_lib(sc, &dir.join("run"), Some(1));
     let ts = Csv::read(&res.dir.join("timeseries.csv"));

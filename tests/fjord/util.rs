@@ -345,6 +345,40 @@ pub fn scenario_table(duration: &str, step: &str, record_every: &str) -> String 
     format!("\n[scenario]\nduration = \"{duration}\"\nstep = \"{step}\"\nrecord_every = \"{record_every}\"\n")
 }
 
+/// Board power at full utilisation of the test GPU the scenarios write out (W), independent
+/// of the presets.
+pub const TDP_W: f64 = 1200.0;
+/// Idle board power of the test GPU (W).
+pub const IDLE_W: f64 = 170.0;
+
+/// `[cluster]` and `[gpu]` of `racks` GB300 racks of 72 identical GPUs (no spread) drawing
+/// [`IDLE_W`] to [`TDP_W`] without leakage; more `[gpu]` keys may follow on the next lines.
+pub fn identical_gpus(racks: u32) -> String {
+    format!(
+        "\n[cluster]\ngpu = \"gb300\"\nracks = {racks}\ngpus_per_rack = 72\npower_variation_frac = 0.0\n\n[gpu]\ntdp_w = {TDP_W}\nidle_w = {IDLE_W}\nleakage_frac = 0.0\n"
+    )
+}
+
+/// `[cluster]` of `racks` GB300 racks of 72 GPUs and one constant job `name` on all of them
+/// at `utilization_frac`.
+pub fn gb300_constant(racks: u32, name: &str, utilization_frac: f64) -> String {
+    format!(
+        "\n[cluster]\ngpu = \"gb300\"\nracks = {racks}\ngpus_per_rack = 72\n\n[[workload.jobs]]\nname = \"{name}\"\nkind = \"constant\"\ngpus = {}\nutilization_frac = {utilization_frac}\n",
+        racks * 72
+    )
+}
+
+/// A `[supply]` table with `capacity_mw` of hydro ramping at most `ramp_mw_per_min`; more
+/// `[supply]` keys (`grid = {..}`, `battery = {..}`) may follow on the next lines.
+pub fn hydro_supply(capacity_mw: f64, ramp_mw_per_min: f64) -> String {
+    format!("\n[supply]\nhydro = {{ capacity_mw = {capacity_mw}, ramp_mw_per_min = {ramp_mw_per_min} }}\n")
+}
+
+/// A `cdu_pump_failure` event: CDU `target`'s pumps stop at `at` for `duration`.
+pub fn pump_failure(at: &str, duration: &str, target: u32) -> String {
+    format!("\n[[events]]\nat = \"{at}\"\nduration = \"{duration}\"\nkind = \"cdu_pump_failure\"\ntarget = {target}\n")
+}
+
 /// Largest value of a slice (−∞ when empty).
 pub fn max_of(v: &[f64]) -> f64 {
     v.iter().copied().fold(f64::NEG_INFINITY, f64::max)

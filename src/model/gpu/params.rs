@@ -2,7 +2,7 @@
 //! ([`crate::scenario::presets`]), the physical range of every key, and the cross-checks
 //! (idle below TDP, throttle below shutdown, restart below shutdown).
 
-use crate::scenario::check::{ranges, Diagnostics, KeyError, Range};
+use crate::scenario::check::{fill_from, ranges, Diagnostics, KeyError, Range};
 use crate::scenario::presets::{gpu_names, gpu_preset};
 use crate::scenario::raw::{ClusterBlock, GpuBlock};
 
@@ -137,21 +137,11 @@ pub fn fill_defaults(c: &mut ClusterBlock, g: &mut GpuBlock) -> Result<(), KeyEr
     get!(c.rack_overhead_kw, preset.rack_overhead_kw);
     get!(c.power_variation_frac, 0.03);
 
-    get!(g.tdp_w, preset.tdp_w);
-    get!(g.idle_w, preset.idle_w);
-    get!(g.leakage_frac, preset.leakage_frac);
-    get!(g.leakage_per_k, preset.leakage_per_k);
-    get!(g.leakage_ref_c, preset.leakage_ref_c);
-    get!(g.r_th_k_per_w, preset.r_th_k_per_w);
-    get!(g.c_th_j_per_k, preset.c_th_j_per_k);
-    let thr = get!(g.throttle_c, preset.throttle_c);
-    get!(g.throttle_hysteresis_k, 3.0);
-    get!(g.min_clock_frac, 0.3);
-    get!(g.shutdown_c, preset.shutdown_c);
-    get!(g.restart_c, thr - 15.0);
-    get!(g.power_floor_frac, 0.0);
-    get!(g.ramp_up_w_per_s, 0.0);
-    get!(g.ramp_down_w_per_s, 0.0);
+    let p = &preset.gpu;
+    fill_from!(g, p; tdp_w, idle_w, leakage_frac, leakage_per_k, leakage_ref_c, r_th_k_per_w, c_th_j_per_k, throttle_c);
+    fill_from!(g, p; throttle_hysteresis_k, min_clock_frac, shutdown_c, power_floor_frac, ramp_up_w_per_s, ramp_down_w_per_s);
+    // The preset's restart margin below a throttle temperature the file may have changed.
+    get!(g.restart_c, g.throttle_c.unwrap_or(p.throttle_c) - (p.throttle_c - p.restart_c));
     Ok(())
 }
 

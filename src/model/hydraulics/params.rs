@@ -87,115 +87,75 @@ pub fn fill(h: &mut HydraulicsBlock, pump_efficiency_frac: f64) {
     d(&mut h.plate_convective_frac, 0.3);
 }
 
-use crate::scenario::check::Range;
+use crate::scenario::check::{ranges, Range};
 
-fn chk_at(key: &str, r: &Range, v: Option<f64>) -> R<f64> {
-    let v = v.unwrap_or(f64::NAN);
-    if !r.contains(v) {
-        return Err((key.to_string(), r.message(v)));
-    }
-    Ok(v)
+ranges! {
+    /// Every range of `[cooling.hydraulics]` and the hydraulic events.
+    RANGES;
+    const R_PUMP_SHUTOFF_HEAD_FRAC: Range = Range {
+        key: "cooling.hydraulics.pump_shutoff_head_frac",
+        lo: 1.02,
+        hi: 2.0,
+        what: "a shut-off over design head ratio (a stable curve rises to shut-off)",
+        why: "",
+    };
+    const R_PUMP_BEP_EFFICIENCY_FRAC: Range =
+        Range { key: "cooling.hydraulics.pump_bep_efficiency_frac", lo: 0.1, hi: 0.95, what: "a pump efficiency", why: "" };
+    const R_MOTOR_EFFICIENCY_FRAC: Range =
+        Range { key: "cooling.hydraulics.motor_efficiency_frac", lo: 0.5, hi: 1.0, what: "a motor efficiency", why: "" };
+    const R_VFD_EFFICIENCY_FRAC: Range = Range { key: "cooling.hydraulics.vfd_efficiency_frac", lo: 0.5, hi: 1.0, what: "a drive efficiency", why: "" };
+    const R_MIN_SPEED_FRAC: Range = Range { key: "cooling.hydraulics.min_speed_frac", lo: 0.0, hi: 1.0, what: "a speed fraction", why: "" };
+    const R_MAX_SPEED_FRAC: Range =
+        Range { key: "cooling.hydraulics.max_speed_frac", lo: 1.0, hi: 1.5, what: "a speed fraction (at least the design speed)", why: "" };
+    const R_RACK_DP_FRAC: Range = Range { key: "cooling.hydraulics.rack_dp_frac", lo: 0.05, hi: 0.9, what: "a share of the pump head", why: "" };
+    const R_CDU_HX_DP_FRAC: Range = Range { key: "cooling.hydraulics.cdu_hx_dp_frac", lo: 0.0, hi: 0.9, what: "a share of the pump head", why: "" };
+    const R_FWS_CDU_DP_FRAC: Range = Range { key: "cooling.hydraulics.fws_cdu_dp_frac", lo: 0.05, hi: 0.9, what: "a share of the pump head", why: "" };
+    const R_FWS_REJECTION_DP_FRAC: Range =
+        Range { key: "cooling.hydraulics.fws_rejection_dp_frac", lo: 0.0, hi: 0.9, what: "a share of the pump head", why: "" };
+    const R_VALVE_AUTHORITY_FRAC: Range =
+        Range { key: "cooling.hydraulics.valve_authority_frac", lo: 0.05, hi: 0.95, what: "a valve authority", why: "" };
+    const R_BRANCH_EXPONENT: Range =
+        Range { key: "cooling.hydraulics.branch_exponent", lo: 1.0, hi: 2.0, what: "a pressure-drop exponent (1 laminar, 2 fully turbulent)", why: "" };
+    const R_PI_KP: Range =
+        Range { key: "cooling.hydraulics.pi_kp", lo: 0.0, hi: 0.3, what: "a gain (speed per relative error; above 0.3 the loop oscillates)", why: "" };
+    const R_PI_TI_S: Range = Range { key: "cooling.hydraulics.pi_ti_s", lo: 0.1, hi: 600.0, what: "an integral time (s)", why: "" };
+    const R_PLATE_CONVECTIVE_FRAC: Range =
+        Range { key: "cooling.hydraulics.plate_convective_frac", lo: 0.0, hi: 0.9, what: "a share of the GPU's thermal resistance", why: "" };
+    const R_TCS_DUTY_PUMPS: Range =
+        Range { key: "cooling.hydraulics.tcs_duty_pumps", lo: 1.0, hi: 16.0, what: "a number of duty pumps per CDU", why: "" };
+    const R_TCS_STANDBY_PUMPS: Range =
+        Range { key: "cooling.hydraulics.tcs_standby_pumps", lo: 0.0, hi: 16.0, what: "a number of standby pumps per CDU", why: "" };
+    const R_FWS_DUTY_PUMPS: Range = Range { key: "cooling.hydraulics.fws_duty_pumps", lo: 1.0, hi: 64.0, what: "a number of duty pumps", why: "" };
+    const R_FWS_STANDBY_PUMPS: Range =
+        Range { key: "cooling.hydraulics.fws_standby_pumps", lo: 0.0, hi: 64.0, what: "a number of standby pumps", why: "" };
+    /// The event keys of the hydraulic events.
+    const R_POSITION: Range = Range { key: "events[].position_frac", lo: 0.0, hi: 1.0, what: "a valve position (0 shut, 1 open)", why: "" };
+    const R_STANDBY: Range = Range { key: "events[].standby_start_s", lo: 0.0, hi: 1e7, what: "a delay (s)", why: "" };
+    const R_FOULING: Range = Range { key: "events[].resistance_factor", lo: 1.0, hi: 1e4, what: "a resistance multiplier (≥ 1)", why: "" };
 }
-
-fn chk(r: &Range, v: Option<f64>) -> R<f64> {
-    let v = v.unwrap_or(f64::NAN);
-    if !r.contains(v) {
-        return Err((r.key.to_string(), r.message(v)));
-    }
-    Ok(v)
-}
-
-const R_PUMP_BEP_EFFICIENCY_FRAC: Range =
-    Range { key: "cooling.hydraulics.pump_bep_efficiency_frac", lo: 0.1, hi: 0.95, what: "a pump efficiency", why: "" };
-const R_MOTOR_EFFICIENCY_FRAC: Range =
-    Range { key: "cooling.hydraulics.motor_efficiency_frac", lo: 0.5, hi: 1.0, what: "a motor efficiency", why: "" };
-const R_VFD_EFFICIENCY_FRAC: Range = Range { key: "cooling.hydraulics.vfd_efficiency_frac", lo: 0.5, hi: 1.0, what: "a drive efficiency", why: "" };
-const R_MIN_SPEED_FRAC: Range = Range { key: "cooling.hydraulics.min_speed_frac", lo: 0.0, hi: 1.0, what: "a speed fraction", why: "" };
-const R_MAX_SPEED_FRAC: Range =
-    Range { key: "cooling.hydraulics.max_speed_frac", lo: 1.0, hi: 1.5, what: "a speed fraction (at least the design speed)", why: "" };
-const R_RACK_DP_FRAC: Range = Range { key: "cooling.hydraulics.rack_dp_frac", lo: 0.05, hi: 0.9, what: "a share of the pump head", why: "" };
-const R_CDU_HX_DP_FRAC: Range = Range { key: "cooling.hydraulics.cdu_hx_dp_frac", lo: 0.0, hi: 0.9, what: "a share of the pump head", why: "" };
-const R_FWS_CDU_DP_FRAC: Range = Range { key: "cooling.hydraulics.fws_cdu_dp_frac", lo: 0.05, hi: 0.9, what: "a share of the pump head", why: "" };
-const R_FWS_REJECTION_DP_FRAC: Range =
-    Range { key: "cooling.hydraulics.fws_rejection_dp_frac", lo: 0.0, hi: 0.9, what: "a share of the pump head", why: "" };
-const R_VALVE_AUTHORITY_FRAC: Range =
-    Range { key: "cooling.hydraulics.valve_authority_frac", lo: 0.05, hi: 0.95, what: "a valve authority", why: "" };
-const R_BRANCH_EXPONENT: Range =
-    Range { key: "cooling.hydraulics.branch_exponent", lo: 1.0, hi: 2.0, what: "a pressure-drop exponent (1 laminar, 2 fully turbulent)", why: "" };
-const R_PI_KP: Range =
-    Range { key: "cooling.hydraulics.pi_kp", lo: 0.0, hi: 0.3, what: "a gain (speed per relative error; above 0.3 the loop oscillates)", why: "" };
-const R_PI_TI_S: Range = Range { key: "cooling.hydraulics.pi_ti_s", lo: 0.1, hi: 600.0, what: "an integral time (s)", why: "" };
-const R_PLATE_CONVECTIVE_FRAC: Range =
-    Range { key: "cooling.hydraulics.plate_convective_frac", lo: 0.0, hi: 0.9, what: "a share of the GPU's thermal resistance", why: "" };
-const R_TCS_DUTY_PUMPS: Range =
-    Range { key: "cooling.hydraulics.tcs_duty_pumps", lo: 1.0, hi: 16.0, what: "a number of duty pumps per CDU", why: "" };
-const R_TCS_STANDBY_PUMPS: Range =
-    Range { key: "cooling.hydraulics.tcs_standby_pumps", lo: 0.0, hi: 16.0, what: "a number of standby pumps per CDU", why: "" };
-const R_FWS_DUTY_PUMPS: Range = Range { key: "cooling.hydraulics.fws_duty_pumps", lo: 1.0, hi: 64.0, what: "a number of duty pumps", why: "" };
-const R_FWS_STANDBY_PUMPS: Range =
-    Range { key: "cooling.hydraulics.fws_standby_pumps", lo: 0.0, hi: 64.0, what: "a number of standby pumps", why: "" };
-
-const R_PUMP_SHUTOFF_HEAD_FRAC: Range = Range {
-    key: "cooling.hydraulics.pump_shutoff_head_frac",
-    lo: 1.02,
-    hi: 2.0,
-    what: "a shut-off over design head ratio (a stable curve rises to shut-off)",
-    why: "",
-};
-
-/// The event keys of the hydraulic events.
-const R_POSITION: Range = Range { key: "events[].position_frac", lo: 0.0, hi: 1.0, what: "a valve position (0 shut, 1 open)", why: "" };
-const R_STANDBY: Range = Range { key: "events[].standby_start_s", lo: 0.0, hi: 1e7, what: "a delay (s)", why: "" };
-const R_FOULING: Range = Range { key: "events[].resistance_factor", lo: 1.0, hi: 1e4, what: "a resistance multiplier (≥ 1)", why: "" };
-
-/// Every range of `[cooling.hydraulics]` and the hydraulic events.
-pub const RANGES: &[&Range] = &[
-    &R_PUMP_SHUTOFF_HEAD_FRAC,
-    &R_PUMP_BEP_EFFICIENCY_FRAC,
-    &R_MOTOR_EFFICIENCY_FRAC,
-    &R_VFD_EFFICIENCY_FRAC,
-    &R_MIN_SPEED_FRAC,
-    &R_MAX_SPEED_FRAC,
-    &R_RACK_DP_FRAC,
-    &R_CDU_HX_DP_FRAC,
-    &R_FWS_CDU_DP_FRAC,
-    &R_FWS_REJECTION_DP_FRAC,
-    &R_VALVE_AUTHORITY_FRAC,
-    &R_BRANCH_EXPONENT,
-    &R_PI_KP,
-    &R_PI_TI_S,
-    &R_PLATE_CONVECTIVE_FRAC,
-    &R_TCS_DUTY_PUMPS,
-    &R_TCS_STANDBY_PUMPS,
-    &R_FWS_DUTY_PUMPS,
-    &R_FWS_STANDBY_PUMPS,
-    &R_POSITION,
-    &R_STANDBY,
-    &R_FOULING,
-];
 
 /// Checks a filled block.
 pub fn resolve(h: &HydraulicsBlock) -> R<HydraulicsParams> {
     let p = HydraulicsParams {
-        tcs_duty_pumps: chk(&R_TCS_DUTY_PUMPS, h.tcs_duty_pumps.map(f64::from))? as u32,
-        tcs_standby_pumps: chk(&R_TCS_STANDBY_PUMPS, h.tcs_standby_pumps.map(f64::from))? as u32,
-        fws_duty_pumps: chk(&R_FWS_DUTY_PUMPS, h.fws_duty_pumps.map(f64::from))? as u32,
-        fws_standby_pumps: chk(&R_FWS_STANDBY_PUMPS, h.fws_standby_pumps.map(f64::from))? as u32,
-        pump_shutoff_head_frac: chk(&R_PUMP_SHUTOFF_HEAD_FRAC, h.pump_shutoff_head_frac)?,
-        pump_bep_efficiency_frac: chk(&R_PUMP_BEP_EFFICIENCY_FRAC, h.pump_bep_efficiency_frac)?,
-        motor_efficiency_frac: chk(&R_MOTOR_EFFICIENCY_FRAC, h.motor_efficiency_frac)?,
-        vfd_efficiency_frac: chk(&R_VFD_EFFICIENCY_FRAC, h.vfd_efficiency_frac)?,
-        min_speed_frac: chk(&R_MIN_SPEED_FRAC, h.min_speed_frac)?,
-        max_speed_frac: chk(&R_MAX_SPEED_FRAC, h.max_speed_frac)?,
-        rack_dp_frac: chk(&R_RACK_DP_FRAC, h.rack_dp_frac)?,
-        cdu_hx_dp_frac: chk(&R_CDU_HX_DP_FRAC, h.cdu_hx_dp_frac)?,
-        fws_cdu_dp_frac: chk(&R_FWS_CDU_DP_FRAC, h.fws_cdu_dp_frac)?,
-        fws_rejection_dp_frac: chk(&R_FWS_REJECTION_DP_FRAC, h.fws_rejection_dp_frac)?,
-        valve_authority_frac: chk(&R_VALVE_AUTHORITY_FRAC, h.valve_authority_frac)?,
-        branch_exponent: chk(&R_BRANCH_EXPONENT, h.branch_exponent)?,
-        pi_kp: chk(&R_PI_KP, h.pi_kp)?,
-        pi_ti_s: chk(&R_PI_TI_S, h.pi_ti_s)?,
-        plate_convective_frac: chk(&R_PLATE_CONVECTIVE_FRAC, h.plate_convective_frac)?,
+        tcs_duty_pumps: R_TCS_DUTY_PUMPS.check(h.tcs_duty_pumps.map(f64::from))? as u32,
+        tcs_standby_pumps: R_TCS_STANDBY_PUMPS.check(h.tcs_standby_pumps.map(f64::from))? as u32,
+        fws_duty_pumps: R_FWS_DUTY_PUMPS.check(h.fws_duty_pumps.map(f64::from))? as u32,
+        fws_standby_pumps: R_FWS_STANDBY_PUMPS.check(h.fws_standby_pumps.map(f64::from))? as u32,
+        pump_shutoff_head_frac: R_PUMP_SHUTOFF_HEAD_FRAC.check(h.pump_shutoff_head_frac)?,
+        pump_bep_efficiency_frac: R_PUMP_BEP_EFFICIENCY_FRAC.check(h.pump_bep_efficiency_frac)?,
+        motor_efficiency_frac: R_MOTOR_EFFICIENCY_FRAC.check(h.motor_efficiency_frac)?,
+        vfd_efficiency_frac: R_VFD_EFFICIENCY_FRAC.check(h.vfd_efficiency_frac)?,
+        min_speed_frac: R_MIN_SPEED_FRAC.check(h.min_speed_frac)?,
+        max_speed_frac: R_MAX_SPEED_FRAC.check(h.max_speed_frac)?,
+        rack_dp_frac: R_RACK_DP_FRAC.check(h.rack_dp_frac)?,
+        cdu_hx_dp_frac: R_CDU_HX_DP_FRAC.check(h.cdu_hx_dp_frac)?,
+        fws_cdu_dp_frac: R_FWS_CDU_DP_FRAC.check(h.fws_cdu_dp_frac)?,
+        fws_rejection_dp_frac: R_FWS_REJECTION_DP_FRAC.check(h.fws_rejection_dp_frac)?,
+        valve_authority_frac: R_VALVE_AUTHORITY_FRAC.check(h.valve_authority_frac)?,
+        branch_exponent: R_BRANCH_EXPONENT.check(h.branch_exponent)?,
+        pi_kp: R_PI_KP.check(h.pi_kp)?,
+        pi_ti_s: R_PI_TI_S.check(h.pi_ti_s)?,
+        plate_convective_frac: R_PLATE_CONVECTIVE_FRAC.check(h.plate_convective_frac)?,
     };
     if p.min_speed_frac >= p.max_speed_frac {
         return Err((
@@ -259,7 +219,7 @@ pub fn event(kind: &str, e: &crate::scenario::raw::EventBlock, racks: u32, cdus:
             need("position_frac", e.position_frac.is_some())?;
             EventKind::ValveStuck {
                 rack: index_target(&key("target"), e.target.as_ref(), racks, "rack")?,
-                position_frac: chk_at(&key("position_frac"), &R_POSITION, e.position_frac)?,
+                position_frac: R_POSITION.check_at(&key("position_frac"), e.position_frac)?,
             }
         }
         "pump_trip" => {
@@ -271,14 +231,14 @@ pub fn event(kind: &str, e: &crate::scenario::raw::EventBlock, racks: u32, cdus:
                 }
                 t => Some(index_target(&key("target"), t.as_ref(), cdus, "CDU")?),
             };
-            EventKind::PumpTrip { cdu, standby_start_s: chk_at(&key("standby_start_s"), &R_STANDBY, Some(e.standby_start_s.unwrap_or(10.0)))? }
+            EventKind::PumpTrip { cdu, standby_start_s: R_STANDBY.check_at(&key("standby_start_s"), Some(e.standby_start_s.unwrap_or(10.0)))? }
         }
         "fouling" => {
             need("target", e.target.is_some())?;
             need("resistance_factor", e.resistance_factor.is_some())?;
             EventKind::Fouling {
                 rack: index_target(&key("target"), e.target.as_ref(), racks, "rack")?,
-                resistance_factor: chk_at(&key("resistance_factor"), &R_FOULING, e.resistance_factor)?,
+                resistance_factor: R_FOULING.check_at(&key("resistance_factor"), e.resistance_factor)?,
             }
         }
         _ => unreachable!("called for hydraulic events only"),

@@ -27,35 +27,39 @@ fn sanitize(ntu: f64, cr: f64) -> (f64, f64) {
     (ntu, cr)
 }
 
-/// Counterflow effectiveness ε(NTU, Cr), with the `Cr → 1` limit `NTU/(1+NTU)` handled.
-pub fn counterflow_effectiveness(ntu: f64, cr: f64) -> f64 {
+/// `eps(ntu, cr)` on sanitised inputs for a finite, positive `ntu`; the limits of an
+/// arrangement that reaches ε = 1 (counterflow, unmixed cross-flow) otherwise: ε = 0 at
+/// NTU = 0, ε = 1 at NTU = ∞.
+fn with_ntu_limits(ntu: f64, cr: f64, eps: impl Fn(f64, f64) -> f64) -> f64 {
     let (ntu, cr) = sanitize(ntu, cr);
     if ntu == 0.0 {
-        return 0.0;
+        0.0
+    } else if ntu.is_infinite() {
+        1.0
+    } else {
+        eps(ntu, cr)
     }
-    if ntu.is_infinite() {
-        return 1.0;
-    }
-    if (1.0 - cr).abs() < 1e-9 {
-        return ntu / (1.0 + ntu);
-    }
-    let e = (-ntu * (1.0 - cr)).exp();
-    ((1.0 - e) / (1.0 - cr * e)).clamp(0.0, 1.0)
+}
+
+/// Counterflow effectiveness ε(NTU, Cr), with the `Cr → 1` limit `NTU/(1+NTU)` handled.
+pub fn counterflow_effectiveness(ntu: f64, cr: f64) -> f64 {
+    with_ntu_limits(ntu, cr, |ntu, cr| {
+        if (1.0 - cr).abs() < 1e-9 {
+            return ntu / (1.0 + ntu);
+        }
+        let e = (-ntu * (1.0 - cr)).exp();
+        ((1.0 - e) / (1.0 - cr * e)).clamp(0.0, 1.0)
+    })
 }
 
 /// Cross-flow effectiveness, both fluids unmixed (standard approximation, Incropera eq. 11.32).
 pub fn crossflow_unmixed_effectiveness(ntu: f64, cr: f64) -> f64 {
-    let (ntu, cr) = sanitize(ntu, cr);
-    if ntu == 0.0 {
-        return 0.0;
-    }
-    if ntu.is_infinite() {
-        return 1.0;
-    }
-    let n78 = ntu.powf(0.78);
-    // (e^{−Cr·N^0.78} − 1)/Cr, with its Cr → 0 limit −N^0.78.
-    let g = if cr < 1e-12 { -n78 } else { (-cr * n78).exp_m1() / cr };
-    (-(ntu.powf(0.22) * g).exp_m1()).clamp(0.0, 1.0)
+    with_ntu_limits(ntu, cr, |ntu, cr| {
+        let n78 = ntu.powf(0.78);
+        // (e^{−Cr·N^0.78} − 1)/Cr, with its Cr → 0 limit −N^0.78.
+        let g = if cr < 1e-12 { -n78 } else { (-cr * n78).exp_m1() / cr };
+        (-(ntu.powf(0.22) * g).exp_m1()).clamp(0.0, 1.0)
+    })
 }
 
 /// Cross-flow effectiveness with the `C_max` fluid mixed and the `C_min` fluid unmixed.

@@ -4,7 +4,8 @@
 //! `[cooling.heat_reuse]` ([`HeatReuseSpec`]). Each has its defaults (REFERENCE §3-§4, §9),
 //! the physical range of every key and its cross-checks.
 
-use crate::scenario::check::{hint, ranges, Diagnostics, KeyError};
+use super::{chiller::Chiller, heat_reuse::HeatReuse};
+use crate::scenario::check::{fill_from, hint, ranges, Diagnostics, KeyError};
 use crate::scenario::raw::{ChillerBlock, CoolingBlock, HeatRejectionBlock, HeatReuseBlock};
 
 /// Known coolants: (name, density kg/m³, c_p J/(kg·K), source).
@@ -301,18 +302,14 @@ impl Rejection {
 }
 
 impl ChillerSpec {
-    /// Fills `[cooling.chiller]` (REFERENCE §4.2).
+    /// Fills `[cooling.chiller]` with the chiller model's defaults (REFERENCE §4.2).
     pub fn fill_defaults(ch: &mut ChillerBlock) {
         get!(ch.capacity_mw, 0.0);
-        get!(ch.eta_ii_frac, 0.5);
-        get!(ch.evaporator_approach_k, 3.0);
-        get!(ch.condenser_approach_k, 10.0);
+        fill_from!(ch, Chiller::new(0.0); eta_ii_frac, evaporator_approach_k, condenser_approach_k);
     }
 
-    /// Checks `[cooling.chiller]` (what is omitted takes its default).
+    /// Checks a filled `[cooling.chiller]`.
     pub fn resolve(ch: &ChillerBlock, d: &mut Diagnostics) -> Self {
-        let mut ch = ch.clone();
-        Self::fill_defaults(&mut ch);
         ChillerSpec {
             capacity_w: d.num(&CH_CAP, ch.capacity_mw) * 1e6,
             eta_ii_frac: d.num(&CH_ETA, ch.eta_ii_frac),
@@ -323,19 +320,14 @@ impl ChillerSpec {
 }
 
 impl HeatReuseSpec {
-    /// Fills `[cooling.heat_reuse]` (REFERENCE §9).
+    /// Fills `[cooling.heat_reuse]` with the heat-reuse model's defaults (REFERENCE §9).
     pub fn fill_defaults(h: &mut HeatReuseBlock) {
         get!(h.capacity_mw, 0.0);
-        get!(h.dh_supply_c, 60.0);
-        get!(h.dh_return_c, 35.0);
-        get!(h.hx_approach_k, 5.0);
-        get!(h.hp_eta_frac, 0.5);
+        fill_from!(h, HeatReuse::new(0.0); dh_supply_c, dh_return_c, hx_approach_k, hp_eta_frac);
     }
 
-    /// Checks `[cooling.heat_reuse]` (what is omitted takes its default).
+    /// Checks a filled `[cooling.heat_reuse]`.
     pub fn resolve(h: &HeatReuseBlock, d: &mut Diagnostics) -> Self {
-        let mut h = h.clone();
-        Self::fill_defaults(&mut h);
         let s = HeatReuseSpec {
             capacity_w: d.num(&HR_CAP, h.capacity_mw) * 1e6,
             dh_supply_c: d.num(&HR_SUPPLY, h.dh_supply_c),

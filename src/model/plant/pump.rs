@@ -17,7 +17,7 @@
 //!
 //! The pump runs no slower than `min_speed_frac` (motor cooling, VFD limits) unless stopped.
 
-use crate::units::SafeClamp;
+use crate::units::{finite_or, finite_pos, SafeClamp};
 /// One pumping station (the duty pumps of a loop treated as one variable-speed pump).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Pump {
@@ -62,21 +62,7 @@ impl Pump {
         }
         let f = flow_frac.max(finite_or(self.min_speed_frac, 0.0).clamp(0.0, 1.0)).min(1.5);
         let p_hyd = self.design_flow_m3_s * self.design_head_pa * f * f * f;
-        let p = p_hyd / self.efficiency_frac(f);
-        if p.is_finite() && p > 0.0 {
-            p
-        } else {
-            0.0
-        }
-    }
-}
-
-/// `x` if finite, else `default`.
-fn finite_or(x: f64, default: f64) -> f64 {
-    if x.is_finite() {
-        x
-    } else {
-        default
+        finite_pos(p_hyd / self.efficiency_frac(f), 0.0)
     }
 }
 

@@ -603,13 +603,19 @@ mod tests {
         assert!(limited > 100);
     }
 
+    /// `hydro_mw` of hydro and a grid connection importing up to `import_mw`; the rest at
+    /// defaults.
+    fn hydro_and_grid(hydro_mw: f64, import_mw: f64) -> SupplyParams {
+        SupplyParams {
+            hydro: HydroParams { capacity_mw: hydro_mw, ..HydroParams::default() },
+            grid: GridParams { import_limit_mw: import_mw, ..GridParams::default() },
+            ..SupplyParams::default()
+        }
+    }
+
     #[test]
     fn without_smoothing_the_square_wave_passes_to_the_grid() {
-        let p = SupplyParams {
-            hydro: HydroParams { capacity_mw: 300.0, ..HydroParams::default() },
-            grid: GridParams { import_limit_mw: 200.0, ..GridParams::default() },
-            ..SupplyParams::default()
-        };
+        let p = hydro_and_grid(300.0, 200.0);
         let mut s = SupplyState::new(&p, 0.0, 150.0);
         let mut nets = Vec::new();
         for k in 0..100 {
@@ -623,11 +629,7 @@ mod tests {
 
     #[test]
     fn hydro_outage_drops_output_at_once() {
-        let p = SupplyParams {
-            hydro: HydroParams { capacity_mw: 260.0, ..HydroParams::default() },
-            grid: GridParams { import_limit_mw: 30.0, ..GridParams::default() },
-            ..SupplyParams::default()
-        };
+        let p = hydro_and_grid(260.0, 30.0);
         let mut s = SupplyState::new(&p, 0.0, 230.0);
         let mut inp = DispatchInput { demand_mw: 230.0, ..DispatchInput::default() };
         assert_eq!(dispatch(&p, &mut s, &inp).hydro_mw, 230.0);
@@ -642,11 +644,8 @@ mod tests {
 
     #[test]
     fn hydro_daily_budget_is_respected_in_dispatch() {
-        let p = SupplyParams {
-            hydro: HydroParams { capacity_mw: 260.0, daily_energy_mwh: Some(4000.0), ..HydroParams::default() },
-            grid: GridParams { import_limit_mw: 300.0, ..GridParams::default() },
-            ..SupplyParams::default()
-        };
+        let mut p = hydro_and_grid(260.0, 300.0);
+        p.hydro.daily_energy_mwh = Some(4000.0);
         let mut s = SupplyState::new(&p, 0.0, 230.0);
         let mut per_day = [0.0f64; 3];
         for k in 0..(3 * 1440) {

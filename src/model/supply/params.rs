@@ -3,7 +3,8 @@
 //! cross-checks (hydro minimum below capacity, wind speeds in order, battery state-of-charge
 //! window). The supply models read the filled block ([`SupplySpec`]).
 
-use crate::scenario::check::{hint, ranges, Diagnostics, KeyError};
+use super::{BatteryParams, GasParams, GridParams, HydroParams, ReservoirParams, Shortfall, SolarParams, SupplyParams, WindParams};
+use crate::scenario::check::{fill_from, hint, ranges, Diagnostics, KeyError};
 use crate::scenario::raw::SupplyBlock;
 
 /// Supply settings (resolved mirror of `[supply]`).
@@ -11,6 +12,8 @@ use crate::scenario::raw::SupplyBlock;
 pub struct SupplySpec {
     /// The filled block.
     pub block: SupplyBlock,
+    /// The source models' parameters, as checked (series and profiles apart).
+    pub params: SupplyParams,
     /// Grid CO₂ intensity series (g/kWh), from `carbon_file`.
     pub carbon_series: Option<super::grid::HourlySeries>,
     /// Grid price series (currency per MWh), from `price_file`.
@@ -81,30 +84,20 @@ macro_rules! get {
 impl SupplySpec {
     /// Fills `[supply]` (REFERENCE §7-§8; estimates flagged in `fjord presets`).
     pub fn fill_defaults(sup: &mut SupplyBlock) -> Result<(), KeyError> {
+        // Every default is the source model's own (its value and source documented there).
+        let d = SupplyParams::default();
         let h = sup.hydro.get_or_insert_with(Default::default);
-        get!(h.capacity_mw, 0.0);
-        let up = get!(h.ramp_mw_per_min, 60.0);
-        get!(h.ramp_down_mw_per_min, up);
-        get!(h.governor_band_frac, 0.0);
-        get!(h.min_mw, 0.0);
+        fill_from!(h, d.hydro; capacity_mw, ramp_mw_per_min);
+        get!(h.ramp_down_mw_per_min, h.ramp_mw_per_min.unwrap_or_default());
+        fill_from!(h, d.hydro; governor_band_frac, min_mw);
         let w = sup.wind.get_or_insert_with(Default::default);
-        get!(w.capacity_mw, 0.0);
-        get!(w.hub_height_m, 100.0);
-        get!(w.cut_in_m_s, 3.0);
-        get!(w.rated_m_s, 12.0);
-        get!(w.cut_out_m_s, 25.0);
-        get!(w.shear_exponent, 0.14);
+        fill_from!(w, d.wind; capacity_mw, hub_height_m, cut_in_m_s, rated_m_s, cut_out_m_s, shear_exponent);
         let so = sup.solar.get_or_insert_with(Default::default);
-        get!(so.capacity_mw, 0.0);
-        get!(so.derate_frac, 0.86);
-        get!(so.temp_coeff_per_k, -0.004);
+        fill_from!(so, d.solar; capacity_mw, derate_frac, temp_coeff_per_k);
         let g = sup.gas.get_or_insert_with(Default::default);
-        get!(g.capacity_mw, 0.0);
-        let up = get!(g.ramp_frac_per_min, 0.2);
-        get!(g.ramp_down_frac_per_min, up);
-        get!(g.governor_band_frac, 0.0);
-        get!(g.min_mw, 0.0);
-        get!(g.carbon_g_per_kwh, 550.0);
+        fill_from!(g, d.gas; capacity_mw, ramp_frac_per_min);
+        get!(g.ramp_down_frac_per_min, g.ramp_frac_per_min.unwrap_or_default());
+        fill_from!(g, d.gas; governor_band_frac, min_mw, carbon_g_per_kwh);
         for (name, b) in [
             ("wind", sup.wind.as_mut().map(|w| (&w.profile_file, &mut w.profile_unit))),
             ("solar", sup.solar.as_mut().map(|w| (&w.profile_file, &mut w.profile_unit))),
@@ -123,16 +116,9 @@ impl SupplySpec {
             let hint = hint(&align, &["calendar", "day_of_year"]);
             return Err(("supply.grid.align".into(), format!("unknown alignment \"{align}\"{hint}; expected calendar or day_of_year")));
         }
-        get!(gr.import_limit_mw, 0.0);
-        get!(gr.export_limit_mw, 0.0);
-        get!(gr.carbon_g_per_kwh, 19.0);
+        fill_from!(gr, d.grid; import_limit_mw, export_limit_mw, carbon_g_per_kwh);
         let b = sup.battery.get_or_insert_with(Default::default);
-        get!(b.energy_mwh, 0.0);
-        get!(b.power_mw, 0.0);
-        get!(b.round_trip_efficiency_frac, 0.9);
-        get!(b.soc_min_frac, 0.05);
-        get!(b.soc_max_frac, 0.95);
-        get!(b.initial_soc_frac, 0.5);
+        fill_from!(b, d.battery; energy_mwh, power_mw, round_trip_efficiency_frac, soc_min_frac, soc_max_frac, initial_soc_frac);
         get!(b.max_grid_ramp_mw_per_s, 0.0);
         let mode = sup.on_shortfall.get_or_insert_with(|| "cap_gpus".to_string()).clone();
         if !SHORTFALL.contains(&mode.as_str()) {
@@ -142,61 +128,101 @@ impl SupplySpec {
         Ok(())
     }
 
-    /// Checks a filled `[supply]` block.
+    /// Checks a filled `[supply]` block (see [`Self::fill_defaults`]) and builds the source models' parameters from it
+    /// (the series and profiles are read afterwards, see `scenario::resolve`).
     pub fn resolve(sup: &SupplyBlock, d: &mut Diagnostics) -> Self {
         let or0 = |v: Option<f64>| Some(v.unwrap_or(0.0));
         let h = sup.hydro.clone().unwrap_or_default();
         let cap = d.num(&H_CAP, or0(h.capacity_mw));
-        d.num(&H_RAMP, or0(h.ramp_mw_per_min));
+        let ramp_mw_per_min = d.num(&H_RAMP, or0(h.ramp_mw_per_min));
         d.num(&H_RAMP_DOWN, or0(h.ramp_down_mw_per_min));
-        d.num(&H_BAND, or0(h.governor_band_frac));
+        let governor_band_frac = d.num(&H_BAND, or0(h.governor_band_frac));
         let hmin = d.num(&H_MIN, or0(h.min_mw));
         if hmin > cap {
             d.error("supply.hydro.min_mw", "expected at most supply.hydro.capacity_mw");
         }
         d.num(&H_DAILY, or0(h.daily_energy_mwh));
         d.num(&H_RES, or0(h.reservoir_mwh));
-        d.num(&H_INFLOW, or0(h.inflow_mw));
-        d.num(&H_RES_INIT, Some(h.reservoir_initial_frac.unwrap_or(0.5)));
+        let inflow_mw = d.num(&H_INFLOW, or0(h.inflow_mw));
+        let initial_frac = d.num(&H_RES_INIT, Some(h.reservoir_initial_frac.unwrap_or(0.5)));
+        let hydro = HydroParams {
+            capacity_mw: cap,
+            ramp_mw_per_min,
+            ramp_down_mw_per_min: h.ramp_down_mw_per_min,
+            governor_band_frac,
+            min_mw: hmin,
+            daily_energy_mwh: h.daily_energy_mwh.filter(|v| *v > 0.0),
+            reservoir: h.reservoir_mwh.filter(|v| *v > 0.0).map(|energy_mwh| ReservoirParams { energy_mwh, inflow_mw, initial_frac }),
+        };
         let w = sup.wind.clone().unwrap_or_default();
-        d.num(&W_CAP, or0(w.capacity_mw));
-        d.num(&W_HUB, Some(w.hub_height_m.unwrap_or(100.0)));
-        let ci = d.num(&W_CUT_IN, Some(w.cut_in_m_s.unwrap_or(3.0)));
-        let ra = d.num(&W_RATED, Some(w.rated_m_s.unwrap_or(12.0)));
-        let co = d.num(&W_CUT_OUT, Some(w.cut_out_m_s.unwrap_or(25.0)));
+        let capacity_mw = d.num(&W_CAP, or0(w.capacity_mw));
+        let hub_height_m = d.num(&W_HUB, w.hub_height_m);
+        let ci = d.num(&W_CUT_IN, w.cut_in_m_s);
+        let ra = d.num(&W_RATED, w.rated_m_s);
+        let co = d.num(&W_CUT_OUT, w.cut_out_m_s);
         if !(0.0 <= ci && ci < ra && ra <= co) {
             d.error("supply.wind.rated_m_s", format!("expected cut_in < rated <= cut_out, found {ci}, {ra}, {co}"));
         }
-        d.num(&W_SHEAR, Some(w.shear_exponent.unwrap_or(0.14)));
+        let shear_exponent = d.num(&W_SHEAR, w.shear_exponent);
+        let wind = WindParams { capacity_mw, hub_height_m, cut_in_m_s: ci, rated_m_s: ra, cut_out_m_s: co, shear_exponent };
         let so = sup.solar.clone().unwrap_or_default();
-        d.num(&S_CAP, or0(so.capacity_mw));
-        d.num(&S_DERATE, Some(so.derate_frac.unwrap_or(0.86)));
-        d.num(&S_TEMP, Some(so.temp_coeff_per_k.unwrap_or(-0.004)));
+        let solar = SolarParams {
+            capacity_mw: d.num(&S_CAP, or0(so.capacity_mw)),
+            derate_frac: d.num(&S_DERATE, so.derate_frac),
+            temp_coeff_per_k: d.num(&S_TEMP, so.temp_coeff_per_k),
+            ..SolarParams::default()
+        };
         let g = sup.gas.clone().unwrap_or_default();
-        d.num(&G_CAP, or0(g.capacity_mw));
-        d.num(&G_RAMP, Some(g.ramp_frac_per_min.unwrap_or(0.2)));
-        d.num(&G_RAMP_DOWN, Some(g.ramp_down_frac_per_min.unwrap_or(0.2)));
-        d.num(&G_BAND, or0(g.governor_band_frac));
-        d.num(&G_MIN, or0(g.min_mw));
-        d.num(&G_CARBON, or0(g.carbon_g_per_kwh));
+        let gas = GasParams {
+            capacity_mw: d.num(&G_CAP, or0(g.capacity_mw)),
+            ramp_frac_per_min: d.num(&G_RAMP, g.ramp_frac_per_min),
+            ramp_down_frac_per_min: {
+                d.num(&G_RAMP_DOWN, g.ramp_down_frac_per_min);
+                g.ramp_down_frac_per_min
+            },
+            governor_band_frac: d.num(&G_BAND, or0(g.governor_band_frac)),
+            min_mw: d.num(&G_MIN, or0(g.min_mw)),
+            carbon_g_per_kwh: d.num(&G_CARBON, or0(g.carbon_g_per_kwh)),
+        };
         let gr = sup.grid.clone().unwrap_or_default();
-        d.num(&GR_IMPORT, or0(gr.import_limit_mw));
-        d.num(&GR_EXPORT, or0(gr.export_limit_mw));
-        d.num(&GR_CARBON, or0(gr.carbon_g_per_kwh));
+        let grid = GridParams {
+            import_limit_mw: d.num(&GR_IMPORT, or0(gr.import_limit_mw)),
+            export_limit_mw: d.num(&GR_EXPORT, or0(gr.export_limit_mw)),
+            carbon_g_per_kwh: d.num(&GR_CARBON, or0(gr.carbon_g_per_kwh)),
+            ..GridParams::default()
+        };
         let b = sup.battery.clone().unwrap_or_default();
-        d.num(&B_ENERGY, or0(b.energy_mwh));
-        d.num(&B_POWER, or0(b.power_mw));
-        d.num(&B_RTE, Some(b.round_trip_efficiency_frac.unwrap_or(0.9)));
-        let lo = d.num(&B_SOC_MIN, Some(b.soc_min_frac.unwrap_or(0.05)));
-        let hi = d.num(&B_SOC_MAX, Some(b.soc_max_frac.unwrap_or(0.95)));
+        let energy_mwh = d.num(&B_ENERGY, or0(b.energy_mwh));
+        let power_mw = d.num(&B_POWER, or0(b.power_mw));
+        let round_trip_efficiency_frac = d.num(&B_RTE, b.round_trip_efficiency_frac);
+        let lo = d.num(&B_SOC_MIN, b.soc_min_frac);
+        let hi = d.num(&B_SOC_MAX, b.soc_max_frac);
         if lo >= hi {
             d.error("supply.battery.soc_max_frac", format!("expected above soc_min_frac ({lo}), found {hi}"));
         }
-        let init = d.num(&B_SOC_INIT, Some(b.initial_soc_frac.unwrap_or(0.5)));
+        let init = d.num(&B_SOC_INIT, b.initial_soc_frac);
         if init < lo || init > hi {
             d.error("supply.battery.initial_soc_frac", format!("expected within [soc_min_frac, soc_max_frac] = [{lo}, {hi}], found {init}"));
         }
         d.num(&B_RAMP, or0(b.max_grid_ramp_mw_per_s));
-        SupplySpec { block: sup.clone(), carbon_series: None, price_series: None, wind_profile: None, solar_profile: None }
+        let battery = BatteryParams {
+            energy_mwh,
+            power_mw,
+            round_trip_efficiency_frac,
+            soc_min_frac: lo,
+            soc_max_frac: hi,
+            initial_soc_frac: init,
+            max_grid_ramp_mw_per_s: b.max_grid_ramp_mw_per_s.filter(|v| *v > 0.0),
+            ..BatteryParams::default()
+        };
+        let on_shortfall = if sup.on_shortfall.as_deref() == Some("unserved") { Shortfall::Unserved } else { Shortfall::CapGpus };
+        SupplySpec {
+            block: sup.clone(),
+            params: SupplyParams { hydro, wind, solar, gas, grid, battery, on_shortfall },
+            carbon_series: None,
+            price_series: None,
+            wind_profile: None,
+            solar_profile: None,
+        }
     }
 }

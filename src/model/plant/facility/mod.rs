@@ -86,6 +86,7 @@ use super::heat_reuse::HeatReuse;
 use super::pi::Pi;
 use super::pi::{Action, PiGains};
 use super::pump::Pump;
+use crate::units::{finite_or, finite_pos};
 
 /// Upper bound of `d ln K / dy` of the actuator sequence, used for tuning and sub-stepping.
 const LOOP_GAIN_PER_INDEX: f64 = 5.0;
@@ -208,23 +209,23 @@ impl PlantParams {
     /// Plant parameters from a design point. Nonsensical inputs fall back to defaults
     /// (200 MW, 25 °C, 10 K) rather than fail.
     pub fn from_sizing(s: &PlantSizing) -> Self {
-        let pos = |x: f64, d: f64| if x.is_finite() && x > 0.0 { x } else { d };
-        let q_it = pos(s.design_heat_w, 200e6);
-        let setpoint = if s.fws_supply_setpoint_c.is_finite() { s.fws_supply_setpoint_c } else { 25.0 };
-        let coolant = Coolant { density_kg_m3: pos(s.coolant.density_kg_m3, 1000.0), cp_j_kg_k: pos(s.coolant.cp_j_kg_k, 4180.0), ..s.coolant };
-        let dt_k = pos(s.fws_design_dt_k, 10.0);
-        let approach = pos(s.approach_k, 10.0);
+        let q_it = finite_pos(s.design_heat_w, 200e6);
+        let setpoint = finite_or(s.fws_supply_setpoint_c, 25.0);
+        let coolant =
+            Coolant { density_kg_m3: finite_pos(s.coolant.density_kg_m3, 1000.0), cp_j_kg_k: finite_pos(s.coolant.cp_j_kg_k, 4180.0), ..s.coolant };
+        let dt_k = finite_pos(s.fws_design_dt_k, 10.0);
+        let approach = finite_pos(s.approach_k, 10.0);
         let air = AirSide::default();
         let air_frac = if s.air_frac.is_finite() { s.air_frac.clamp(0.0, 1.0) } else { 0.15 };
         let rho_cp = coolant.density_kg_m3 * coolant.cp_j_kg_k;
         // Heat into the water at design: IT + air-side fans + FWS pumps (two passes for the pump).
         let q1 = q_it * (1.0 + air_frac * air.fan_w_per_w());
-        let head = pos(s.fws_pump_head_pa, 150e3);
+        let head = finite_pos(s.fws_pump_head_pa, 150e3);
         let mut pump = Pump::new(q1 / (rho_cp * dt_k), head);
         let q2 = q1 + pump.design_power_w();
         pump.design_flow_m3_s = q2 / (rho_cp * dt_k);
         let q_water = q1 + pump.design_power_w();
-        let units = (q_water / pos(s.unit_heat_w, 2e6)).ceil().clamp(1.0, 1e6) as u32;
+        let units = (q_water / finite_pos(s.unit_heat_w, 2e6)).ceil().clamp(1.0, 1e6) as u32;
         let design = DryCoolerDesign {
             heat_w: q_water,
             approach_k: approach,
@@ -243,9 +244,9 @@ impl PlantParams {
             min_fan_speed_frac: 0.1,
             natural_ua_frac: 0.05,
         });
-        let volume = pos(s.fws_volume_m3_per_mw, 2.0) * q_it / 1e6;
+        let volume = finite_pos(s.fws_volume_m3_per_mw, 2.0) * q_it / 1e6;
         let c = rho_cp * volume;
-        let t_cl = pos(s.control_time_s, 60.0);
+        let t_cl = finite_pos(s.control_time_s, 60.0);
         let kp = c / (t_cl * LOOP_GAIN_PER_INDEX * q_water);
         Self {
             kind: HeatRejectionKind::DryCoolers,
@@ -279,30 +280,7 @@ impl PlantParams {
 
     /// FWS design mass flow, kg/s (0 if the pump or coolant are nonsensical).
     pub fn fws_design_flow_kg_s(&self) -> f64 {
-        let m = self.fws_pump.design_flow_m3_s * self.coolant.density_kg_m3;
-        if m.is_finite() && m > 0.0 {
-            m
-        } else {
-            0.0
-        }
-    }
-}
-
-/// `x` if finite, else `d`.
-fn finite_or(x: f64, d: f64) -> f64 {
-    if x.is_finite() {
-        x
-    } else {
-        d
-    }
-}
-
-/// `x` if finite and positive, else `d`.
-fn finite_pos(x: f64, d: f64) -> f64 {
-    if x.is_finite() && x > 0.0 {
-        x
-    } else {
-        d
+        finite_pos(self.fws_pump.design_flow_m3_s * self.coolant.density_kg_m3, 0.0)
     }
 }
 
