@@ -271,9 +271,11 @@ pub fn chart_section(html: &mut String, heading: &str, hint: &str, charts: &[UCh
 /// The end of a page: the chart data, uPlot (with its licence) and the glue script.
 pub fn page_end(html: &mut String, charts: &[UChart]) {
     if !charts.is_empty() {
-        let json = serde_json::to_string(charts).unwrap_or_else(|_| "[]".to_string());
-        // `</` cannot end the script element early.
-        let json = json.replace("</", "<\\/");
+        let mut json = serde_json::to_string(charts).unwrap_or_else(|_| "[]".to_string());
+        // `</` cannot end the script element early (copied only when it occurs).
+        if json.contains("</") {
+            json = json.replace("</", "<\\/");
+        }
         let _ = writeln!(html, "<script type=\"application/json\" id=\"fjord-charts\">{json}</script>");
         let license = UPLOT_LICENSE.replace("*/", "* /");
         let _ = writeln!(html, "<script>/* uPlot 1.6.32 — {license} */\n{UPLOT_JS}</script>");

@@ -65,6 +65,8 @@ pub fn write_report_as(run_dir: &Path, folder: &str, plots: &[PathBuf]) -> Resul
         Some(ts) => run_charts(ts)?,
         None => Vec::new(),
     };
+    // The table is no longer needed: the page's largest parts follow.
+    drop(ts);
     chart_section(
         &mut html,
         "Interactive charts",
@@ -89,17 +91,33 @@ pub fn write_report_as(run_dir: &Path, folder: &str, plots: &[PathBuf]) -> Resul
 }
 
 /// Ends a report page (run, compare or sweep): the static charts as the printable fallback,
-/// the interactive charts' scripts, and `report.html` written into `dir`.
-pub fn finish_page(mut html: String, plots: &[PathBuf], charts: &[UChart], dir: &Path) -> Result<PathBuf, PlotError> {
-    if !plots.is_empty() {
-        html.push_str("<h2>Printable charts</h2>\n");
-    }
-    for plot in plots {
-        html.push_str(&embed_plot(plot)?);
-    }
-    page_end(&mut html, charts);
+/// the interactive charts' scripts, and `report.html` written into `dir`. The page is
+/// streamed to `report.html.tmp` piece by piece (each chart's PNG encoded on its own) and
+/// renamed into place, so its peak memory is the largest piece, not the whole page, and an
+/// existing report is replaced whole or not at all.
+pub fn finish_page(html: String, plots: &[PathBuf], charts: &[UChart], dir: &Path) -> Result<PathBuf, PlotError> {
+    use std::io::Write;
     let path = dir.join("report.html");
-    std::fs::write(&path, html).map_err(|e| PlotError::io(&path, e))?;
+    let tmp = dir.join("report.html.tmp");
+    let write = |tmp: &Path| -> Result<(), PlotError> {
+        let io = |e| PlotError::io(tmp, e);
+        let mut w = std::io::BufWriter::new(std::fs::File::create(tmp).map_err(io)?);
+        w.write_all(html.as_bytes()).map_err(io)?;
+        if !plots.is_empty() {
+            w.write_all(b"<h2>Printable charts</h2>\n").map_err(io)?;
+        }
+        for plot in plots {
+            w.write_all(embed_plot(plot)?.as_bytes()).map_err(io)?;
+        }
+        let mut end = String::new();
+        page_end(&mut end, charts);
+        w.write_all(end.as_bytes()).map_err(io)?;
+        w.flush().map_err(io)
+    };
+    if let Err(e) = write(&tmp).and_then(|()| std::fs::rename(&tmp, &path).map_err(|e| PlotError::io(&path, e))) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
     Ok(path)
 }
 
