@@ -524,6 +524,11 @@ impl Engine {
         let t1 = t0 + dt;
         let unix = sc.start_unix_s + t0;
 
+        // Wake the pool's idle workers now: they spin for a while before sleeping again, so the
+        // serial stages 1-3 hide their wake-up and they are ready when stage 4 starts.
+        if rayon::current_num_threads() > 1 {
+            rayon::spawn(|| {});
+        }
         // 1. Workload.
         for ((js, j), table) in self.job_steps.iter_mut().zip(&self.jobs).zip(&mut self.replay) {
             *js = j.job_step(t0, t1);
