@@ -37,6 +37,9 @@ pub struct PlantState {
     /// Heat seen by the feed-forward (W): the load through a first-order lag of
     /// [`FEEDFORWARD_LAG_S`](super::FEEDFORWARD_LAG_S) (heat meters, VFD ramps).
     pub feedforward_heat_w: f64,
+    /// The last sub-step's feed-forward capacity index (NaN before the first): the warm start
+    /// of the next solve.
+    pub feedforward_index: f64,
 }
 
 impl PlantState {
@@ -57,6 +60,7 @@ impl PlantState {
             heat_pump_energy_j: 0.0,
             steps: 0,
             feedforward_heat_w: f64::NAN,
+            feedforward_index: f64::NAN,
         }
     }
 

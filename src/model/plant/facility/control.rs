@@ -37,7 +37,12 @@ pub(super) fn actuators(p: &PlantParams, y: f64) -> (f64, f64) {
 /// `exp`, against 41 for plain bisection to the same width), stopped when the bracket is
 /// narrower than [`FEEDFORWARD_TOL`]·`y_max` or `k` matches to 1e-12 relative. 0 when nothing
 /// needs rejecting, `y_max` when even full capacity falls short.
-pub(super) fn feedforward_index(p: &PlantParams, q_w: f64, dt_k: f64, m: f64, cp: f64, units_online: u32, y_max: f64) -> f64 {
+///
+/// `guess` (the last sub-step's index, NaN for none) warm-starts the solve: when the root lies
+/// within ±[`FEEDFORWARD_WARM`]·`y_max` of it (the usual case, as the heat moves little between
+/// sub-steps), that bracket is searched instead (two evaluations to check it, then ~3).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn feedforward_index(p: &PlantParams, q_w: f64, dt_k: f64, m: f64, cp: f64, units_online: u32, y_max: f64, guess: f64) -> f64 {
     let positive = |x: f64| x.is_finite() && x > 0.0;
     if !positive(q_w) || !positive(dt_k) || !positive(m) || units_online == 0 {
         return 0.0;
@@ -47,14 +52,27 @@ pub(super) fn feedforward_index(p: &PlantParams, q_w: f64, dt_k: f64, m: f64, cp
         let (w, s) = actuators(p, y);
         p.dry_coolers.conductance_w_k(w * m, cp, s, units_online) - k_needed
     };
-    let f_hi = f(y_max);
-    if f_hi <= 0.0 {
-        return y_max;
-    }
-    let (mut lo, mut hi, mut f_lo, mut f_hi) = (0.0, y_max, f(0.0), f_hi);
-    if f_lo >= 0.0 {
-        return 0.0;
-    }
+    let warm = if guess.is_finite() && guess > 0.0 && guess < y_max {
+        let (lo, hi) = ((guess - FEEDFORWARD_WARM * y_max).max(0.0), (guess + FEEDFORWARD_WARM * y_max).min(y_max));
+        let (f_lo, f_hi) = (f(lo), f(hi));
+        (f_lo < 0.0 && f_hi > 0.0).then_some((lo, hi, f_lo, f_hi))
+    } else {
+        None
+    };
+    let (mut lo, mut hi, mut f_lo, mut f_hi) = match warm {
+        Some(b) => b,
+        None => {
+            let f_hi = f(y_max);
+            if f_hi <= 0.0 {
+                return y_max;
+            }
+            let f_lo = f(0.0);
+            if f_lo >= 0.0 {
+                return 0.0;
+            }
+            (0.0, y_max, f_lo, f_hi)
+        }
+    };
     let mut side = 0i8;
     for _ in 0..100 {
         if hi - lo <= FEEDFORWARD_TOL * y_max {
@@ -91,3 +109,6 @@ pub(super) fn feedforward_index(p: &PlantParams, q_w: f64, dt_k: f64, m: f64, cp
 /// controller trims around the feed-forward, so 1e-9 of the index range is far below what
 /// moves the plant.
 pub(super) const FEEDFORWARD_TOL: f64 = 1e-9;
+
+/// Half-width (a fraction of `y_max`) of the warm-start bracket of [`feedforward_index`].
+pub(super) const FEEDFORWARD_WARM: f64 = 0.01;

@@ -82,7 +82,12 @@ fn substep(
     let q_now = q_in - q_reuse;
     let lagged = if state.feedforward_heat_w.is_finite() { state.feedforward_heat_w } else { q_now };
     state.feedforward_heat_w = q_now + (lagged - q_now) * (-h / FEEDFORWARD_LAG_S).exp();
-    let y_ff = if p.feedforward { feedforward_index(p, state.feedforward_heat_w, t_set + a - t_amb, m, cp, units_online, y_max) } else { 0.0 };
+    let y_ff = if p.feedforward {
+        feedforward_index(p, state.feedforward_heat_w, t_set + a - t_amb, m, cp, units_online, y_max, state.feedforward_index)
+    } else {
+        0.0
+    };
+    state.feedforward_index = y_ff;
     // The trim's limits follow the feed-forward so the sum stays in [0, y_max] and the
     // integral cannot wind up beyond what the actuators can do.
     state.fan_pi.gains.out_min = -y_ff;

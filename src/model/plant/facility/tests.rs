@@ -398,9 +398,14 @@ fn feedforward_index_matches_bisection_and_inverts_the_conductance() {
     for i in 1..200 {
         // Heat from a whisper to beyond full capacity, across a 10 K difference.
         let q = k_full * 10.0 * (i as f64 / 150.0).powi(2);
-        let y = super::control::feedforward_index(&p, q, 10.0, m, cp, units, 1.0);
+        let y = super::control::feedforward_index(&p, q, 10.0, m, cp, units, 1.0, f64::NAN);
         let y_ref = bisect(&p, q, 10.0, m, cp, units, 1.0);
         assert!((y - y_ref).abs() < 1e-8, "q {q}: {y} vs bisection {y_ref}");
+        // Warm starts near the root, off by a bracket or more, and at the ends give it too.
+        for guess in [y_ref + 0.003, y_ref - 0.009, y_ref + 0.2, 0.5, 1e-9, 0.999_999] {
+            let yw = super::control::feedforward_index(&p, q, 10.0, m, cp, units, 1.0, guess);
+            assert!((yw - y_ref).abs() < 1e-8, "q {q}, guess {guess}: {yw} vs bisection {y_ref}");
+        }
         if y > 0.0 && y < 1.0 {
             let (w, s) = super::control::actuators(&p, y);
             let k = p.dry_coolers.conductance_w_k(w * m, cp, s, units);
@@ -409,6 +414,6 @@ fn feedforward_index_matches_bisection_and_inverts_the_conductance() {
         }
     }
     assert!(checked > 100);
-    assert_eq!(super::control::feedforward_index(&p, 0.0, 10.0, m, cp, units, 1.0), 0.0);
-    assert_eq!(super::control::feedforward_index(&p, 1e300, 10.0, m, cp, units, 1.0), 1.0);
+    assert_eq!(super::control::feedforward_index(&p, 0.0, 10.0, m, cp, units, 1.0, 0.5), 0.0);
+    assert_eq!(super::control::feedforward_index(&p, 1e300, 10.0, m, cp, units, 1.0, 0.5), 1.0);
 }
