@@ -117,6 +117,69 @@ pub struct EpwWeather {
     columns: Vec<Vec<f64>>,
 }
 
+/// The `LOCATION` header of an EPW file (line 1).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Location {
+    /// City (free text).
+    pub city: String,
+    /// Latitude (°N).
+    pub latitude_deg: f64,
+    /// Longitude (°E).
+    pub longitude_deg: f64,
+    /// Time zone (h from UTC).
+    pub utc_offset_h: f64,
+    /// Elevation (m).
+    pub elevation_m: f64,
+}
+
+/// Parses the `LOCATION` header line (errors name `path_for_errors`, line 1).
+fn parse_location(line: &str, path_for_errors: &str) -> Result<Location, EpwError> {
+    let err = |ln: usize, message: String| EpwError { path: path_for_errors.to_string(), line: ln, message };
+    let loc_line = line.trim_start_matches('\u{feff}');
+    let loc: Vec<&str> = loc_line.split(',').map(str::trim).collect();
+    if !loc[0].eq_ignore_ascii_case("LOCATION") {
+        return Err(err(1, format!("first line must be the LOCATION header, found {:?}", truncate(loc_line, 40))));
+    }
+    if loc.len() < 10 {
+        return Err(err(
+            1,
+            format!(
+                "LOCATION header has {} fields, need 10 (LOCATION, city, state, country, \
+                 source, WMO, latitude, longitude, time zone, elevation)",
+                loc.len()
+            ),
+        ));
+    }
+    let loc_num = |i: usize, what: &str, lo: f64, hi: f64| -> Result<f64, EpwError> {
+        let v = parse_f64(loc[i]).ok_or_else(|| err(1, format!("LOCATION {what} {:?} is not a number", loc[i])))?;
+        if !(lo..=hi).contains(&v) {
+            return Err(err(1, format!("LOCATION {what} {v} out of range {lo} to {hi}")));
+        }
+        Ok(v)
+    };
+    let latitude_deg = loc_num(6, "latitude", -90.0, 90.0)?;
+    let longitude_deg = loc_num(7, "longitude", -180.0, 180.0)?;
+    let utc_offset_h = loc_num(8, "time zone", -12.0, 14.0)?;
+    let elevation_m = loc_num(9, "elevation", -1000.0, 9000.0)?;
+    Ok(Location { city: loc[1].to_string(), latitude_deg, longitude_deg, utc_offset_h, elevation_m })
+}
+
+/// The `LOCATION` header of the EPW file at `path`, reading only its first line: where a
+/// scenario names a weather file but no `site.latitude_deg`/`longitude_deg`, the sun is placed
+/// from here.
+pub fn location(path: &Path) -> Result<Location, EpwError> {
+    use std::io::BufRead;
+    let label = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|e| EpwError { path: label.clone(), line: 0, message: format!("cannot read EPW file: {e}") })?;
+    let mut first = Vec::new();
+    std::io::BufReader::new(file).read_until(b'\n', &mut first).map_err(|e| EpwError {
+        path: label.clone(),
+        line: 1,
+        message: format!("cannot read EPW file: {e}"),
+    })?;
+    parse_location(String::from_utf8_lossy(&first).trim_end(), &label)
+}
+
 impl EpwWeather {
     /// Read and parse the EPW file at `path`.
     pub fn from_path(path: &Path) -> Result<EpwWeather, EpwError> {
@@ -144,33 +207,7 @@ impl EpwWeather {
         }
 
         // LOCATION header.
-        let loc_line = lines[0].trim_start_matches('\u{feff}');
-        let loc: Vec<&str> = loc_line.split(',').map(str::trim).collect();
-        if !loc[0].eq_ignore_ascii_case("LOCATION") {
-            return Err(err(1, format!("first line must be the LOCATION header, found {:?}", truncate(loc_line, 40))));
-        }
-        if loc.len() < 10 {
-            return Err(err(
-                1,
-                format!(
-                    "LOCATION header has {} fields, need 10 (LOCATION, city, state, country, \
-                     source, WMO, latitude, longitude, time zone, elevation)",
-                    loc.len()
-                ),
-            ));
-        }
-        let loc_num = |i: usize, what: &str, lo: f64, hi: f64| -> Result<f64, EpwError> {
-            let v = parse_f64(loc[i]).ok_or_else(|| err(1, format!("LOCATION {what} {:?} is not a number", loc[i])))?;
-            if !(lo..=hi).contains(&v) {
-                return Err(err(1, format!("LOCATION {what} {v} out of range {lo} to {hi}")));
-            }
-            Ok(v)
-        };
-        let latitude_deg = loc_num(6, "latitude", -90.0, 90.0)?;
-        let longitude_deg = loc_num(7, "longitude", -180.0, 180.0)?;
-        let utc_offset_h = loc_num(8, "time zone", -12.0, 14.0)?;
-        let elevation_m = loc_num(9, "elevation", -1000.0, 9000.0)?;
-        let city = loc[1].to_string();
+        let Location { city, latitude_deg, longitude_deg, utc_offset_h, elevation_m } = parse_location(lines[0], path_for_errors)?;
 
         // Hourly records.
         let mut columns: Vec<Vec<f64>> = vec![Vec::with_capacity(8784); COLUMNS.len()];

@@ -202,6 +202,16 @@ pub fn fill_defaults(raw: &mut RawScenario, file_stem: &str, base_dir: &std::pat
     }
 
     let site = &mut raw.site;
+    // A weather file knows where it is: without site.latitude_deg/longitude_deg the sun is
+    // placed at the EPW file's LOCATION (an unreadable file is reported when it is read).
+    if let Some(f) = site.weather_file.as_deref() {
+        if site.latitude_deg.is_none() || site.longitude_deg.is_none() {
+            if let Ok(loc) = crate::model::epw::location(std::path::Path::new(f)) {
+                site.latitude_deg.get_or_insert(loc.latitude_deg);
+                site.longitude_deg.get_or_insert(loc.longitude_deg);
+            }
+        }
+    }
     site.latitude_deg.get_or_insert(68.44);
     site.longitude_deg.get_or_insert(17.43);
     if site.weather_file.is_none() {

@@ -216,3 +216,33 @@ weather_file = "{}"
 fn file_name(p: &Path) -> String {
     p.file_name().expect("file name").to_string_lossy().to_string()
 }
+
+/// A scenario that names an EPW file but no `site.latitude_deg`/`longitude_deg` puts the sun
+/// at the file's LOCATION (Lyon-Bron, 45.7261 °N 4.9378 °E), not at the Narvik default; given
+/// values still win.
+#[test]
+fn epw_location_places_the_site_when_not_given() {
+    let dir = TestDir::new("epw-lyon-location");
+    let epw = assemble_year(&dir);
+    let text = |site: &str| {
+        format!(
+            concat!(
+                "[scenario]\nname = \"Lyon EPW\"\nstart = \"2026-01-01T00:00:00Z\"\nduration = \"1h\"\n\n[site]\n{}weather_file = \"{}\"\n",
+                crate::util::two_racks_serving!()
+            ),
+            site,
+            file_name(&epw)
+        )
+    };
+    let sc = fjord::scenario::load(&dir.write("lyon.toml", &text("")), &[]).expect("loads");
+    close(sc.latitude_deg, 45.7261, "latitude from the EPW header");
+    close(sc.longitude_deg, 4.9378, "longitude from the EPW header");
+    let sc = fjord::scenario::load(&dir.write("lyon-given.toml", &text("latitude_deg = 50.0\n")), &[]).expect("loads");
+    close(sc.latitude_deg, 50.0, "a given latitude");
+    close(sc.longitude_deg, 4.9378, "longitude from the EPW header");
+    // The resolved scenario written into a run folder records the position used.
+    let out = dir.join("run");
+    run_ok(&dir.join("lyon.toml"), &out, &["--format", "none"]);
+    let resolved = std::fs::read_to_string(out.join("scenario.resolved.toml")).expect("resolved scenario");
+    assert!(resolved.contains("latitude_deg = 45.7261"), "{resolved}");
+}
