@@ -78,6 +78,29 @@ pub struct RackStep {
     pub burn_w: f64,
 }
 
+impl RackStep {
+    /// An empty per-CDU sum (no rack folded in yet).
+    fn empty_sum() -> Self {
+        RackStep { temp_max_c: f64::MIN, ..Default::default() }
+    }
+
+    /// Adds rack `rs` to this per-CDU sum (the fields the CDU rows carry).
+    #[inline]
+    fn fold(&mut self, rs: &RackStep) {
+        self.gpu_w += rs.gpu_w;
+        self.it_w += rs.it_w;
+        self.q_liquid_w += rs.q_liquid_w;
+        self.q_air_w += rs.q_air_w;
+        self.temp_sum_c += rs.temp_sum_c;
+        self.temp_max_c = self.temp_max_c.max(rs.temp_max_c);
+        self.throttled += rs.throttled;
+        self.offline += rs.offline;
+        self.compute += rs.compute;
+        self.demand += rs.demand;
+        self.burn_w += rs.burn_w;
+    }
+}
+
 /// Per-rack accumulators for `racks.csv`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RackAcc {
@@ -114,6 +137,8 @@ pub struct Block {
     seg_sums: Vec<gpu::SegmentSums>,
     /// Scratch: each rack's coolant temperature at the plates this step (°C).
     coolant_c: Vec<f64>,
+    /// This step's sums of the CDUs whose racks all lie in this block (CDU index, sum).
+    cdu_sums: Vec<(usize, RackStep)>,
 }
 
 /// Read-only per-step inputs of the parallel stage.
@@ -135,6 +160,9 @@ struct StepCtx<'a> {
     r_th_k_per_w: f64,
     /// True in the first step (no rack temperatures yet).
     first_step: bool,
+    /// Racks and CDUs of the whole site (for each CDU's racks, [`cdu_first_rack`]).
+    racks_all: usize,
+    cdus_all: usize,
     gpus_per_rack: usize,
     overhead_w: f64,
     psu: electrical::Psu,
@@ -359,6 +387,7 @@ impl Engine {
                 seg_jobs: Vec::new(),
                 seg_sums: Vec::new(),
                 coolant_c: vec![0.0; n],
+                cdu_sums: Vec::new(),
             });
             r0 += n;
         }
@@ -641,6 +670,8 @@ impl Engine {
             rack_extra_r: &self.rack_extra_r,
             r_th_k_per_w: sc.gpu.r_th_k_per_w,
             first_step: self.step_index == 0,
+            racks_all: sc.racks as usize,
+            cdus_all: sc.cooling.cdus as usize,
             gpus_per_rack: sc.gpus_per_rack as usize,
             overhead_w: sc.rack_overhead_w,
             psu: electrical::Psu::new(sc.power.psu_rated_w, sc.power.psu_efficiency_frac),
@@ -653,21 +684,26 @@ impl Engine {
         let per_block = self.blocks.first().map_or(1, |b| b.racks);
         self.blocks.par_iter_mut().zip(self.rack_step.par_chunks_mut(per_block)).for_each(|(b, out)| step_block(&ctx, b, out));
 
-        // 5. Reduction, racks in order within each CDU (per-CDU rows).
-        let mut part = vec![RackStep { temp_max_c: f64::MIN, ..Default::default() }; self.own_cdus.len()];
-        for (k, rs) in self.rack_step.iter().enumerate() {
-            let t = &mut part[self.cdu_of_rack[self.own_racks.start + k] as usize - self.own_cdus.start];
-            t.gpu_w += rs.gpu_w;
-            t.it_w += rs.it_w;
-            t.q_liquid_w += rs.q_liquid_w;
-            t.q_air_w += rs.q_air_w;
-            t.temp_sum_c += rs.temp_sum_c;
-            t.temp_max_c = t.temp_max_c.max(rs.temp_max_c);
-            t.throttled += rs.throttled;
-            t.offline += rs.offline;
-            t.compute += rs.compute;
-            t.demand += rs.demand;
-            t.burn_w += rs.burn_w;
+        // 5. Reduction, racks in order within each CDU (per-CDU rows). A block has already
+        // folded the CDUs whose racks all lie in it (the same additions in the same order);
+        // the CDUs split between two blocks are folded here.
+        let (racks_all, cdus_all) = (sc.racks as usize, sc.cooling.cdus as usize);
+        let mut part = vec![RackStep::empty_sum(); self.own_cdus.len()];
+        let mut done = vec![false; self.own_cdus.len()];
+        for b in &self.blocks {
+            for &(c, t) in &b.cdu_sums {
+                part[c - self.own_cdus.start] = t;
+                done[c - self.own_cdus.start] = true;
+            }
+        }
+        for (i, c) in self.own_cdus.clone().enumerate() {
+            if !done[i] {
+                for rs in &self.rack_step
+                    [cdu_first_rack(c, racks_all, cdus_all) - self.own_racks.start..cdu_first_rack(c + 1, racks_all, cdus_all) - self.own_racks.start]
+                {
+                    part[i].fold(rs);
+                }
+            }
         }
 
         // 6. CDUs (this engine's), each against last step's facility water.
@@ -1053,6 +1089,22 @@ fn step_block(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
         a.energy_j += rs.it_w * ctx.dt;
         a.throttled_gpu_s += rs.throttled * ctx.dt;
         a.offline_gpu_s += rs.offline * ctx.dt;
+    }
+    // The sums of the CDUs whose racks all lie in this block, racks in order (stage 5 folds
+    // the CDUs split between blocks).
+    b.cdu_sums.clear();
+    if b.racks > 0 {
+        let (first, end) = (b.first_rack, b.first_rack + b.racks);
+        for c in ctx.cdu_of_rack[first] as usize..=ctx.cdu_of_rack[end - 1] as usize {
+            let (lo, hi) = (cdu_first_rack(c, ctx.racks_all, ctx.cdus_all), cdu_first_rack(c + 1, ctx.racks_all, ctx.cdus_all));
+            if lo >= first && hi <= end && lo < hi {
+                let mut t = RackStep::empty_sum();
+                for rs in &out[lo - first..hi - first] {
+                    t.fold(rs);
+                }
+                b.cdu_sums.push((c, t));
+            }
+        }
     }
 }
 
