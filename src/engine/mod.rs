@@ -139,6 +139,8 @@ pub struct Block {
     coolant_c: Vec<f64>,
     /// This step's sums of the CDUs whose racks all lie in this block (CDU index, sum).
     cdu_sums: Vec<(usize, RackStep)>,
+    /// The block's GPU temperature histogram after a step that closes a record window.
+    hist: Vec<u32>,
 }
 
 /// Read-only per-step inputs of the parallel stage.
@@ -160,6 +162,8 @@ struct StepCtx<'a> {
     r_th_k_per_w: f64,
     /// True in the first step (no rack temperatures yet).
     first_step: bool,
+    /// True when this step closes a record window: the blocks count the temperature histogram.
+    count_hist: bool,
     /// Racks and CDUs of the whole site (for each CDU's racks, [`cdu_first_rack`]).
     racks_all: usize,
     cdus_all: usize,
@@ -214,6 +218,9 @@ pub struct Engine {
     weather: Box<dyn crate::model::weather::WeatherSource>,
     /// Steps taken.
     pub step_index: u64,
+    /// The step count after which the blocks' histograms were counted (see
+    /// [`Engine::temp_histogram`]).
+    hist_step: Option<u64>,
     /// Current site GPU cap level (W per GPU; +∞ = none).
     pub cap_level_w: f64,
     /// R·P of the hottest-running GPU at TDP and throttle-temperature leakage (K).
@@ -388,6 +395,7 @@ impl Engine {
                 seg_sums: Vec::new(),
                 coolant_c: vec![0.0; n],
                 cdu_sums: Vec::new(),
+                hist: Vec::new(),
             });
             r0 += n;
         }
@@ -468,6 +476,7 @@ impl Engine {
             supply,
             weather,
             step_index: 0,
+            hist_step: None,
             cap_level_w: f64::INFINITY,
             max_rise_k,
             last: StepValues::default(),
@@ -655,6 +664,10 @@ impl Engine {
             }
         };
 
+        // Does this step close a record window (the recorder then asks for percentiles)?
+        let per_window = (sc.record_every_s / sc.step_s).round().max(1.0) as u64;
+        let count_hist = (self.step_index + 1) % per_window == 0 || self.step_index + 1 == sc.steps();
+        self.hist_step = count_hist.then_some(self.step_index + 1);
         // 4. GPUs and racks, in parallel over blocks.
         let ctx = StepCtx {
             kp: &self.kp,
@@ -670,6 +683,7 @@ impl Engine {
             rack_extra_r: &self.rack_extra_r,
             r_th_k_per_w: sc.gpu.r_th_k_per_w,
             first_step: self.step_index == 0,
+            count_hist,
             racks_all: sc.racks as usize,
             cdus_all: sc.cooling.cdus as usize,
             gpus_per_rack: sc.gpus_per_rack as usize,
@@ -891,19 +905,31 @@ impl Engine {
 
     /// The histogram behind [`Engine::temp_percentiles`] for this engine's GPUs: GPUs whose
     /// global index is a multiple of 4, in [`TEMP_HIST_BINS`] bins of 0.05 K from −20 °C.
-    /// Counts add across MPI ranks.
+    /// Counts add across MPI ranks. After a step that closes a record window the blocks have
+    /// counted it already, in the parallel stage while their temperatures were in cache;
+    /// otherwise it is counted now ([`Engine::temp_histogram_now`]; the same counts).
     pub fn temp_histogram(&self) -> Vec<u64> {
+        if self.hist_step != Some(self.step_index) {
+            return self.temp_histogram_now();
+        }
+        let mut h = vec![0u64; TEMP_HIST_BINS];
+        for b in &self.blocks {
+            for (a, n) in h.iter_mut().zip(&b.hist) {
+                *a += u64::from(*n);
+            }
+        }
+        h
+    }
+
+    /// [`Engine::temp_histogram`] counted from the GPU state as it is now.
+    pub fn temp_histogram_now(&self) -> Vec<u64> {
         let gpr = self.sc.gpus_per_rack as usize;
         let hists: Vec<Vec<u32>> = self
             .blocks
             .par_iter()
             .map(|b| {
                 let mut h = vec![0u32; TEMP_HIST_BINS];
-                let skip = (4 - b.first_rack * gpr % 4) % 4;
-                for &t in b.gpus.temp_c.iter().skip(skip).step_by(4) {
-                    let i = ((t - TEMP_HIST_LO_C) / TEMP_HIST_W_K).clamp(0.0, (TEMP_HIST_BINS - 1) as f32) as usize;
-                    h[i] += 1;
-                }
+                count_temps(&mut h, &b.gpus.temp_c, b.first_rack * gpr);
                 h
             })
             .collect();
@@ -914,6 +940,16 @@ impl Engine {
             }
         }
         h
+    }
+}
+
+/// Adds the GPUs of `temps` whose global index (`first_gpu` + position) is a multiple of 4
+/// to the histogram `h` ([`TEMP_HIST_BINS`] bins of 0.05 K from −20 °C).
+fn count_temps(h: &mut [u32], temps: &[f32], first_gpu: usize) {
+    let skip = (4 - first_gpu % 4) % 4;
+    for &t in temps.iter().skip(skip).step_by(4) {
+        let i = ((t - TEMP_HIST_LO_C) / TEMP_HIST_W_K).clamp(0.0, (TEMP_HIST_BINS - 1) as f32) as usize;
+        h[i] += 1;
     }
 }
 
@@ -1105,6 +1141,11 @@ fn step_block(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
                 b.cdu_sums.push((c, t));
             }
         }
+    }
+    if ctx.count_hist {
+        b.hist.clear();
+        b.hist.resize(TEMP_HIST_BINS, 0);
+        count_temps(&mut b.hist, &b.gpus.temp_c, b.first_rack * gpr);
     }
 }
 
