@@ -666,7 +666,7 @@ impl Engine {
 
         // Does this step close a record window (the recorder then asks for percentiles)?
         let per_window = (sc.record_every_s / sc.step_s).round().max(1.0) as u64;
-        let count_hist = (self.step_index + 1) % per_window == 0 || self.step_index + 1 == sc.steps();
+        let count_hist = (self.step_index + 1).is_multiple_of(per_window) || self.step_index + 1 == sc.steps();
         self.hist_step = count_hist.then_some(self.step_index + 1);
         // 4. GPUs and racks, in parallel over blocks.
         let ctx = StepCtx {
