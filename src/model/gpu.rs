@@ -191,7 +191,9 @@ pub struct GpuState {
     pub online: Vec<f32>,
     /// Power cap input (W).
     pub cap_w: Vec<f32>,
-    /// Board power over the last step (W).
+    /// Board power over the last step (W), kept where the next step reads it: by the
+    /// ramp limit and cap of the smoothing and capped kernel paths (the plain and fast paths
+    /// neither read nor write it; the replay kernel keeps its own GPUs').
     pub power_w: Vec<f32>,
 }
 
@@ -403,7 +405,12 @@ fn segment_lanes<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
         let mut o_p = [0f32; LANES];
         for l in 0..LANES {
             let (tn, thr, onn, pn, cmp, burn) = gpu_update::<CAPS, SMOOTH, THERMAL>(p, k, t[l], f[l], fi[l], th[l], on[l], cap[l], pw[l]);
-            acc_burn[l] += burn;
+            // Terms that are +0 by construction are not added (a lane sum starts at +0 and
+            // adding +0 leaves it as it is): burn without smoothing, throttled and offline
+            // counts on the fast path.
+            if SMOOTH {
+                acc_burn[l] += burn;
+            }
             o_t[l] = tn;
             o_th[l] = thr;
             o_on[l] = onn;
@@ -412,8 +419,10 @@ fn segment_lanes<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
             acc_dt[l] += tn - t[l];
             acc_t[l] += tn;
             acc_max[l] = acc_max[l].max(tn);
-            acc_thr[l] += thr * onn;
-            acc_off[l] += 1.0 - onn;
+            if THERMAL {
+                acc_thr[l] += thr * onn;
+                acc_off[l] += 1.0 - onn;
+            }
             acc_cmp[l] += cmp;
         }
         st.temp[b..b + LANES].copy_from_slice(&o_t);
@@ -421,7 +430,9 @@ fn segment_lanes<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
             st.throttled[b..b + LANES].copy_from_slice(&o_th);
             st.online[b..b + LANES].copy_from_slice(&o_on);
         }
-        st.power[b..b + LANES].copy_from_slice(&o_p);
+        if CAPS || SMOOTH {
+            st.power[b..b + LANES].copy_from_slice(&o_p);
+        }
     }
     for (l, j) in (chunks * LANES..n).enumerate() {
         let t = st.temp[j];
@@ -430,15 +441,21 @@ fn segment_lanes<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
         st.temp[j] = tn;
         st.throttled[j] = thr;
         st.online[j] = onn;
-        st.power[j] = pn;
+        if CAPS || SMOOTH {
+            st.power[j] = pn;
+        }
         acc_p[l] += pn;
         acc_dt[l] += tn - t;
         acc_t[l] += tn;
         acc_max[l] = acc_max[l].max(tn);
-        acc_thr[l] += thr * onn;
-        acc_off[l] += 1.0 - onn;
+        if THERMAL {
+            acc_thr[l] += thr * onn;
+            acc_off[l] += 1.0 - onn;
+        }
         acc_cmp[l] += cmp;
-        acc_burn[l] += burn;
+        if SMOOTH {
+            acc_burn[l] += burn;
+        }
     }
     let mut out = SegmentSums { temp_max_c: f32::MIN, ..Default::default() };
     for l in 0..LANES {
