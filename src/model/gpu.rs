@@ -371,6 +371,11 @@ fn segment_lanes<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
     st: SegmentSlices<'_>,
 ) -> SegmentSums {
     let n = st.temp.len();
+    // Every array cut to the segment's length once: the chunk indexing below is then provably
+    // in bounds, and the optimiser drops the per-chunk checks.
+    let SegmentSlices { temp, factor, inv_factor, throttled, online, cap, power } = st;
+    let (temp, factor, inv_factor) = (&mut temp[..n], &factor[..n], &inv_factor[..n]);
+    let (throttled, online, cap, power) = (&mut throttled[..n], &mut online[..n], &cap[..n], &mut power[..n]);
     let p_therm = (p.throttle_c - inp.coolant_c) / p.r_k_per_w;
     let k = SegConst {
         u: inp.util,
@@ -391,14 +396,14 @@ fn segment_lanes<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
     let chunks = n / LANES;
     for c in 0..chunks {
         let b = c * LANES;
-        let t: [f32; LANES] = st.temp[b..b + LANES].try_into().expect("lanes");
-        let f: [f32; LANES] = st.factor[b..b + LANES].try_into().expect("lanes");
-        let fi: [f32; LANES] = st.inv_factor[b..b + LANES].try_into().expect("lanes");
+        let t: [f32; LANES] = temp[b..b + LANES].try_into().expect("lanes");
+        let f: [f32; LANES] = factor[b..b + LANES].try_into().expect("lanes");
+        let fi: [f32; LANES] = inv_factor[b..b + LANES].try_into().expect("lanes");
         // Off the fast path only: on it every GPU is on and not throttling, and stays so.
-        let th: [f32; LANES] = if THERMAL { st.throttled[b..b + LANES].try_into().expect("lanes") } else { [0.0; LANES] };
-        let on: [f32; LANES] = if THERMAL { st.online[b..b + LANES].try_into().expect("lanes") } else { [1.0; LANES] };
-        let cap: [f32; LANES] = st.cap[b..b + LANES].try_into().expect("lanes");
-        let pw: [f32; LANES] = st.power[b..b + LANES].try_into().expect("lanes");
+        let th: [f32; LANES] = if THERMAL { throttled[b..b + LANES].try_into().expect("lanes") } else { [0.0; LANES] };
+        let on: [f32; LANES] = if THERMAL { online[b..b + LANES].try_into().expect("lanes") } else { [1.0; LANES] };
+        let cap: [f32; LANES] = cap[b..b + LANES].try_into().expect("lanes");
+        let pw: [f32; LANES] = power[b..b + LANES].try_into().expect("lanes");
         let mut o_t = [0f32; LANES];
         let mut o_th = [0f32; LANES];
         let mut o_on = [0f32; LANES];
@@ -425,24 +430,24 @@ fn segment_lanes<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
             }
             acc_cmp[l] += cmp;
         }
-        st.temp[b..b + LANES].copy_from_slice(&o_t);
+        temp[b..b + LANES].copy_from_slice(&o_t);
         if THERMAL {
-            st.throttled[b..b + LANES].copy_from_slice(&o_th);
-            st.online[b..b + LANES].copy_from_slice(&o_on);
+            throttled[b..b + LANES].copy_from_slice(&o_th);
+            online[b..b + LANES].copy_from_slice(&o_on);
         }
         if CAPS || SMOOTH {
-            st.power[b..b + LANES].copy_from_slice(&o_p);
+            power[b..b + LANES].copy_from_slice(&o_p);
         }
     }
     for (l, j) in (chunks * LANES..n).enumerate() {
-        let t = st.temp[j];
+        let t = temp[j];
         let (tn, thr, onn, pn, cmp, burn) =
-            gpu_update::<CAPS, SMOOTH, THERMAL>(p, k, t, st.factor[j], st.inv_factor[j], st.throttled[j], st.online[j], st.cap[j], st.power[j]);
-        st.temp[j] = tn;
-        st.throttled[j] = thr;
-        st.online[j] = onn;
+            gpu_update::<CAPS, SMOOTH, THERMAL>(p, k, t, factor[j], inv_factor[j], throttled[j], online[j], cap[j], power[j]);
+        temp[j] = tn;
+        throttled[j] = thr;
+        online[j] = onn;
         if CAPS || SMOOTH {
-            st.power[j] = pn;
+            power[j] = pn;
         }
         acc_p[l] += pn;
         acc_dt[l] += tn - t;
