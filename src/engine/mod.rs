@@ -1079,7 +1079,9 @@ fn step_block(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
         let mut max32 = f32::MIN;
         for seg in &ctx.segments[r] {
             let base = k * gpr;
-            let s = match seg.job.and_then(|j| ctx.jobs[j].replay_gpus().map(|n| (j, n))) {
+            // The sums are read in place (a copy through the stack stalled on store forwarding).
+            let replay_sums;
+            let s: &gpu::SegmentSums = match seg.job.and_then(|j| ctx.jobs[j].replay_gpus().map(|n| (j, n))) {
                 Some((j, n)) => {
                     let coolant = b.coolant_c[k];
                     let inp = crate::model::gpu_replay::ReplayInput {
@@ -1089,9 +1091,10 @@ fn step_block(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
                         coolant_c: coolant as f32,
                         caps_active: ctx.cap_level_w.is_finite(),
                     };
-                    crate::model::gpu_replay::step_segment(ctx.kp, inp, b.gpus.slices(base + seg.lo..base + seg.hi))
+                    replay_sums = crate::model::gpu_replay::step_segment(ctx.kp, inp, b.gpus.slices(base + seg.lo..base + seg.hi));
+                    &replay_sums
                 }
-                None => *next.next().expect("one sum per kernel segment"),
+                None => next.next().expect("one sum per kernel segment"),
             };
             rs.gpu_w += s.power_w;
             rs.temp_sum_c += s.temp_c;
