@@ -137,8 +137,10 @@ pub struct Block {
     seg_sums: Vec<gpu::SegmentSums>,
     /// Scratch: each rack's coolant temperature at the plates this step (°C).
     coolant_c: Vec<f64>,
-    /// This step's sums of the CDUs whose racks all lie in this block (CDU index, sum).
-    cdu_sums: Vec<(usize, RackStep)>,
+    /// The CDUs whose racks all lie in this block (fixed when the blocks are cut).
+    whole_cdus: std::ops::Range<usize>,
+    /// This step's sums of those CDUs, in CDU order.
+    cdu_sums: Vec<RackStep>,
     /// The block's GPU temperature histogram after a step that closes a record window.
     hist: Vec<u32>,
 }
@@ -164,9 +166,6 @@ struct StepCtx<'a> {
     first_step: bool,
     /// True when this step closes a record window: the blocks count the temperature histogram.
     count_hist: bool,
-    /// Racks and CDUs of the whole site (for each CDU's racks, [`cdu_first_rack`]).
-    racks_all: usize,
-    cdus_all: usize,
     gpus_per_rack: usize,
     overhead_w: f64,
     psu: electrical::Psu,
@@ -221,6 +220,11 @@ pub struct Engine {
     /// The step count after which the blocks' histograms were counted (see
     /// [`Engine::temp_histogram`]).
     hist_step: Option<u64>,
+    /// This engine's CDUs that no block holds whole (their racks span two blocks, or none):
+    /// folded in stage 5.
+    split_cdus: Vec<usize>,
+    /// The racks' PSUs.
+    psu: electrical::Psu,
     /// Current site GPU cap level (W per GPU; +∞ = none).
     pub cap_level_w: f64,
     /// R·P of the hottest-running GPU at TDP and throttle-temperature leakage (K).
@@ -384,6 +388,14 @@ impl Engine {
             // ln and cos for 100k GPUs, ~4 % of start-up's instructions).
             let factors: Vec<f32> = (0..n * gpr).into_par_iter().map(|i| gpu_factor(seed, var, (base + i) as u64)).collect();
             let gpus = GpuState::new(n * gpr, t_init, |i| factors[i]);
+            // CDU c's racks are cdu_first_rack(c)..cdu_first_rack(c + 1); those wholly inside
+            // this block are folded by it (a CDU with no racks goes to the block its place is in).
+            let whole = |c: usize| {
+                let (lo, hi) = (cdu_first_rack(c, racks, n_cdus), cdu_first_rack(c + 1, racks, n_cdus));
+                lo >= r0 && hi <= r0 + n && lo < r0 + n
+            };
+            let c0 = own_cdus.clone().find(|&c| whole(c)).unwrap_or(own_cdus.end);
+            let c1 = (c0..own_cdus.end).find(|&c| !whole(c)).unwrap_or(own_cdus.end);
             blocks.push(Block {
                 first_rack: r0,
                 racks: n,
@@ -394,11 +406,13 @@ impl Engine {
                 seg_jobs: Vec::new(),
                 seg_sums: Vec::new(),
                 coolant_c: vec![0.0; n],
+                whole_cdus: c0..c1,
                 cdu_sums: Vec::new(),
                 hist: Vec::new(),
             });
             r0 += n;
         }
+        let split_cdus: Vec<usize> = own_cdus.clone().filter(|c| !blocks.iter().any(|b: &Block| b.whole_cdus.contains(c))).collect();
         // CDUs: contiguous blocks of racks, sized for the design liquid heat.
         let co = &sc.cooling;
         let cdus = co.cdus as usize;
@@ -477,6 +491,8 @@ impl Engine {
             weather,
             step_index: 0,
             hist_step: None,
+            split_cdus,
+            psu: electrical::Psu::new(sc.power.psu_rated_w, sc.power.psu_efficiency_frac),
             cap_level_w: f64::INFINITY,
             max_rise_k,
             last: StepValues::default(),
@@ -665,8 +681,7 @@ impl Engine {
         };
 
         // Does this step close a record window (the recorder then asks for percentiles)?
-        let per_window = (sc.record_every_s / sc.step_s).round().max(1.0) as u64;
-        let count_hist = (self.step_index + 1).is_multiple_of(per_window) || self.step_index + 1 == sc.steps();
+        let count_hist = self.closes_record_window(self.step_index);
         self.hist_step = count_hist.then_some(self.step_index + 1);
         // 4. GPUs and racks, in parallel over blocks.
         let ctx = StepCtx {
@@ -684,11 +699,9 @@ impl Engine {
             r_th_k_per_w: sc.gpu.r_th_k_per_w,
             first_step: self.step_index == 0,
             count_hist,
-            racks_all: sc.racks as usize,
-            cdus_all: sc.cooling.cdus as usize,
             gpus_per_rack: sc.gpus_per_rack as usize,
             overhead_w: sc.rack_overhead_w,
-            psu: electrical::Psu::new(sc.power.psu_rated_w, sc.power.psu_efficiency_frac),
+            psu: self.psu,
             capture: sc.cooling.liquid_capture_frac,
             c_th_per_dt: sc.gpu.c_th_j_per_k / dt,
             inv_gpr: 1.0 / f64::from(sc.gpus_per_rack.max(1)),
@@ -698,25 +711,18 @@ impl Engine {
         let per_block = self.blocks.first().map_or(1, |b| b.racks);
         self.blocks.par_iter_mut().zip(self.rack_step.par_chunks_mut(per_block)).for_each(|(b, out)| step_block(&ctx, b, out));
 
-        // 5. Reduction, racks in order within each CDU (per-CDU rows). A block has already
-        // folded the CDUs whose racks all lie in it (the same additions in the same order);
-        // the CDUs split between two blocks are folded here.
-        let (racks_all, cdus_all) = (sc.racks as usize, sc.cooling.cdus as usize);
+        // 5. Reduction, racks in order within each CDU (per-CDU rows). Each block has folded
+        // the CDUs whose racks all lie in it (the same additions in the same order); the CDUs
+        // split between two blocks are folded here.
         let mut part = vec![RackStep::empty_sum(); self.own_cdus.len()];
-        let mut done = vec![false; self.own_cdus.len()];
         for b in &self.blocks {
-            for &(c, t) in &b.cdu_sums {
-                part[c - self.own_cdus.start] = t;
-                done[c - self.own_cdus.start] = true;
-            }
+            part[b.whole_cdus.start - self.own_cdus.start..b.whole_cdus.end - self.own_cdus.start].copy_from_slice(&b.cdu_sums);
         }
-        for (i, c) in self.own_cdus.clone().enumerate() {
-            if !done[i] {
-                for rs in &self.rack_step
-                    [cdu_first_rack(c, racks_all, cdus_all) - self.own_racks.start..cdu_first_rack(c + 1, racks_all, cdus_all) - self.own_racks.start]
-                {
-                    part[i].fold(rs);
-                }
+        let (racks_all, cdus_all) = (sc.racks as usize, sc.cooling.cdus as usize);
+        for &c in &self.split_cdus {
+            let racks = cdu_first_rack(c, racks_all, cdus_all)..cdu_first_rack(c + 1, racks_all, cdus_all);
+            for rs in &self.rack_step[racks.start - self.own_racks.start..racks.end - self.own_racks.start] {
+                part[c - self.own_cdus.start].fold(rs);
             }
         }
 
@@ -919,6 +925,13 @@ impl Engine {
             }
         }
         h
+    }
+
+    /// True when step `k` (0-based) closes a record window: every `record_every / step`-th
+    /// step, and the last one.
+    pub fn closes_record_window(&self, k: u64) -> bool {
+        let per_window = (self.sc.record_every_s / self.sc.step_s).round().max(1.0) as u64;
+        (k + 1).is_multiple_of(per_window) || k + 1 == self.sc.steps()
     }
 
     /// [`Engine::temp_histogram`] counted from the GPU state as it is now.
@@ -1132,18 +1145,18 @@ fn step_block(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
     // The sums of the CDUs whose racks all lie in this block, racks in order (stage 5 folds
     // the CDUs split between blocks).
     b.cdu_sums.clear();
-    if b.racks > 0 {
-        let (first, end) = (b.first_rack, b.first_rack + b.racks);
-        for c in ctx.cdu_of_rack[first] as usize..=ctx.cdu_of_rack[end - 1] as usize {
-            let (lo, hi) = (cdu_first_rack(c, ctx.racks_all, ctx.cdus_all), cdu_first_rack(c + 1, ctx.racks_all, ctx.cdus_all));
-            if lo >= first && hi <= end && lo < hi {
-                let mut t = RackStep::empty_sum();
-                for rs in &out[lo - first..hi - first] {
-                    t.fold(rs);
-                }
-                b.cdu_sums.push((c, t));
-            }
+    let mut k = 0;
+    for c in b.whole_cdus.clone() {
+        let mut t = RackStep::empty_sum();
+        // Racks of the CDU split off at the block's start come first.
+        while k < b.racks && (ctx.cdu_of_rack[b.first_rack + k] as usize) < c {
+            k += 1;
         }
+        while k < b.racks && ctx.cdu_of_rack[b.first_rack + k] as usize == c {
+            t.fold(&out[k]);
+            k += 1;
+        }
+        b.cdu_sums.push(t);
     }
     if ctx.count_hist {
         b.hist.clear();

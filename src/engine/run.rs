@@ -310,7 +310,6 @@ pub fn run_with_peers(
     peers.fill(&mut gpu_sums, &cdus_of, false)?;
     let stored0 = engine.stored_heat_j_from(&gpu_sums);
     let total = engine.sc.steps();
-    let per_window = (engine.sc.record_every_s / engine.sc.step_s).round().max(1.0) as u64;
     // Per-rack series (`--series racks`, single process only: main refuses it under mpirun).
     let racks_path = folder.as_ref().map(|f| f.file("racks_timeseries.parquet")).unwrap_or_default();
     let mut rack_series = match (opts.rack_series && root, folder.as_ref()) {
@@ -336,7 +335,7 @@ pub fn run_with_peers(
         if let Some(m) = monthly.as_mut() {
             m.after_step(&v);
         }
-        let window_end = (k + 1) % per_window == 0 || k + 1 == total;
+        let window_end = engine.closes_record_window(k);
         if window_end {
             let mut h = engine.temp_histogram();
             peers.sum_counts(&mut h)?;

@@ -75,11 +75,6 @@ impl Psu {
     }
 }
 
-/// PSU input power (W) for DC output `out_w` on a rack with PSU nameplate `rated_w`.
-pub fn psu_input_w(out_w: f64, rated_w: f64, peak_eff: f64) -> f64 {
-    Psu::new(rated_w, peak_eff).input_w(out_w)
-}
-
 /// Facility-level electrical totals (W).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct FacilityPower {
@@ -106,7 +101,7 @@ mod tests {
         assert!((psu_efficiency(1.0, 0.96) - 0.91).abs() < 1e-12);
         assert!((psu_efficiency(0.35, 0.96) - 0.95).abs() < 1e-12);
         assert!((psu_efficiency(0.5, 0.94) - 0.94).abs() < 1e-12);
-        assert!(psu_input_w(1000.0, 2000.0, 0.96) > 1000.0);
+        assert!(Psu::new(2000.0, 0.96).input_w(1000.0) > 1000.0);
     }
     #[test]
     fn facility_is_it_over_efficiency_plus_mechanical() {

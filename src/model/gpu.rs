@@ -656,11 +656,6 @@ pub fn step_segments(p: &KernelParams, jobs: &[SegmentJob], st: &mut GpuState, o
     segments_impl(p, jobs, st, out)
 }
 
-/// Portable path only (for tests that compare the paths bit for bit).
-pub fn step_segment_portable(p: &KernelParams, inp: SegmentInput, st: SegmentSlices<'_>) -> SegmentSums {
-    segment_portable(p, inp, st)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
