@@ -637,7 +637,7 @@ impl Engine {
             }
         }
         // 2b. Hydraulics: solved only when an input or a pump speed changed.
-        let hs = hyd.step(dt, self.fws_demand_frac);
+        let mut hs = hyd.step_tcs(dt);
         let gpr = sc.gpus_per_rack as usize;
         if hyd.flows_changed {
             let m_design = hyd.rack_design_kg_s / gpr as f64;
@@ -709,7 +709,14 @@ impl Engine {
             max_rise_k: self.max_rise_k,
         };
         let per_block = self.blocks.first().map_or(1, |b| b.racks);
-        self.blocks.par_iter_mut().zip(self.rack_step.par_chunks_mut(per_block)).for_each(|(b, out)| step_block(&ctx, b, out));
+        // The facility loop's hydraulics (they feed stage 6 and the plant, not the GPUs) run
+        // beside the blocks.
+        let (hyd, fws_demand_frac, blocks) = (&mut self.hyd, self.fws_demand_frac, &mut self.blocks);
+        rayon::join(
+            || hyd.step_fws(dt, fws_demand_frac, &mut hs),
+            || blocks.par_iter_mut().zip(self.rack_step.par_chunks_mut(per_block)).for_each(|(b, out)| step_block(&ctx, b, out)),
+        );
+        self.site.hs = hs;
 
         // 5. Reduction, racks in order within each CDU (per-CDU rows). Each block has folded
         // the CDUs whose racks all lie in it (the same additions in the same order); the CDUs

@@ -235,6 +235,15 @@ impl Hydraulics {
     /// through a [`RESET_LAG_S`] lag, moved in steps of at least [`RESET_STEP_FRAC`]. The
     /// facility pumps' power is that of this (slowly reset) operating point.
     pub fn step(&mut self, dt_s: f64, fws_demand_frac: f64) -> HydroStep {
+        let mut out = self.step_tcs(dt_s);
+        self.step_fws(dt_s, fws_demand_frac, &mut out);
+        out
+    }
+
+    /// The first half of [`Hydraulics::step`]: every CDU's loop (the rack flows the GPUs
+    /// see). The facility loop ([`Hydraulics::step_fws`]) does not depend on it, so the engine
+    /// steps that one beside the GPUs.
+    pub fn step_tcs(&mut self, dt_s: f64) -> HydroStep {
         let mut out = HydroStep::default();
         self.flows_changed = false;
         for c in 0..self.tcs.len() {
@@ -271,6 +280,12 @@ impl Hydraulics {
         out.tcs_head_pa = t.tcs_head_pa;
         out.tcs_rack_dp_pa = t.tcs_rack_dp_pa;
         out.rack_flow_min_kg_s = t.rack_flow_min_kg_s;
+        out
+    }
+
+    /// The second half of [`Hydraulics::step`]: the facility loop, its setpoint reset and its
+    /// fields of `out`.
+    pub fn step_fws(&mut self, dt_s: f64, fws_demand_frac: f64, out: &mut HydroStep) {
         // Setpoint reset: the demand through a first-order lag of RESET_LAG_S, moved only when
         // it has drifted by more than RESET_STEP_FRAC (a building controller's slow reset).
         let d = if fws_demand_frac.is_finite() { fws_demand_frac.clamp(0.05, 1.0) } else { self.fws_demand_lagged };
@@ -297,7 +312,6 @@ impl Hydraulics {
         // Short of pumping: the flow the loop can deliver (design = 1) limits the plant.
         let saturated = self.fws_running == 0 || self.fws.speed_frac() >= self.params.max_speed_frac - 1e-9;
         out.fws_available_frac = if saturated { (q / q_design).min(1.0) } else { 1.0 };
-        out
     }
 }
 

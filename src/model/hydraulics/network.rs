@@ -104,6 +104,9 @@ pub struct SolveReport {
     pub converged: bool,
 }
 
+/// A branch's loss and its derivative, `None` for a shut branch ([`branch_loss`]).
+type Loss = Option<(f64, f64)>;
+
 /// Pressure loss `h(Q)` of a branch and its derivative `dh/dQ` (Pa, Pa/(m³/s)); `None`
 /// for a shut branch (its row is `Q = 0`).
 pub fn branch_loss(e: &Element, q: f64, eps: f64) -> Option<(f64, f64)> {
@@ -164,9 +167,18 @@ impl Network {
         let eps = 1e-9 * self.flow_scale_m3_s;
         let (qs, ps) = (self.flow_scale_m3_s, self.pressure_scale_pa);
         let p = |k: usize| if k == 0 { 0.0 } else { x[nb + k - 1] };
+        // Parallel branches are usually identical (the same element at the same flow, as
+        // every iterate keeps equal branches equal): the loss of the branch before is reused
+        // then — the same arguments, the same bits, one `powf` instead of one per branch.
+        let mut last: Option<(&Element, u64, Loss)> = None;
         for (b, br) in self.branches.iter().enumerate() {
             let q = x[b];
-            match branch_loss(&br.element, q, eps) {
+            let loss = match last {
+                Some((e, qb, l)) if qb == q.to_bits() && *e == br.element => l,
+                _ => branch_loss(&br.element, q, eps),
+            };
+            last = Some((&br.element, q.to_bits(), loss));
+            match loss {
                 None => {
                     shut[b] = true;
                     f[b] = q / qs;

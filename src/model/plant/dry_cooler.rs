@@ -134,9 +134,14 @@ impl DryCoolerBank {
         let s = self.effective_speed_frac(fan_speed_frac);
         let n = if self.ua_air_exponent.is_finite() && self.ua_air_exponent > 0.0 { self.ua_air_exponent } else { 0.7 };
         let nat = sane_frac(self.natural_ua_frac, 0.05).max(1e-6);
-        let s_nat = nat.powf(1.0 / n);
-        let ua_frac = s.powf(n).max(nat);
-        (ua_frac, s.max(s_nat))
+        // `s^n < nat` exactly when `s < s_nat` (`x^n` is increasing): the natural-draft
+        // airflow `s_nat = nat^{1/n}` is needed only then.
+        let ua = s.powf(n);
+        if ua >= nat {
+            (ua, s)
+        } else {
+            (nat, s.max(nat.powf(1.0 / n)))
+        }
     }
 
     /// Heat-transfer conductance of the bank `K = units·ε·C_min` (W/K), so that the heat to
