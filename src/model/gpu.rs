@@ -539,7 +539,7 @@ pub struct SegmentSlices<'a> {
 
 impl GpuState {
     /// Views of GPUs `range`.
-    #[inline]
+    #[inline(always)]
     pub fn slices(&mut self, range: std::ops::Range<usize>) -> SegmentSlices<'_> {
         SegmentSlices {
             temp: &mut self.temp_c[range.clone()],
