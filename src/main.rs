@@ -326,7 +326,7 @@ fn cmd_run(
         let rate = done as f64 * gpus / start.elapsed().as_secs_f64().max(1e-9);
         bar.set_message(format!("sim {sim_h:.2} h, {rate:.1e} GPU-steps/s"));
     };
-    let opts = fjord::engine::run::RunOptions { threads, plots, parquet, rack_series };
+    let opts = fjord::engine::run::RunOptions { threads, plots, parquet, rack_series, ..Default::default() };
     #[cfg(feature = "mpi")]
     let res =
         if fjord::mpi::size() > 1 { fjord::mpi::run(sc, &dest, &opts, &progress)? } else { fjord::engine::run::run(sc, &dest, &opts, &progress)? };

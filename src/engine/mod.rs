@@ -185,6 +185,9 @@ struct StepCtx<'a> {
 pub struct Engine {
     /// The scenario.
     pub sc: Scenario,
+    /// Keep the pool's other workers spinning through the serial stages (see
+    /// [`Engine::set_spin_wait`]); `None` = let them sleep.
+    spin: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     kp: KernelParams,
     /// GPU blocks.
     pub blocks: Vec<Block>,
@@ -497,6 +500,7 @@ impl Engine {
             psu: electrical::Psu::new(sc.power.psu_rated_w, sc.power.psu_efficiency_frac),
             cap_level_w: f64::INFINITY,
             max_rise_k,
+            spin: None,
             last: StepValues::default(),
             acc: crate::engine::run::Accumulators {
                 swing: Some(crate::model::supply::swing::SwingMeter::new(sc.step_s, (sc.it_capacity_w() * 1e-6 / sc.step_s.min(1.0)).max(1.0))),
@@ -564,6 +568,49 @@ impl Engine {
         gpu + tcs + self.plant.stored_heat_j()
     }
 
+    /// Whether the pool's other workers spin through the serial stages (the plant, the
+    /// supply, the record, the next step's stages 1-3) instead of going to sleep. A worker that
+    /// sleeps must be woken when the parallel stage starts, which on a virtual machine costs
+    /// microseconds per step (an idle virtual CPU is halted); a spinning one joins at once.
+    /// Only for an engine that owns its pool: under a sweep the workers have other cases' work
+    /// to do. The results do not depend on it.
+    pub fn set_spin_wait(&mut self, on: bool) {
+        self.stop_spinners();
+        self.spin = (on && rayon::current_num_threads() > 1).then(|| std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true)));
+    }
+
+    /// Starts the spinners (one per other worker) of [`Engine::set_spin_wait`]; they stop when
+    /// [`Engine::stop_spinners`] is called, after [`SPIN_LIMIT`] at the latest, or at once if
+    /// they run on the thread that started them (it may pick them up while it waits).
+    fn start_spinners(&self) {
+        let Some(flag) = &self.spin else { return };
+        flag.store(false, std::sync::atomic::Ordering::Release);
+        let me = rayon::current_thread_index();
+        for _ in 1..rayon::current_num_threads() {
+            let flag = flag.clone();
+            rayon::spawn(move || {
+                if rayon::current_thread_index() == me {
+                    return;
+                }
+                let t0 = std::time::Instant::now();
+                while !flag.load(std::sync::atomic::Ordering::Acquire) {
+                    for _ in 0..64 {
+                        std::hint::spin_loop();
+                    }
+                    if t0.elapsed() > SPIN_LIMIT {
+                        break;
+                    }
+                }
+            });
+        }
+    }
+
+    fn stop_spinners(&self) {
+        if let Some(flag) = &self.spin {
+            flag.store(true, std::sync::atomic::Ordering::Release);
+        }
+    }
+
     /// Advances one step; returns its values.
     pub fn step(&mut self) -> StepValues {
         self.step_local();
@@ -582,7 +629,7 @@ impl Engine {
 
         // Wake the pool's idle workers now: they spin for a while before sleeping again, so the
         // serial stages 1-3 hide their wake-up and they are ready when stage 4 starts.
-        if rayon::current_num_threads() > 1 {
+        if rayon::current_num_threads() > 1 && self.spin.is_none() {
             rayon::spawn(|| {});
         }
         // 1. Workload.
@@ -713,6 +760,7 @@ impl Engine {
         let per_block = self.blocks.first().map_or(1, |b| b.racks);
         // The facility loop's hydraulics (they feed stage 6 and the plant, not the GPUs) run
         // beside the blocks.
+        self.stop_spinners();
         let (hyd, fws_demand_frac, blocks) = (&mut self.hyd, self.fws_demand_frac, &mut self.blocks);
         rayon::join(
             || hyd.step_fws(dt, fws_demand_frac, &mut hs),
@@ -785,6 +833,7 @@ impl Engine {
     /// CDUs folded in order, plant, electrical chain, supply, record. Runs alike in every MPI
     /// rank, so each holds the same plant, supply and accumulators.
     pub fn step_global(&mut self) -> StepValues {
+        self.start_spinners();
         let sc = &self.sc;
         let dt = sc.step_s;
         let t0 = self.step_index as f64 * dt;
@@ -974,6 +1023,10 @@ fn count_temps(h: &mut [u32], temps: &[f32], first_gpu: usize) {
         h[i] += 1;
     }
 }
+
+/// Longest a spinner of [`Engine::set_spin_wait`] waits for the parallel stage (then its
+/// worker sleeps as usual).
+pub const SPIN_LIMIT: std::time::Duration = std::time::Duration::from_millis(2);
 
 /// Bins of the GPU temperature histogram.
 pub const TEMP_HIST_BINS: usize = 4000;

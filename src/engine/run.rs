@@ -164,6 +164,9 @@ pub struct RunOptions {
     pub parquet: bool,
     /// Write `racks_timeseries.parquet`, one row per rack per record window (`--series racks`).
     pub rack_series: bool,
+    /// Keep the pool's workers spinning through the serial stages ([`Engine::set_spin_wait`]);
+    /// set by [`run`] when it builds the run's own pool (never under a sweep).
+    pub spin_wait: bool,
 }
 
 /// What a finished run returns.
@@ -207,7 +210,8 @@ pub fn run(sc: Scenario, dest: &Path, opts: &RunOptions, progress: &(dyn Fn(u64,
         return run_in_pool(sc, dest, opts, progress);
     }
     let pool = thread_pool(opts.threads)?;
-    pool.install(|| run_in_pool(sc, dest, opts, progress))
+    let opts = RunOptions { spin_wait: true, ..opts.clone() };
+    pool.install(|| run_in_pool(sc, dest, &opts, progress))
 }
 
 fn run_in_pool(sc: Scenario, dest: &Path, opts: &RunOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<RunResult> {
@@ -297,6 +301,7 @@ pub fn run_with_peers(
     // The destination is checked and claimed before any work, so a bad --out fails at once.
     let folder = agreed(peers, root, || RunFolder::create(dest, Kind::Run))?;
     let mut engine = agreed(peers, true, || Engine::new_part(sc, own))?.ok_or_else(|| FjordError::Other("no engine".into()))?;
+    engine.set_spin_wait(opts.spin_wait);
     let ts_path = folder.as_ref().map(|f| f.file("timeseries.csv")).unwrap_or_default();
     let mut rec = agreed(peers, root, || {
         let file = std::fs::File::create(&ts_path).map_err(|e| FjordError::io(&ts_path, e))?;
@@ -377,6 +382,7 @@ pub fn run_with_peers(
             progress(k, total);
         }
     }
+    engine.set_spin_wait(false);
     let wall_s = t_start.elapsed().as_secs_f64();
     progress(total, total);
     let mut gpu_sums = engine.gpu_temp_sums_by_cdu();
