@@ -75,11 +75,17 @@ pub(super) fn actuators(p: &PlantParams, y: f64) -> (f64, f64) {
 }
 
 /// The bank's conductance as a function of the capacity index over one plant step (fixed
-/// flow, `c_p`, units online), and the feed-forward solve on it.
+/// flow, `c_p`, units online), and the feed-forward solve on it with what the step's earlier
+/// solves learnt (the last root and the slope `dK/dy` there).
 #[derive(Debug, Clone)]
 pub(super) struct Capacity {
     seq: Sequence,
     bank: BankConductance,
+    /// The last feed-forward index returned and `K` there (NaN: none yet).
+    last_y: f64,
+    last_k: f64,
+    /// The last secant slope `dK/dy` seen by the solve, W/K per unit index (NaN: none yet).
+    slope: f64,
     /// Conductance evaluations so far (for tests and measurement).
     pub evals: u64,
 }
@@ -87,7 +93,14 @@ pub(super) struct Capacity {
 impl Capacity {
     /// The capacity curve at total water flow `m` (kg/s), `cp` and `units_online`.
     pub(super) fn new(p: &PlantParams, m: f64, cp: f64, units_online: u32) -> Self {
-        Self { seq: Sequence::new(p), bank: p.dry_coolers.conductance_curve(m, cp, units_online), evals: 0 }
+        Self {
+            seq: Sequence::new(p),
+            bank: p.dry_coolers.conductance_curve(m, cp, units_online),
+            last_y: f64::NAN,
+            last_k: f64::NAN,
+            slope: f64::NAN,
+            evals: 0,
+        }
     }
 
     /// The actuators at index `y`.
@@ -107,50 +120,111 @@ impl Capacity {
         self.conductance_at(&a)
     }
 
-    /// The capacity index in [0, `y_max`] whose coil conductance `k(y)` rejects `q_w` across
-    /// `dt_k` (coil inlet minus ambient): `k(y)·dt_k = q_w`. `k` is continuous and monotone in
-    /// `y`, so the root is bracketed on [0, `y_max`]; it is found by regula falsi with the
-    /// Illinois modification (superlinear, ~6-10 evaluations of `k` against 41 for plain
-    /// bisection to the same width), stopped when the bracket is narrower than
-    /// [`FEEDFORWARD_TOL`]·`y_max` or `k` matches to 1e-12 relative. 0 when nothing needs
-    /// rejecting, `y_max` when even full capacity falls short.
+    /// The capacity index in [0, `y_max`] whose coil conductance `K(y)` rejects `q_w` across
+    /// `dt_k` (coil inlet minus ambient): `K(y)·dt_k = q_w`. 0 when nothing needs rejecting,
+    /// `y_max` when even full capacity falls short.
     ///
-    /// `guess` (the last sub-step's index, NaN for none) warm-starts the solve: when the root lies
-    /// within ±[`FEEDFORWARD_WARM`]·`y_max` of it (the usual case, as the heat moves little between
-    /// sub-steps), that bracket is searched instead (two evaluations to check it, then ~3).
+    /// `K` is continuous and increasing in `y`, and `ln K` nearly linear (the equal-percentage
+    /// sequence), so the root is found by secant steps from `guess` (the last sub-step's
+    /// index, NaN for none): the first from the slope `dK/dy` the step's last solve ended on
+    /// (or, for a step's first solve, from a probe `10⁻³·y_max` towards the root), each next
+    /// through the last two points. `K` at the guess is known when the guess is the last
+    /// root (the usual case, within a step the flow does not change), so a sub-step whose
+    /// heat moved little costs one or two evaluations of `K`. It stops when the Newton
+    /// correction `|K(y) − K_needed| / (dK/dy)` is at most [`FEEDFORWARD_TOL`]·`y_max`, and
+    /// returns that evaluated `y` (within ~1e-9·`y_max` of the root). Safeguards: every point
+    /// stays inside the bracket the evaluations so far prove (`[0, y_max]` at first; a step
+    /// beyond it goes to the bracket's end if that is `0` or `y_max` and not yet evaluated,
+    /// else to the bracket's middle); after [`FEEDFORWARD_SECANT_STEPS`] steps without
+    /// converging, regula falsi with the Illinois modification on the bracket finishes it.
     pub(super) fn feedforward(&mut self, q_w: f64, dt_k: f64, y_max: f64, guess: f64) -> f64 {
         let positive = |x: f64| x.is_finite() && x > 0.0;
         if !positive(q_w) || !positive(dt_k) || !self.bank.conducts() {
             return 0.0;
         }
+        if y_max.is_nan() || y_max <= 0.0 {
+            return y_max.min(0.0);
+        }
         let k_needed = q_w / dt_k;
-        let warm = if guess.is_finite() && guess > 0.0 && guess < y_max {
-            let (lo, hi) = ((guess - FEEDFORWARD_WARM * y_max).max(0.0), (guess + FEEDFORWARD_WARM * y_max).min(y_max));
-            let (f_lo, f_hi) = (self.eval(lo) - k_needed, self.eval(hi) - k_needed);
-            (f_lo < 0.0 && f_hi > 0.0).then_some((lo, hi, f_lo, f_hi))
-        } else {
-            None
-        };
-        let (lo, hi, f_lo, f_hi) = match warm {
-            Some(b) => b,
-            None => {
-                let f_hi = self.eval(y_max) - k_needed;
-                if f_hi <= 0.0 {
-                    return y_max;
-                }
-                let f_lo = self.eval(0.0) - k_needed;
-                if f_lo >= 0.0 {
-                    return 0.0;
-                }
-                (0.0, y_max, f_lo, f_hi)
+        let tol = FEEDFORWARD_TOL * y_max;
+        // The bracket the evaluations prove: f(lo) < 0 < f(hi); NaN for the domain's ends
+        // while they are not evaluated.
+        let (mut lo, mut f_lo, mut hi, mut f_hi) = (0.0, f64::NAN, y_max, f64::NAN);
+        let mut y = if guess.is_finite() { guess.clamp(0.0, y_max) } else { 0.5 * y_max };
+        let mut fy = if y.to_bits() == self.last_y.to_bits() { self.last_k - k_needed } else { self.eval(y) - k_needed };
+        let mut slope = self.slope;
+        for step in 0..=FEEDFORWARD_SECANT_STEPS {
+            if fy < 0.0 {
+                (lo, f_lo) = (y, fy);
+            } else if fy > 0.0 {
+                (hi, f_hi) = (y, fy);
+            } else {
+                return self.done(y, fy + k_needed);
             }
-        };
-        self.illinois(k_needed, (lo, f_lo), (hi, f_hi), FEEDFORWARD_TOL * y_max)
+            // The ends of the range settle it when the root lies beyond them.
+            if (y >= y_max && fy < 0.0) || (y <= 0.0 && fy > 0.0) {
+                return self.done(y, fy + k_needed);
+            }
+            if slope > 0.0 && fy.abs() <= tol * slope {
+                return self.done(y, fy + k_needed);
+            }
+            if step == FEEDFORWARD_SECANT_STEPS {
+                break;
+            }
+            let mut y_new = if slope > 0.0 && slope.is_finite() {
+                y - fy / slope
+            } else if fy < 0.0 {
+                y + FEEDFORWARD_PROBE * y_max
+            } else {
+                y - FEEDFORWARD_PROBE * y_max
+            };
+            if !(y_new > lo && y_new < hi) {
+                y_new = if y_new >= hi && f_hi.is_nan() {
+                    y_max
+                } else if y_new <= lo && f_lo.is_nan() {
+                    0.0
+                } else {
+                    0.5 * (lo + hi)
+                };
+            }
+            if y_new == y {
+                break;
+            }
+            let f_new = self.eval(y_new) - k_needed;
+            let s = (f_new - fy) / (y_new - y);
+            if s > 0.0 && s.is_finite() {
+                slope = s;
+                self.slope = s;
+            }
+            (y, fy) = (y_new, f_new);
+        }
+        // Not converged: the bracket by regula falsi (Illinois); its unknown ends first.
+        if f_hi.is_nan() {
+            f_hi = self.eval(y_max) - k_needed;
+            if f_hi <= 0.0 {
+                return self.done(y_max, f_hi + k_needed);
+            }
+        }
+        if f_lo.is_nan() {
+            f_lo = self.eval(0.0) - k_needed;
+            if f_lo >= 0.0 {
+                return self.done(0.0, f_lo + k_needed);
+            }
+        }
+        let y = self.illinois(k_needed, (lo, f_lo), (hi, f_hi), tol);
+        self.last_y = f64::NAN;
+        y
     }
 
     /// `K` at index `y`, counted.
     fn eval(&mut self, y: f64) -> f64 {
         self.conductance(y)
+    }
+
+    /// Remembers the root `y` with its conductance `k` (the next solve's start) and returns it.
+    fn done(&mut self, y: f64, k: f64) -> f64 {
+        (self.last_y, self.last_k) = (y, k);
+        y
     }
 
     /// Regula falsi with the Illinois modification on a bracket `f(lo) < 0 < f(hi)`, down to a
@@ -201,5 +275,8 @@ pub(super) fn feedforward_index(p: &PlantParams, q_w: f64, dt_k: f64, m: f64, cp
 /// around the feed-forward, so 1e-9 of the index range is far below what moves the plant.
 pub(super) const FEEDFORWARD_TOL: f64 = 1e-9;
 
-/// Half-width (a fraction of `y_max`) of the warm-start bracket of [`Capacity::feedforward`].
-pub(super) const FEEDFORWARD_WARM: f64 = 0.01;
+/// Secant steps of [`Capacity::feedforward`] before it falls back to regula falsi.
+pub(super) const FEEDFORWARD_SECANT_STEPS: u32 = 8;
+
+/// The probe (a fraction of `y_max`) that gives a step's first solve its slope.
+pub(super) const FEEDFORWARD_PROBE: f64 = 1e-3;
