@@ -15,9 +15,11 @@ pub fn reject(params: &PlantParams, state: &mut PlantState, ls: &LoopStep, e: &m
     let mut cap = Capacity::new(params, m, cp, units_online);
     let n = substeps(params, state, &mut cap, dt, c_node, mc, q_in, t_amb);
     let h = dt / f64::from(n);
+    // The feed-forward lag's decay over one sub-step.
+    let lag = (-h / FEEDFORWARD_LAG_S).exp();
     if dt > 0.0 {
         for _ in 0..n {
-            substep(params, state, &mut cap, e, h, c_node, cp, m, q_in, t_amb, units_online);
+            substep(params, state, &mut cap, e, h, lag, c_node, cp, m, q_in, t_amb, units_online);
         }
     }
     n
@@ -48,6 +50,7 @@ fn substeps(p: &PlantParams, state: &PlantState, cap: &mut Capacity, dt: f64, c_
 }
 
 /// One sub-step of the dry-cooler plant: controller, actuators, reuse, chiller, exact node.
+/// `lag` is `e^{−h/FEEDFORWARD_LAG_S}`.
 #[allow(clippy::too_many_arguments)]
 fn substep(
     p: &PlantParams,
@@ -55,6 +58,7 @@ fn substep(
     cap: &mut Capacity,
     e: &mut Energies,
     h: f64,
+    lag: f64,
     c_node: f64,
     cp: f64,
     m: f64,
@@ -83,7 +87,7 @@ fn substep(
     // chiller runs the fans stay at full speed (controller in tracking mode).
     let q_now = q_in - q_reuse;
     let lagged = if state.feedforward_heat_w.is_finite() { state.feedforward_heat_w } else { q_now };
-    state.feedforward_heat_w = q_now + (lagged - q_now) * (-h / FEEDFORWARD_LAG_S).exp();
+    state.feedforward_heat_w = q_now + (lagged - q_now) * lag;
     let y_ff = if p.feedforward { cap.feedforward(state.feedforward_heat_w, t_set + a - t_amb, y_max, state.feedforward_index) } else { 0.0 };
     state.feedforward_index = y_ff;
     // The trim's limits follow the feed-forward so the sum stays in [0, y_max] and the
