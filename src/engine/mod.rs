@@ -64,6 +64,8 @@ pub struct RackStep {
     pub temp_sum_c: f64,
     /// Max GPU temperature (°C).
     pub temp_max_c: f64,
+    /// Min GPU temperature (°C) (not folded into CDU sums).
+    pub temp_min_c: f64,
     /// Σ GPU temperature change (K).
     pub dtemp_sum_k: f64,
     /// GPUs throttling.
@@ -1065,7 +1067,12 @@ fn step_block(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
             && prev.offline == 0.0
             && prev.temp_max_c < ctx.kp.release_c as f64
             && prev.temp_max_c < ctx.kp.shutdown_c as f64
-            && coolant + ctx.max_rise_k < f64::from(ctx.kp.throttle_c);
+            && coolant + ctx.max_rise_k < f64::from(ctx.kp.throttle_c)
+            // The leakage exponent's range (the kernel then skips its clamp): the start
+            // temperatures are last step's, whose extremes the rack step carries.
+            && !ctx.first_step
+            && prev.temp_min_c >= ctx.kp.exp_lo_c
+            && prev.temp_max_c <= ctx.kp.exp_hi_c;
         for seg in &ctx.segments[r] {
             if seg.job.is_some_and(|j| ctx.jobs[j].replay_gpus().is_some()) {
                 continue;
@@ -1096,7 +1103,7 @@ fn step_block(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
     for (k, slot) in out.iter_mut().enumerate().take(b.racks) {
         let r = b.first_rack + k;
         let mut rs = RackStep { temp_max_c: f64::MIN, ..Default::default() };
-        let mut max32 = f32::MIN;
+        let (mut max32, mut min32) = (f32::MIN, f32::MAX);
         for seg in &ctx.segments[r] {
             let base = k * gpr;
             // The sums are read in place (a copy through the stack stalled on store forwarding).
@@ -1120,6 +1127,7 @@ fn step_block(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
             rs.temp_sum_c += s.temp_c;
             rs.dtemp_sum_k += s.dtemp_k;
             max32 = max32.max(s.temp_max_c);
+            min32 = min32.min(s.temp_min_c);
             rs.throttled += s.throttled;
             rs.offline += s.offline;
             rs.compute += s.compute;
@@ -1127,6 +1135,7 @@ fn step_block(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
             rs.burn_w += s.burn_w;
         }
         rs.temp_max_c = f64::from(max32);
+        rs.temp_min_c = f64::from(min32);
         *slot = rs;
     }
     // Rack power and heat in a pass of their own (independent from rack to rack, so they

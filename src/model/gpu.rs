@@ -91,6 +91,11 @@ pub struct KernelParams {
     pub up_w: f32,
     /// Max fall per step (W; +∞ = unlimited).
     pub down_w: f32,
+    /// Lowest temperature (°C) at which the leakage exponent lies inside ±[`EXP2_MAX`] with a
+    /// margin, so its clamp does nothing ([`KernelParams::exp_range_c`]).
+    pub exp_lo_c: f64,
+    /// Highest such temperature (°C).
+    pub exp_hi_c: f64,
 }
 
 impl KernelParams {
@@ -104,7 +109,7 @@ impl KernelParams {
                 f32::INFINITY
             }
         };
-        KernelParams {
+        let mut k = KernelParams {
             idle_w: g.idle_w as f32,
             span_w: (g.tdp_w - g.idle_w) as f32,
             one_minus_leak: (1.0 - g.leakage_frac) as f32,
@@ -128,6 +133,32 @@ impl KernelParams {
             floor_w: (g.power_floor_frac * g.tdp_w) as f32,
             up_w: lim(g.ramp_up_w_per_s),
             down_w: lim(g.ramp_down_w_per_s),
+            exp_lo_c: f64::INFINITY,
+            exp_hi_c: f64::NEG_INFINITY,
+        };
+        (k.exp_lo_c, k.exp_hi_c) = k.exp_range_c();
+        k
+    }
+
+    /// The temperatures `[lo, hi]` (°C) over which the kernel's leakage exponent
+    /// `x = T·leak_k2 − leak_ref_k2` (f32) stays within `±(EXP2_MAX − 0.01)`: there the clamp
+    /// to `±EXP2_MAX` cannot bind (the f32 rounding of `x`, ≤ 1e-6 here, is far inside the
+    /// 0.01 margin), so the fast path, whose temperatures the caller keeps inside this range,
+    /// leaves it out with the same result. An empty range (`lo > hi`) if no temperature
+    /// qualifies (no leakage slope and a reference term beyond the clamp).
+    pub fn exp_range_c(&self) -> (f64, f64) {
+        let (k2, r2) = (f64::from(self.leak_k2), f64::from(self.leak_ref_k2));
+        let m = f64::from(EXP2_MAX) - 0.01;
+        if !(k2.is_finite() && r2.is_finite()) {
+            (f64::INFINITY, f64::NEG_INFINITY)
+        } else if k2 > 0.0 {
+            ((r2 - m) / k2, (r2 + m) / k2)
+        } else if k2 < 0.0 {
+            ((r2 + m) / k2, (r2 - m) / k2)
+        } else if r2.abs() <= m {
+            (f64::NEG_INFINITY, f64::INFINITY)
+        } else {
+            (f64::INFINITY, f64::NEG_INFINITY)
         }
     }
 }
@@ -234,9 +265,10 @@ pub struct SegmentInput {
     pub caps_active: bool,
     /// True when no GPU of the segment can reach `throttle_c` this step: none throttled or
     /// shut down, none above the release or shutdown temperature at the start, and even the
-    /// hottest-running GPU at full power would settle below `throttle_c`. The throttle and
-    /// shutdown arithmetic (and the flags' loads and stores) are then skipped: the same result
-    /// when this holds; the caller vouches for it.
+    /// hottest-running GPU at full power would settle below `throttle_c`; and every start
+    /// temperature lies in `[exp_lo_c, exp_hi_c]` of [`KernelParams`]. The throttle and
+    /// shutdown arithmetic (and the flags' loads and stores) and the leakage exponent's clamp
+    /// are then skipped: the same result when this holds; the caller vouches for it.
     pub thermal_safe: bool,
 }
 
@@ -251,6 +283,8 @@ pub struct SegmentSums {
     pub temp_c: f64,
     /// max T' (°C).
     pub temp_max_c: f32,
+    /// min T' (°C).
+    pub temp_min_c: f32,
     /// GPUs throttling (online).
     pub throttled: f64,
     /// GPUs shut down.
@@ -306,7 +340,11 @@ fn gpu_update<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
     cap: f32,
     prev: f32,
 ) -> (f32, f32, f32, f32, f32, f32) {
-    let e = fast_exp2((t * p.leak_k2 - p.leak_ref_k2).clamp(-EXP2_MAX, EXP2_MAX));
+    // On the fast path the caller keeps every temperature inside `[exp_lo_c, exp_hi_c]`
+    // (`SegmentInput::thermal_safe`), where the clamp cannot bind: it is left out of the
+    // dependency chain there.
+    let x = t * p.leak_k2 - p.leak_ref_k2;
+    let e = fast_exp2(if THERMAL { x.clamp(-EXP2_MAX, EXP2_MAX) } else { x });
     let lm = p.one_minus_leak + p.leak * e;
     let fl = f * lm;
     let inv_fl = if THERMAL || CAPS || SMOOTH { inv_f / lm } else { 0.0 };
@@ -389,6 +427,7 @@ fn segment_lanes<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
     let mut acc_dt = [0f32; LANES];
     let mut acc_t = [0f32; LANES];
     let mut acc_max = [f32::MIN; LANES];
+    let mut acc_min = [f32::MAX; LANES];
     let mut acc_thr = [0f32; LANES];
     let mut acc_off = [0f32; LANES];
     let mut acc_cmp = [0f32; LANES];
@@ -424,6 +463,7 @@ fn segment_lanes<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
             acc_dt[l] += tn - t[l];
             acc_t[l] += tn;
             acc_max[l] = acc_max[l].max(tn);
+            acc_min[l] = if tn < acc_min[l] { tn } else { acc_min[l] };
             if THERMAL {
                 acc_thr[l] += thr * onn;
                 acc_off[l] += 1.0 - onn;
@@ -453,6 +493,7 @@ fn segment_lanes<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
         acc_dt[l] += tn - t;
         acc_t[l] += tn;
         acc_max[l] = acc_max[l].max(tn);
+        acc_min[l] = if tn < acc_min[l] { tn } else { acc_min[l] };
         if THERMAL {
             acc_thr[l] += thr * onn;
             acc_off[l] += 1.0 - onn;
@@ -462,8 +503,9 @@ fn segment_lanes<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
             acc_burn[l] += burn;
         }
     }
-    let mut out = SegmentSums { temp_max_c: f32::MIN, ..Default::default() };
+    let mut out = SegmentSums { temp_max_c: f32::MIN, temp_min_c: f32::MAX, ..Default::default() };
     for l in 0..LANES {
+        out.temp_min_c = if acc_min[l] < out.temp_min_c { acc_min[l] } else { out.temp_min_c };
         out.power_w += f64::from(acc_p[l]);
         out.dtemp_k += f64::from(acc_dt[l]);
         out.temp_c += f64::from(acc_t[l]);
@@ -497,7 +539,7 @@ pub struct SegmentSlices<'a> {
 
 impl GpuState {
     /// Views of GPUs `range`.
-    #[inline]
+    #[inline(always)]
     pub fn slices(&mut self, range: std::ops::Range<usize>) -> SegmentSlices<'_> {
         SegmentSlices {
             temp: &mut self.temp_c[range.clone()],
@@ -906,6 +948,52 @@ mod tests {
         }
         assert_eq!(a.temp_c, b.temp_c);
         assert_eq!(a.throttled, b.throttled);
+    }
+
+    #[test]
+    fn clamp_free_range_keeps_the_exponent_inside_the_clamp() {
+        // Leakage 0.03/K from 60 °C: x = 0.0433·(T − 60) leaves ±8.66 below −140 °C and above
+        // 260 °C; the range sits just inside, and in f32 the clamp does nothing over it.
+        let mut g = params();
+        let kp = KernelParams::new(&g, 1.0);
+        let (lo, hi) = kp.exp_range_c();
+        assert!((lo - (60.0 - 6.0 / 0.03)).abs() < 0.5 && (hi - (60.0 + 6.0 / 0.03)).abs() < 0.5, "{lo} {hi}");
+        let steps = 20_000;
+        for i in 0..=steps {
+            let t = (lo + (hi - lo) * f64::from(i) / f64::from(steps)) as f32;
+            let t = t.clamp(lo as f32, hi as f32);
+            let x = t * kp.leak_k2 - kp.leak_ref_k2;
+            assert_eq!(x, x.clamp(-EXP2_MAX, EXP2_MAX), "T {t}");
+        }
+        // Just outside, the clamp binds: the range is not needlessly narrow.
+        let x_out = ((lo - 1.0) as f32) * kp.leak_k2 - kp.leak_ref_k2;
+        assert!(x_out < -EXP2_MAX);
+        // No leakage slope: every temperature qualifies; a steep one narrows the range.
+        g.leakage_per_k = 0.0;
+        assert_eq!(KernelParams::new(&g, 1.0).exp_range_c(), (f64::NEG_INFINITY, f64::INFINITY));
+        g.leakage_per_k = 0.5;
+        let (lo, hi) = KernelParams::new(&g, 1.0).exp_range_c();
+        assert!(lo > 47.0 && hi < 73.0, "{lo} {hi}");
+    }
+
+    #[test]
+    fn fast_path_without_clamp_matches_the_full_path_across_its_range() {
+        // Temperatures spread over the clamp-free range (cold coolant, hot GPUs): the fast path
+        // (no throttle arithmetic, no clamp) gives the full path's bits.
+        let g = params();
+        let kp = KernelParams::new(&g, 1.0);
+        let (lo, _) = kp.exp_range_c();
+        let mut a = GpuState::new(72, 0.0, |i| 1.0 + 0.0005 * i as f32);
+        for (i, t) in a.temp_c.iter_mut().enumerate() {
+            *t = (lo as f32 + 0.01) + 2.8 * i as f32;
+        }
+        let mut b = a.clone();
+        let inp = SegmentInput { util: 0.9, coolant_c: -100.0, job_active: true, caps_active: false, thermal_safe: true };
+        let sa = step_segment(&kp, inp, a.slices(0..72));
+        let sb = step_segment(&kp, SegmentInput { thermal_safe: false, ..inp }, b.slices(0..72));
+        assert_eq!(sa, sb);
+        assert_eq!(a.temp_c, b.temp_c);
+        assert_eq!(sa.temp_min_c, b.temp_c.iter().copied().fold(f32::MAX, f32::min));
     }
 
     #[test]

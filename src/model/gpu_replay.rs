@@ -39,7 +39,7 @@ pub struct ReplayInput<'a> {
 /// Advances a segment of power-replay GPUs by one step.
 pub fn step_segment(p: &KernelParams, inp: ReplayInput<'_>, st: SegmentSlices<'_>) -> SegmentSums {
     let slots = (inp.targets_w.len() / inp.n.max(1)).max(1);
-    let mut out = SegmentSums { temp_max_c: f32::MIN, ..Default::default() };
+    let mut out = SegmentSums { temp_max_c: f32::MIN, temp_min_c: f32::MAX, ..Default::default() };
     let tc = inp.coolant_c;
     for i in 0..st.temp.len() {
         let g = inp.first_gpu_in_job + i;
@@ -65,6 +65,7 @@ pub fn step_segment(p: &KernelParams, inp: ReplayInput<'_>, st: SegmentSlices<'_
         out.dtemp_k += f64::from(tn - t);
         out.temp_c += f64::from(tn);
         out.temp_max_c = out.temp_max_c.max(tn);
+        out.temp_min_c = out.temp_min_c.min(tn);
         out.throttled += f64::from(thr * on);
         out.offline += f64::from(1.0 - on);
         out.compute += if target > 0.0 { f64::from(pw / target) } else { f64::from(on) };

@@ -209,6 +209,12 @@ impl Circuit {
         c
     }
 
+    /// True when [`Circuit::update`] with the inputs of its last call does nothing: the
+    /// controller held still (settled or saturated) at the last update.
+    pub fn is_settled(&self) -> bool {
+        self.settled
+    }
+
     /// Number of parallel branches.
     pub fn branches(&self) -> usize {
         self.valves.len()

@@ -100,6 +100,16 @@ pub struct Hydraulics {
     fws_demand_lagged: f64,
     /// TCS totals of the last solve (the `tcs_*` and `rack_flow_min_kg_s` fields).
     tcs_totals: HydroStep,
+    /// The CDU loops' inputs at the last step (positions, fouling, pumps running) and whether
+    /// every CDU loop was settled after it: then a step with the same inputs is skipped whole.
+    tcs_last: (Vec<f64>, Vec<f64>, Vec<u32>),
+    tcs_all_settled: bool,
+}
+
+/// True when `a` and `b` hold the same bits (then `==` holds too, NaN aside, which the
+/// inputs exclude). A branch-free fold, so it vectorises.
+fn same_bits(a: &[f64], b: &[f64]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u64, |d, (x, y)| d | (x.to_bits() ^ y.to_bits())) == 0
 }
 
 /// Time constant of the facility Δp setpoint reset (s) \[E\]: building controllers reset
@@ -200,6 +210,8 @@ impl Hydraulics {
             fws_demand_frac: 1.0,
             fws_demand_lagged: f64::NAN,
             tcs_totals: HydroStep { rack_flow_min_kg_s: f64::NAN, ..Default::default() },
+            tcs_last: (Vec::new(), Vec::new(), Vec::new()),
+            tcs_all_settled: false,
         };
         for c in 0..ncdu {
             h.refresh(c);
@@ -246,6 +258,29 @@ impl Hydraulics {
     pub fn step_tcs(&mut self, dt_s: f64) -> HydroStep {
         let mut out = HydroStep::default();
         self.flows_changed = false;
+        // Every loop settled and no input changed: each `Circuit::update` would return at once
+        // (the usual step), so none is called.
+        let same_inputs = same_bits(&self.rack_position, &self.tcs_last.0)
+            && same_bits(&self.rack_fouling, &self.tcs_last.1)
+            && self.cdu_running == self.tcs_last.2;
+        if !(same_inputs && self.tcs_all_settled && self.tcs_totals.rack_flow_min_kg_s.is_finite()) {
+            self.step_tcs_loops(dt_s, &mut out);
+            if !same_inputs {
+                self.tcs_last = (self.rack_position.clone(), self.rack_fouling.clone(), self.cdu_running.clone());
+            }
+            self.tcs_all_settled = self.tcs.iter().all(Circuit::is_settled);
+        }
+        let t = &self.tcs_totals;
+        out.tcs_pump_w = t.tcs_pump_w;
+        out.tcs_flow_kg_s = t.tcs_flow_kg_s;
+        out.tcs_head_pa = t.tcs_head_pa;
+        out.tcs_rack_dp_pa = t.tcs_rack_dp_pa;
+        out.rack_flow_min_kg_s = t.rack_flow_min_kg_s;
+        out
+    }
+
+    /// The CDU loops' updates and, after a solve, their totals.
+    fn step_tcs_loops(&mut self, dt_s: f64, out: &mut HydroStep) {
         for c in 0..self.tcs.len() {
             let lo = self.first_rack[c];
             let n = self.tcs[c].branches();
@@ -274,13 +309,6 @@ impl Hydraulics {
             t.tcs_rack_dp_pa /= ncdu;
             self.tcs_totals = t;
         }
-        let t = &self.tcs_totals;
-        out.tcs_pump_w = t.tcs_pump_w;
-        out.tcs_flow_kg_s = t.tcs_flow_kg_s;
-        out.tcs_head_pa = t.tcs_head_pa;
-        out.tcs_rack_dp_pa = t.tcs_rack_dp_pa;
-        out.rack_flow_min_kg_s = t.rack_flow_min_kg_s;
-        out
     }
 
     /// The second half of [`Hydraulics::step`]: the facility loop, its setpoint reset and its
@@ -353,6 +381,35 @@ mod tests {
         let want = 0.3 * 0.035 * (2f64.powf(0.8) - 1.0) + (1.0 / 0.02 - 1.0 / 0.04) / (2.0 * 3940.0);
         assert!((half - want).abs() < 1e-15);
         assert!(plate_extra_k_per_w(0.035, 0.3, 3940.0, 0.04, 0.0) > 1.0);
+    }
+
+    #[test]
+    fn settled_loops_with_unchanged_inputs_are_skipped_and_a_change_is_not() {
+        let mut h = Hydraulics::new(&design());
+        h.reset_inputs();
+        h.rack_position[5] = 0.5;
+        let mut last = h.step(1.0, 1.0);
+        for _ in 0..120 {
+            h.reset_inputs();
+            h.rack_position[5] = 0.5;
+            last = h.step(1.0, 1.0);
+        }
+        assert!(h.tcs_all_settled);
+        let solves: Vec<u64> = h.tcs.iter().map(|c| c.solves).collect();
+        h.reset_inputs();
+        h.rack_position[5] = 0.5;
+        let again = h.step(1.0, 1.0);
+        assert_eq!(again, last);
+        assert!(!h.flows_changed);
+        assert_eq!(h.tcs.iter().map(|c| c.solves).collect::<Vec<_>>(), solves);
+        // The valve moves back: its loop solves again (more flow), the other does not.
+        let half_open_kg_s = h.rack_flow_kg_s[5];
+        h.reset_inputs();
+        h.step(1.0, 1.0);
+        assert!(h.flows_changed);
+        assert!(h.tcs[1].solves > solves[1]);
+        assert_eq!(h.tcs[0].solves, solves[0]);
+        assert!(h.rack_flow_kg_s[5] > half_open_kg_s * 1.05, "{} vs {half_open_kg_s}", h.rack_flow_kg_s[5]);
     }
 
     #[test]
