@@ -54,12 +54,21 @@ pub fn counterflow_effectiveness(ntu: f64, cr: f64) -> f64 {
 
 /// Cross-flow effectiveness, both fluids unmixed (standard approximation, Incropera eq. 11.32).
 pub fn crossflow_unmixed_effectiveness(ntu: f64, cr: f64) -> f64 {
-    with_ntu_limits(ntu, cr, |ntu, cr| {
-        let n78 = ntu.powf(0.78);
-        // (e^{−Cr·N^0.78} − 1)/Cr, with its Cr → 0 limit −N^0.78.
-        let g = if cr < 1e-12 { -n78 } else { (-cr * n78).exp_m1() / cr };
-        (-(ntu.powf(0.22) * g).exp_m1()).clamp(0.0, 1.0)
-    })
+    with_ntu_limits(ntu, cr, |ntu, cr| crossflow_unmixed_from_powers(ntu.powf(CROSSFLOW_NTU_EXP_OUTER), ntu.powf(CROSSFLOW_NTU_EXP_INNER), cr))
+}
+
+/// Exponent of the outer `NTU^0.22` of [`crossflow_unmixed_effectiveness`].
+pub const CROSSFLOW_NTU_EXP_OUTER: f64 = 0.22;
+/// Exponent of the inner `NTU^0.78` of [`crossflow_unmixed_effectiveness`].
+pub const CROSSFLOW_NTU_EXP_INNER: f64 = 0.78;
+
+/// [`crossflow_unmixed_effectiveness`] from the powers `n22 = NTU^0.22` and `n78 = NTU^0.78`
+/// (for a caller that has `ln NTU` and so gets both from two `exp`; `cr` in [0, 1]). The same
+/// arithmetic as that function after its `powf`s.
+pub fn crossflow_unmixed_from_powers(n22: f64, n78: f64, cr: f64) -> f64 {
+    // (e^{−Cr·N^0.78} − 1)/Cr, with its Cr → 0 limit −N^0.78.
+    let g = if cr < 1e-12 { -n78 } else { (-cr * n78).exp_m1() / cr };
+    (-(n22 * g).exp_m1()).clamp(0.0, 1.0)
 }
 
 /// Cross-flow effectiveness with the `C_max` fluid mixed and the `C_min` fluid unmixed.

@@ -5,17 +5,21 @@
 //! of [`super`]).
 
 use super::account::{Energies, LoopStep, PlantState};
-use super::control::{actuators, feedforward_index, CHILLER_MIN_RUN_S, FEEDFORWARD_LAG_S};
+use super::control::{Capacity, CHILLER_MIN_RUN_S, FEEDFORWARD_LAG_S};
 use super::{finite_or, finite_pos, PlantParams, LOOP_GAIN_PER_INDEX, MAX_SUBSTEPS};
 
 /// Advances the loop over the step in sub-steps; returns how many.
 pub fn reject(params: &PlantParams, state: &mut PlantState, ls: &LoopStep, e: &mut Energies) -> u32 {
     let LoopStep { dt_s: dt, cp, c_node, t_amb, m, mc, q_in, units_online, .. } = *ls;
-    let n = substeps(params, state, dt, c_node, mc, q_in, t_amb, units_online);
+    // The bank's conductance over the capacity index at this step's flow.
+    let mut cap = Capacity::new(params, m, cp, units_online);
+    let n = substeps(params, state, &mut cap, dt, c_node, mc, q_in, t_amb);
     let h = dt / f64::from(n);
+    // The feed-forward lag's decay over one sub-step.
+    let lag = (-h / FEEDFORWARD_LAG_S).exp();
     if dt > 0.0 {
         for _ in 0..n {
-            substep(params, state, e, h, c_node, cp, m, q_in, t_amb, units_online);
+            substep(params, state, &mut cap, e, h, lag, c_node, cp, m, q_in, t_amb, units_online);
         }
     }
     n
@@ -23,14 +27,13 @@ pub fn reject(params: &PlantParams, state: &mut PlantState, ls: &LoopStep, e: &m
 
 /// Number of sub-steps for a step of `dt` (≥ 1; more for long steps or fast loops).
 #[allow(clippy::too_many_arguments)]
-fn substeps(p: &PlantParams, state: &PlantState, dt: f64, c_node: f64, mc: f64, q_in: f64, t_amb: f64, units_online: u32) -> u32 {
+fn substeps(p: &PlantParams, state: &PlantState, cap: &mut Capacity, dt: f64, c_node: f64, mc: f64, q_in: f64, t_amb: f64) -> u32 {
     if dt <= 0.0 {
         return 1;
     }
     let g = &p.fan_controller;
     let kp = finite_or(g.kp, 0.0).abs();
-    let cp = finite_pos(p.coolant.cp_j_kg_k, 4180.0);
-    let k_full = p.dry_coolers.conductance_w_k(mc / cp, cp, 1.0, units_online);
+    let k_full = cap.conductance(1.0);
     let t_dci = state.fws_supply_c + if mc > 0.0 { q_in / mc } else { 0.0 };
     let q_scale = q_in.max(k_full * (t_dci - t_amb)).max(0.0);
     let ti = if g.ti_s.is_finite() && g.ti_s > 0.0 { g.ti_s } else { f64::INFINITY };
@@ -47,12 +50,15 @@ fn substeps(p: &PlantParams, state: &PlantState, dt: f64, c_node: f64, mc: f64, 
 }
 
 /// One sub-step of the dry-cooler plant: controller, actuators, reuse, chiller, exact node.
+/// `lag` is `e^{−h/FEEDFORWARD_LAG_S}`.
 #[allow(clippy::too_many_arguments)]
 fn substep(
     p: &PlantParams,
     state: &mut PlantState,
+    cap: &mut Capacity,
     e: &mut Energies,
     h: f64,
+    lag: f64,
     c_node: f64,
     cp: f64,
     m: f64,
@@ -81,23 +87,20 @@ fn substep(
     // chiller runs the fans stay at full speed (controller in tracking mode).
     let q_now = q_in - q_reuse;
     let lagged = if state.feedforward_heat_w.is_finite() { state.feedforward_heat_w } else { q_now };
-    state.feedforward_heat_w = q_now + (lagged - q_now) * (-h / FEEDFORWARD_LAG_S).exp();
-    let y_ff = if p.feedforward {
-        feedforward_index(p, state.feedforward_heat_w, t_set + a - t_amb, m, cp, units_online, y_max, state.feedforward_index)
-    } else {
-        0.0
-    };
+    state.feedforward_heat_w = q_now + (lagged - q_now) * lag;
+    let y_ff = if p.feedforward { cap.feedforward(state.feedforward_heat_w, t_set + a - t_amb, y_max, state.feedforward_index) } else { 0.0 };
     state.feedforward_index = y_ff;
     // The trim's limits follow the feed-forward so the sum stays in [0, y_max] and the
     // integral cannot wind up beyond what the actuators can do.
     state.fan_pi.gains.out_min = -y_ff;
     state.fan_pi.gains.out_max = y_max - y_ff;
     let y = if state.chiller_on { state.fan_pi.hold_at(y_max - y_ff) + y_ff } else { y_ff + state.fan_pi.update(t0 - t_set, h) };
-    let (w, s_cmd) = actuators(p, y);
+    let act = cap.position(y);
+    let (w, s_cmd) = (act.w, act.s);
 
     // Dry coolers: conductance held over the sub-step; bypassed if the air is not colder.
     let coils_on = mc > 0.0 && units_online > 0 && t_dci0 > t_amb;
-    let mut k = if coils_on { p.dry_coolers.conductance_w_k(w * m, cp, s_cmd, units_online) } else { 0.0 };
+    let mut k = if coils_on { cap.conductance_at(&act) } else { 0.0 };
     if !(k.is_finite() && k * h / c_node > 1e-14) {
         k = 0.0;
     }
