@@ -82,6 +82,8 @@ fn engine_step(c: &mut Criterion) {
     for (label, threads) in [("default_pool", None), ("1_thread", Some(1))] {
         let pool = thread_pool(threads).expect("thread pool");
         pool.install(|| {
+            // As `fjord run` does in its own pool: the workers spin through the serial stages.
+            e.set_spin_wait(true);
             for _ in 0..5 {
                 black_box(e.step());
             }
@@ -118,11 +120,13 @@ fn engine_run(c: &mut Criterion) {
                     let mut spent = Duration::ZERO;
                     for _ in 0..iters {
                         let mut e = Engine::new(sc.clone()).expect("engine builds");
+                        e.set_spin_wait(true);
                         let t = Instant::now();
                         for _ in 0..steps {
                             black_box(e.step());
                         }
                         spent += t.elapsed();
+                        e.set_spin_wait(false);
                     }
                     spent
                 })
