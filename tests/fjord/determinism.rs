@@ -156,3 +156,22 @@ fn cdu_partitions_reproduce_the_whole_engine() {
     whole.step();
     assert_eq!(whole.temp_histogram(), whole.temp_histogram_now());
 }
+
+/// The workers' spin-wait (`fjord run` in its own pool) and the sleeping default (a sweep)
+/// step the same numbers: stepped side by side in one 2-thread pool, with and without it.
+#[test]
+fn spinning_workers_do_not_change_a_step() {
+    let dir = TestDir::new("spin");
+    let sc = scenario(&scenario_text(), dir.path());
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().expect("pool");
+    pool.install(|| {
+        let mut spin = Engine::new(sc.clone()).expect("engine");
+        let mut sleep = Engine::new(sc).expect("engine");
+        spin.set_spin_wait(true);
+        for k in 0..240 {
+            let (a, b) = (spin.step(), sleep.step());
+            assert!(a.values().iter().zip(b.values()).all(|(x, y)| x.to_bits() == y.to_bits()), "step {k}: {a:?} vs {b:?}");
+        }
+        spin.set_spin_wait(false);
+    });
+}
