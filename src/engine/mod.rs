@@ -1017,10 +1017,19 @@ impl Engine {
 /// Adds the GPUs of `temps` whose global index (`first_gpu` + position) is a multiple of 4
 /// to the histogram `h` ([`TEMP_HIST_BINS`] bins of 0.05 K from −20 °C).
 fn count_temps(h: &mut [u32], temps: &[f32], first_gpu: usize) {
-    let skip = (4 - first_gpu % 4) % 4;
-    for &t in temps.iter().skip(skip).step_by(4) {
-        let i = ((t - TEMP_HIST_LO_C) / TEMP_HIST_W_K).clamp(0.0, (TEMP_HIST_BINS - 1) as f32) as usize;
-        h[i] += 1;
+    let bin = |t: f32| ((t - TEMP_HIST_LO_C) / TEMP_HIST_W_K).clamp(0.0, (TEMP_HIST_BINS - 1) as f32) as u32;
+    let sampled = &temps[((4 - first_gpu % 4) % 4).min(temps.len())..];
+    // Eight samples at a time, so their bins are computed side by side (one vector division
+    // instead of eight); the same operations on each sample, the same counts.
+    let mut chunks = sampled.chunks_exact(32);
+    for c in &mut chunks {
+        let bins: [u32; 8] = std::array::from_fn(|k| c[4 * k]).map(bin);
+        for i in bins {
+            h[i as usize] += 1;
+        }
+    }
+    for &t in chunks.remainder().iter().step_by(4) {
+        h[bin(t) as usize] += 1;
     }
 }
 
@@ -1253,7 +1262,34 @@ pub fn weather_source(sc: &crate::scenario::Scenario) -> crate::Result<Box<dyn c
 
 #[cfg(test)]
 mod tests {
-    use super::block_racks;
+    use super::{block_racks, count_temps, TEMP_HIST_BINS, TEMP_HIST_LO_C, TEMP_HIST_W_K};
+
+    #[test]
+    fn histogram_counts_every_fourth_gpu_like_the_plain_loop() {
+        // Temperatures across and beyond the bins, NaN included; every offset and length.
+        let temps: Vec<f32> = (0..1000)
+            .map(|i| match i % 97 {
+                0 => f32::NAN,
+                1 => -1e30,
+                2 => 1e30,
+                _ => -40.0 + 0.173 * i as f32,
+            })
+            .collect();
+        for first_gpu in 0..8 {
+            for len in [0, 1, 3, 31, 32, 33, 64, 100, 999, 1000] {
+                let mut fast = vec![0u32; TEMP_HIST_BINS];
+                count_temps(&mut fast, &temps[..len], first_gpu);
+                let mut plain = vec![0u32; TEMP_HIST_BINS];
+                for (j, &t) in temps[..len].iter().enumerate() {
+                    if (first_gpu + j) % 4 == 0 {
+                        let i = ((t - TEMP_HIST_LO_C) / TEMP_HIST_W_K).clamp(0.0, (TEMP_HIST_BINS - 1) as f32) as usize;
+                        plain[i] += 1;
+                    }
+                }
+                assert_eq!(fast, plain, "first GPU {first_gpu}, {len} GPUs");
+            }
+        }
+    }
 
     #[test]
     fn blocks_split_evenly_among_threads_and_fit_l2() {
