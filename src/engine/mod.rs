@@ -143,8 +143,10 @@ pub struct Block {
     whole_cdus: std::ops::Range<usize>,
     /// This step's sums of those CDUs, in CDU order.
     cdu_sums: Vec<RackStep>,
-    /// The block's GPU temperature histogram after a step that closes a record window.
+    /// The block's GPU temperature histogram after a step that closes a record window: bins
+    /// `hist_lo..hist_lo + hist.len()` (those its temperatures can fall in), the rest empty.
     hist: Vec<u32>,
+    hist_lo: usize,
 }
 
 /// Read-only per-step inputs of the parallel stage.
@@ -414,6 +416,7 @@ impl Engine {
                 whole_cdus: c0..c1,
                 cdu_sums: Vec::new(),
                 hist: Vec::new(),
+                hist_lo: 0,
             });
             r0 += n;
         }
@@ -978,7 +981,7 @@ impl Engine {
         }
         let mut h = vec![0u64; TEMP_HIST_BINS];
         for b in &self.blocks {
-            for (a, n) in h.iter_mut().zip(&b.hist) {
+            for (a, n) in h[b.hist_lo..].iter_mut().zip(&b.hist) {
                 *a += u64::from(*n);
             }
         }
@@ -1000,7 +1003,7 @@ impl Engine {
             .par_iter()
             .map(|b| {
                 let mut h = vec![0u32; TEMP_HIST_BINS];
-                count_temps(&mut h, &b.gpus.temp_c, b.first_rack * gpr);
+                count_temps(&mut h, 0, &b.gpus.temp_c, b.first_rack * gpr);
                 h
             })
             .collect();
@@ -1016,8 +1019,9 @@ impl Engine {
 
 /// Adds the GPUs of `temps` whose global index (`first_gpu` + position) is a multiple of 4
 /// to the histogram `h` ([`TEMP_HIST_BINS`] bins of 0.05 K from −20 °C).
-fn count_temps(h: &mut [u32], temps: &[f32], first_gpu: usize) {
-    let bin = |t: f32| ((t - TEMP_HIST_LO_C) / TEMP_HIST_W_K).clamp(0.0, (TEMP_HIST_BINS - 1) as f32) as u32;
+/// `h` holds bins `lo..lo + h.len()`, which must include every sampled GPU's.
+fn count_temps(h: &mut [u32], lo: usize, temps: &[f32], first_gpu: usize) {
+    let bin = temp_bin;
     let sampled = &temps[((4 - first_gpu % 4) % 4).min(temps.len())..];
     // Eight samples at a time, so their bins are computed side by side (one vector division
     // instead of eight); the same operations on each sample, the same counts.
@@ -1025,12 +1029,19 @@ fn count_temps(h: &mut [u32], temps: &[f32], first_gpu: usize) {
     for c in &mut chunks {
         let bins: [u32; 8] = std::array::from_fn(|k| c[4 * k]).map(bin);
         for i in bins {
-            h[i as usize] += 1;
+            h[i as usize - lo] += 1;
         }
     }
     for &t in chunks.remainder().iter().step_by(4) {
-        h[bin(t) as usize] += 1;
+        h[bin(t) as usize - lo] += 1;
     }
+}
+
+/// The histogram bin of temperature `t` (°C): 0.05 K bins from −20 °C, the ends clamped, NaN
+/// in bin 0. Monotone in `t`. (`u32`, so eight of them vectorise.)
+#[inline(always)]
+fn temp_bin(t: f32) -> u32 {
+    ((t - TEMP_HIST_LO_C) / TEMP_HIST_W_K).clamp(0.0, (TEMP_HIST_BINS - 1) as f32) as u32
 }
 
 /// Longest a spinner of [`Engine::set_spin_wait`] waits for the parallel stage (then its
@@ -1237,9 +1248,25 @@ fn step_block(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
         b.cdu_sums.push(t);
     }
     if ctx.count_hist {
+        // Only the bins between the block's coldest and hottest GPU can be hit (`temp_bin` is
+        // monotone): fewer to clear here and to add in `temp_histogram`. All of them if a
+        // temperature is NaN (it counts in bin 0, and no minimum sees it).
+        let racks = &out[..b.racks];
+        let (lo, hi) = if racks.iter().all(|rs| rs.temp_sum_c.is_finite()) {
+            let t_min = racks.iter().fold(f64::INFINITY, |m, rs| m.min(rs.temp_min_c));
+            let t_max = racks.iter().fold(f64::NEG_INFINITY, |m, rs| m.max(rs.temp_max_c));
+            if t_min <= t_max {
+                (temp_bin(t_min as f32) as usize, temp_bin(t_max as f32) as usize)
+            } else {
+                (0, 0)
+            }
+        } else {
+            (0, TEMP_HIST_BINS - 1)
+        };
         b.hist.clear();
-        b.hist.resize(TEMP_HIST_BINS, 0);
-        count_temps(&mut b.hist, &b.gpus.temp_c, b.first_rack * gpr);
+        b.hist.resize(hi + 1 - lo, 0);
+        b.hist_lo = lo;
+        count_temps(&mut b.hist, lo, &b.gpus.temp_c, b.first_rack * gpr);
     }
 }
 
@@ -1262,7 +1289,7 @@ pub fn weather_source(sc: &crate::scenario::Scenario) -> crate::Result<Box<dyn c
 
 #[cfg(test)]
 mod tests {
-    use super::{block_racks, count_temps, TEMP_HIST_BINS, TEMP_HIST_LO_C, TEMP_HIST_W_K};
+    use super::{block_racks, count_temps, temp_bin, TEMP_HIST_BINS, TEMP_HIST_LO_C, TEMP_HIST_W_K};
 
     #[test]
     fn histogram_counts_every_fourth_gpu_like_the_plain_loop() {
@@ -1275,10 +1302,21 @@ mod tests {
                 _ => -40.0 + 0.173 * i as f32,
             })
             .collect();
+        // Counted into a window of bins that holds every sample: the same counts there.
+        let finite = &temps[200..290];
+        let (t_lo, t_hi) = finite.iter().fold((f32::MAX, f32::MIN), |(a, b), &t| (a.min(t), b.max(t)));
+        let (lo, hi) = (temp_bin(t_lo) as usize, temp_bin(t_hi) as usize);
+        assert!(lo > 0 && hi > lo + 100, "{lo} {hi}");
+        let mut window = vec![0u32; hi + 1 - lo];
+        count_temps(&mut window, lo, finite, 1);
+        let mut full = vec![0u32; TEMP_HIST_BINS];
+        count_temps(&mut full, 0, finite, 1);
+        assert_eq!(&full[lo..=hi], &window[..]);
+        assert_eq!(full.iter().sum::<u32>(), window.iter().sum::<u32>());
         for first_gpu in 0..8 {
             for len in [0, 1, 3, 31, 32, 33, 64, 100, 999, 1000] {
                 let mut fast = vec![0u32; TEMP_HIST_BINS];
-                count_temps(&mut fast, &temps[..len], first_gpu);
+                count_temps(&mut fast, 0, &temps[..len], first_gpu);
                 let mut plain = vec![0u32; TEMP_HIST_BINS];
                 for (j, &t) in temps[..len].iter().enumerate() {
                     if (first_gpu + j) % 4 == 0 {
