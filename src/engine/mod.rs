@@ -576,10 +576,14 @@ impl Engine {
     /// sleeps must be woken when the parallel stage starts, which on a virtual machine costs
     /// microseconds per step (an idle virtual CPU is halted); a spinning one joins at once.
     /// Only for an engine that owns its pool: under a sweep the workers have other cases' work
-    /// to do. The results do not depend on it.
+    /// to do; and only when the pool has no more threads than the machine has cores for this
+    /// process (spinners on an oversubscribed machine would take cores from the serial stages).
+    /// The results do not depend on it.
     pub fn set_spin_wait(&mut self, on: bool) {
         self.stop_spinners();
-        self.spin = (on && rayon::current_num_threads() > 1).then(|| std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true)));
+        let threads = rayon::current_num_threads();
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        self.spin = (on && threads > 1 && threads <= cores).then(|| std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true)));
     }
 
     /// Starts the spinners (one per other worker) of [`Engine::set_spin_wait`]; they stop when
