@@ -266,7 +266,9 @@ impl Hydraulics {
         if !(same_inputs && self.tcs_all_settled && self.tcs_totals.rack_flow_min_kg_s.is_finite()) {
             self.step_tcs_loops(dt_s, &mut out);
             if !same_inputs {
-                self.tcs_last = (self.rack_position.clone(), self.rack_fouling.clone(), self.cdu_running.clone());
+                self.tcs_last.0.clone_from(&self.rack_position);
+                self.tcs_last.1.clone_from(&self.rack_fouling);
+                self.tcs_last.2.clone_from(&self.cdu_running);
             }
             self.tcs_all_settled = self.tcs.iter().all(Circuit::is_settled);
         }

@@ -136,14 +136,16 @@ impl DryCoolerBank {
         let s = self.effective_speed_frac(fan_speed_frac);
         let n = if self.ua_air_exponent.is_finite() && self.ua_air_exponent > 0.0 { self.ua_air_exponent } else { 0.7 };
         let nat = sane_frac(self.natural_ua_frac, 0.05).max(1e-6);
-        // `s^n < nat` exactly when `s < s_nat` (`x^n` is increasing): the natural-draft
-        // airflow `s_nat = nat^{1/n}` is needed only then.
-        let ua = s.powf(n);
-        if ua >= nat {
-            (ua, s)
-        } else {
-            (nat, s.max(nat.powf(1.0 / n)))
-        }
+        let s_nat = nat.powf(1.0 / n);
+        let ua_frac = s.powf(n).max(nat);
+        (ua_frac, s.max(s_nat))
+    }
+
+    /// Whether `units` units can conduct at all: water flowing with a positive `c_p`, and sane
+    /// ratings.
+    fn can_conduct(&self, water_flow_kg_s: f64, cp_water_j_kg_k: f64, units: u32) -> bool {
+        let pos = |x: f64| x.is_finite() && x > 0.0;
+        units > 0 && pos(water_flow_kg_s) && pos(cp_water_j_kg_k) && pos(self.ua_rated_w_k) && pos(self.rated_air_flow_kg_s)
     }
 
     /// Heat-transfer conductance of the bank `K = units·ε·C_min` (W/K), so that the heat to
@@ -151,12 +153,7 @@ impl DryCoolerBank {
     /// facility node linear. Zero for no water flow or no units.
     pub fn conductance_w_k(&self, water_flow_kg_s: f64, cp_water_j_kg_k: f64, fan_speed_frac: f64, units_online: u32) -> f64 {
         let units = units_online.min(self.units);
-        if units == 0
-            || !(water_flow_kg_s.is_finite() && water_flow_kg_s > 0.0)
-            || !(cp_water_j_kg_k.is_finite() && cp_water_j_kg_k > 0.0)
-            || !(self.ua_rated_w_k.is_finite() && self.ua_rated_w_k > 0.0)
-            || !(self.rated_air_flow_kg_s.is_finite() && self.rated_air_flow_kg_s > 0.0)
-        {
+        if !self.can_conduct(water_flow_kg_s, cp_water_j_kg_k, units) {
             return 0.0;
         }
         let n = f64::from(units);
@@ -178,15 +175,7 @@ impl DryCoolerBank {
     /// [`BankConductance`]): what a controller that searches over both evaluates many times.
     pub fn conductance_curve(&self, water_flow_kg_s: f64, cp_water_j_kg_k: f64, units_online: u32) -> BankConductance {
         let units = units_online.min(self.units);
-        let valid = units > 0
-            && water_flow_kg_s.is_finite()
-            && water_flow_kg_s > 0.0
-            && cp_water_j_kg_k.is_finite()
-            && cp_water_j_kg_k > 0.0
-            && self.ua_rated_w_k.is_finite()
-            && self.ua_rated_w_k > 0.0
-            && self.rated_air_flow_kg_s.is_finite()
-            && self.rated_air_flow_kg_s > 0.0;
+        let valid = self.can_conduct(water_flow_kg_s, cp_water_j_kg_k, units);
         let n = if valid { f64::from(units) } else { 0.0 };
         let c_water = if valid { water_flow_kg_s / n * cp_water_j_kg_k } else { 1.0 };
         let c_air = if valid { self.rated_air_flow_kg_s * AIR_CP_J_KG_K } else { 1.0 };

@@ -151,7 +151,7 @@ impl Capacity {
         // while they are not evaluated.
         let (mut lo, mut f_lo, mut hi, mut f_hi) = (0.0, f64::NAN, y_max, f64::NAN);
         let mut y = if guess.is_finite() { guess.clamp(0.0, y_max) } else { 0.5 * y_max };
-        let mut fy = if y.to_bits() == self.last_y.to_bits() { self.last_k - k_needed } else { self.eval(y) - k_needed };
+        let mut fy = if y.to_bits() == self.last_y.to_bits() { self.last_k - k_needed } else { self.conductance(y) - k_needed };
         let mut slope = self.slope;
         for step in 0..=FEEDFORWARD_SECANT_STEPS {
             if fy < 0.0 {
@@ -190,7 +190,7 @@ impl Capacity {
             if y_new == y {
                 break;
             }
-            let f_new = self.eval(y_new) - k_needed;
+            let f_new = self.conductance(y_new) - k_needed;
             let s = (f_new - fy) / (y_new - y);
             if s > 0.0 && s.is_finite() {
                 slope = s;
@@ -200,13 +200,13 @@ impl Capacity {
         }
         // Not converged: the bracket by regula falsi (Illinois); its unknown ends first.
         if f_hi.is_nan() {
-            f_hi = self.eval(y_max) - k_needed;
+            f_hi = self.conductance(y_max) - k_needed;
             if f_hi <= 0.0 {
                 return self.done(y_max, f_hi + k_needed);
             }
         }
         if f_lo.is_nan() {
-            f_lo = self.eval(0.0) - k_needed;
+            f_lo = self.conductance(0.0) - k_needed;
             if f_lo >= 0.0 {
                 return self.done(0.0, f_lo + k_needed);
             }
@@ -214,11 +214,6 @@ impl Capacity {
         let y = self.illinois(k_needed, (lo, f_lo), (hi, f_hi), tol);
         self.last_y = f64::NAN;
         y
-    }
-
-    /// `K` at index `y`, counted.
-    fn eval(&mut self, y: f64) -> f64 {
-        self.conductance(y)
     }
 
     /// Remembers the root `y` with its conductance `k` (the next solve's start) and returns it.
@@ -240,7 +235,7 @@ impl Capacity {
             if !(y > lo && y < hi) {
                 y = 0.5 * (lo + hi);
             }
-            let fy = self.eval(y) - k_needed;
+            let fy = self.conductance(y) - k_needed;
             if fy.abs() <= 1e-12 * k_needed {
                 return y;
             }
