@@ -132,6 +132,9 @@ fn main() {
             eprintln!("error: {e}");
             std::process::exit(e.exit_code());
         }
+        if fjord::mpi::rank() != 0 {
+            fjord::output::runfolder::silence_signal_message();
+        }
     }
     let result = match cli.cmd {
         Cmd::Run { scenario, out, common, format, parquet, series } => cmd_run(&scenario, out, &common, &format, parquet, series.as_deref()),
@@ -153,14 +156,20 @@ fn main() {
             let _ = std::io::stderr().write_all(format!("error: {e}\n").as_bytes());
         }
     }
+    // Other MPI ranks leave quietly: the launcher (mpirun, srun) then reports rank 0's code.
+    let code = match &result {
+        Err(e) if primary => e.exit_code(),
+        _ => 0,
+    };
+    // From here a signal exits quietly with that code: once rank 0 has exited non-zero the
+    // launcher stops the ranks still finalising, which must not then say "interrupted".
+    fjord::output::runfolder::finished_with(code);
     // Under MPI every rank waits here until rank 0 has printed, so the launcher does not
     // stop rank 0 mid-message when another rank exits non-zero first.
     #[cfg(feature = "mpi")]
     fjord::mpi::finish();
-    if let Err(e) = result {
-        // Other MPI ranks leave quietly: the launcher (mpirun, srun) then reports rank 0's
-        // code, and does not kill rank 0 because another rank exited non-zero first.
-        std::process::exit(if primary { e.exit_code() } else { 0 });
+    if code != 0 {
+        std::process::exit(code);
     }
 }
 

@@ -21,6 +21,7 @@
 
 use crate::error::{FjordError, Result};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::Mutex;
 
 /// The marker file fjord writes into every run, sweep and compare folder.
@@ -51,6 +52,24 @@ impl Kind {
 /// removes them; `commit` and `drop` hold the lock while they rename or remove, so a signal
 /// never lands half-way through a replacement.
 static LIVE: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Set on MPI ranks other than 0, which print nothing (the launcher forwards a Ctrl-C to
+/// every rank; rank 0 alone says so).
+static SIGNAL_SILENT: AtomicBool = AtomicBool::new(false);
+/// Once the work is done and any message printed: the code to exit with if a signal still
+/// arrives (−1: none yet). Under MPI the launcher stops the other ranks when one exits
+/// non-zero, while they may still be finalising; they then leave quietly with their own code.
+static SIGNAL_EXIT_CODE: AtomicI32 = AtomicI32::new(-1);
+
+/// Signals make this process exit without a message (MPI ranks other than 0).
+pub fn silence_signal_message() {
+    SIGNAL_SILENT.store(true, Ordering::SeqCst);
+}
+
+/// The work is finished and reported: a signal from now on exits quietly with `code`.
+pub fn finished_with(code: i32) {
+    SIGNAL_EXIT_CODE.store(code, Ordering::SeqCst);
+}
 
 fn live() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
     LIVE.lock().unwrap_or_else(|p| p.into_inner())
@@ -293,10 +312,16 @@ pub fn install_signal_cleanup() {
                         std::thread::sleep(std::time::Duration::from_millis(20));
                     }
                 }
-                if removed > 0 {
-                    eprintln!("\nfjord: interrupted; removed the unfinished output");
-                } else {
-                    eprintln!("\nfjord: interrupted");
+                let done = SIGNAL_EXIT_CODE.load(Ordering::SeqCst);
+                if done >= 0 {
+                    std::process::exit(done);
+                }
+                if !SIGNAL_SILENT.load(Ordering::SeqCst) {
+                    if removed > 0 {
+                        eprintln!("\nfjord: interrupted; removed the unfinished output");
+                    } else {
+                        eprintln!("\nfjord: interrupted");
+                    }
                 }
                 std::process::exit(128 + sig);
             }

@@ -139,7 +139,7 @@ fn mpi_failure_on_one_rank_ends_all_with_one_message() {
         // (mpirun may print its own banner in the middle of the line.)
         assert_eq!(err.matches("rank 1: fault injected").count(), 1, "{err}");
         assert_eq!(list_dir(dir.path()), ["s.toml"], "nothing written");
-        assert!(!err.contains("fjord: interrupted"), "rank 0 was stopped: {err}");
+        assert!(!err.contains("fjord: interrupted"), "a rank said it was interrupted: {err}");
         // Rank 0 refuses the run folder (a file is in the way): the single-process exit code
         // (2, a bad --out), one message.
         dir.write("afile", "");
