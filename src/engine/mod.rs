@@ -139,6 +139,8 @@ pub struct Block {
     seg_sums: Vec<gpu::SegmentSums>,
     /// Scratch: each rack's coolant temperature at the plates this step (°C).
     coolant_c: Vec<f64>,
+    /// Scratch: the utilisation of each rack of a training job this step (pass 0).
+    train_util: Vec<f64>,
     /// The CDUs whose racks all lie in this block (fixed when the blocks are cut).
     whole_cdus: std::ops::Range<usize>,
     /// This step's sums of those CDUs, in CDU order.
@@ -413,6 +415,7 @@ impl Engine {
                 seg_jobs: Vec::new(),
                 seg_sums: Vec::new(),
                 coolant_c: vec![0.0; n],
+                train_util: vec![0.0; n],
                 whole_cdus: c0..c1,
                 cdu_sums: Vec::new(),
                 hist: Vec::new(),
@@ -1117,12 +1120,39 @@ fn cap_level(last: &StepValues, groups: &[(f64, f64)], sc: &Scenario, limit: f64
     f64::INFINITY
 }
 
-/// Stage 4 for one block: GPUs and rack heat.
+/// Stage 4 for one block: GPUs and rack heat ([`step_block_impl`], built for AVX2 where the
+/// CPU has it: the per-rack passes then use its instructions; no FMA, so the same bits).
 fn step_block(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
+    #[cfg(target_arch = "x86_64")]
+    if gpu::has_avx2() {
+        // SAFETY: the CPU supports AVX2 (checked at run time).
+        return unsafe { step_block_avx2(ctx, b, out) };
+    }
+    step_block_impl(ctx, b, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn step_block_avx2(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
+    step_block_impl(ctx, b, out)
+}
+
+#[inline(always)]
+fn step_block_impl(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
     let gpr = ctx.gpus_per_rack;
     if b.cap_level_w.to_bits() != ctx.cap_level_w.to_bits() {
         b.gpus.cap_w.iter_mut().for_each(|c| *c = ctx.cap_level_w);
         b.cap_level_w = ctx.cap_level_w;
+    }
+    // Pass 0: the training jobs' rack utilisations, a job's racks of this block at a time
+    // (one straight loop each, vectorised; a rack holds at most one job).
+    for (j, job) in ctx.jobs.iter().enumerate() {
+        let lo = job.first_rack.max(b.first_rack);
+        let hi = (job.first_rack + job.racks).min(b.first_rack + b.racks);
+        if lo < hi && job.replay_gpus().is_none() {
+            let out = &mut b.train_util[lo - b.first_rack..hi - b.first_rack];
+            job.training_utils(&ctx.job_steps[j], lo - job.first_rack, ctx.t0, ctx.t1, out);
+        }
     }
     // Pass 1: each rack's coolant temperature, fast-path flag and segment utilisations.
     // Racks are independent here, so their divisions overlap instead of stalling between
@@ -1157,7 +1187,12 @@ fn step_block(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
             let (util, active) = match seg.job {
                 Some(j) => {
                     let js = &ctx.job_steps[j];
-                    let u = ctx.jobs[j].rack_util_cached(js, seg.rack_in_job, r, ctx.t0, ctx.t1, &mut b.workload_cache[k]);
+                    let job = &ctx.jobs[j];
+                    let u = if job.is_training() {
+                        b.train_util[k]
+                    } else {
+                        job.rack_util_cached(js, seg.rack_in_job, r, ctx.t0, ctx.t1, &mut b.workload_cache[k])
+                    };
                     (u, js.run_frac + js.ckpt_frac > 0.0)
                 }
                 None => (0.0, false),
