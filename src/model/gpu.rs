@@ -433,6 +433,8 @@ fn segment_lanes<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
     let mut acc_cmp = [0f32; LANES];
     let mut acc_burn = [0f32; LANES];
     let chunks = n / LANES;
+    // (A constant of each build of the loop.)
+    let full_cmp = CAPS || SMOOTH || THERMAL;
     for c in 0..chunks {
         let b = c * LANES;
         let t: [f32; LANES] = temp[b..b + LANES].try_into().expect("lanes");
@@ -462,13 +464,19 @@ fn segment_lanes<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
             acc_p[l] += pn;
             acc_dt[l] += tn - t[l];
             acc_t[l] += tn;
-            acc_max[l] = acc_max[l].max(tn);
+            // (Selects, not f32::max: one instruction; a NaN is skipped either way.)
+            acc_max[l] = if tn > acc_max[l] { tn } else { acc_max[l] };
             acc_min[l] = if tn < acc_min[l] { tn } else { acc_min[l] };
             if THERMAL {
                 acc_thr[l] += thr * onn;
                 acc_off[l] += 1.0 - onn;
             }
-            acc_cmp[l] += cmp;
+            // On the fast path without caps or smoothing every GPU's delivered compute is the
+            // segment's utilisation (clock, online flag and ramp ratio are all 1): those lane
+            // sums are formed after the loop, the same repeated additions.
+            if full_cmp {
+                acc_cmp[l] += cmp;
+            }
         }
         temp[b..b + LANES].copy_from_slice(&o_t);
         if THERMAL {
@@ -492,24 +500,46 @@ fn segment_lanes<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
         acc_p[l] += pn;
         acc_dt[l] += tn - t;
         acc_t[l] += tn;
-        acc_max[l] = acc_max[l].max(tn);
+        acc_max[l] = if tn > acc_max[l] { tn } else { acc_max[l] };
         acc_min[l] = if tn < acc_min[l] { tn } else { acc_min[l] };
         if THERMAL {
             acc_thr[l] += thr * onn;
             acc_off[l] += 1.0 - onn;
         }
-        acc_cmp[l] += cmp;
+        if full_cmp {
+            acc_cmp[l] += cmp;
+        }
         if SMOOTH {
             acc_burn[l] += burn;
         }
     }
-    let mut out = SegmentSums { temp_max_c: f32::MIN, temp_min_c: f32::MAX, ..Default::default() };
+    if !full_cmp {
+        // Lane l summed `k.u` once per chunk (and once more for a tail GPU in lane l).
+        let mut per_chunk = 0f32;
+        for _ in 0..chunks {
+            per_chunk += k.u;
+        }
+        acc_cmp = [per_chunk; LANES];
+        for a in acc_cmp.iter_mut().take(n - chunks * LANES) {
+            *a += k.u;
+        }
+    }
+    // The extremes of the lanes as a tree (max and min do not depend on the order; a NaN lane,
+    // which cannot occur, would be skipped as before).
+    let fold = |a: [f32; LANES], pick: fn(f32, f32) -> f32| {
+        let h: [f32; 4] = std::array::from_fn(|i| pick(a[i], a[i + 4]));
+        let q: [f32; 2] = std::array::from_fn(|i| pick(h[i], h[i + 2]));
+        pick(q[0], q[1])
+    };
+    let mut out = SegmentSums {
+        temp_max_c: fold(acc_max, |a, b| if b > a { b } else { a }),
+        temp_min_c: fold(acc_min, |a, b| if b < a { b } else { a }),
+        ..Default::default()
+    };
     for l in 0..LANES {
-        out.temp_min_c = if acc_min[l] < out.temp_min_c { acc_min[l] } else { out.temp_min_c };
         out.power_w += f64::from(acc_p[l]);
         out.dtemp_k += f64::from(acc_dt[l]);
         out.temp_c += f64::from(acc_t[l]);
-        out.temp_max_c = out.temp_max_c.max(acc_max[l]);
         out.throttled += f64::from(acc_thr[l]);
         out.offline += f64::from(acc_off[l]);
         out.compute += f64::from(acc_cmp[l]);
