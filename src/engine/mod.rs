@@ -207,6 +207,10 @@ pub struct Engine {
     /// CDU of each rack.
     pub cdu_of_rack: Vec<u32>,
     cdu_design: Vec<CduDesign>,
+    /// Each CDU's exponentials while its flows hold (`cdu::CduCache`).
+    cdu_cache: Vec<cdu::CduCache>,
+    /// Scratch: this step's sums of this engine's CDUs (stage 5).
+    cdu_part: Vec<RackStep>,
     /// TCS supply temperature per CDU (°C).
     pub cdu_supply_c: Vec<f64>,
     cdu_return_c: Vec<f64>,
@@ -489,6 +493,8 @@ impl Engine {
             job_steps: vec![JobStep::default(); n_jobs],
             replay,
             cdu_of_rack,
+            cdu_cache: vec![cdu::CduCache::default(); cdus],
+            cdu_part: Vec::new(),
             cdu_design,
             cdu_supply_c: vec![co.tcs_supply_setpoint_c; cdus],
             cdu_return_c: vec![co.tcs_supply_setpoint_c; cdus],
@@ -710,10 +716,6 @@ impl Engine {
                 );
             }
         }
-        for (a, m) in self.rack_flow_acc.iter_mut().zip(&hyd.rack_flow_kg_s) {
-            a.0 += m * dt;
-            a.1 = a.1.min(*m);
-        }
         let weather = self.weather.sample(unix);
         let ambient_c = weather.dry_bulb_c + heat_wave_k;
         self.site = SiteStep { weather, ambient_c, heat_wave_k, coolers_out, hydro_avail, hs };
@@ -769,11 +771,18 @@ impl Engine {
         };
         let per_block = self.blocks.first().map_or(1, |b| b.racks);
         // The facility loop's hydraulics (they feed stage 6 and the plant, not the GPUs) run
-        // beside the blocks.
+        // beside the blocks (on this thread, which then joins the blocks).
         self.stop_spinners();
-        let (hyd, fws_demand_frac, blocks) = (&mut self.hyd, self.fws_demand_frac, &mut self.blocks);
+        let (hyd, fws_demand_frac, blocks, flow_acc) = (&mut self.hyd, self.fws_demand_frac, &mut self.blocks, &mut self.rack_flow_acc);
         rayon::join(
-            || hyd.step_fws(dt, fws_demand_frac, &mut hs),
+            || {
+                // The racks' flow statistics (serial work the blocks do not need) ride along.
+                for (a, m) in flow_acc.iter_mut().zip(&hyd.rack_flow_kg_s) {
+                    a.0 += m * dt;
+                    a.1 = a.1.min(*m);
+                }
+                hyd.step_fws(dt, fws_demand_frac, &mut hs)
+            },
             || blocks.par_iter_mut().zip(self.rack_step.par_chunks_mut(per_block)).for_each(|(b, out)| step_block(&ctx, b, out)),
         );
         self.site.hs = hs;
@@ -781,7 +790,9 @@ impl Engine {
         // 5. Reduction, racks in order within each CDU (per-CDU rows). Each block has folded
         // the CDUs whose racks all lie in it (the same additions in the same order); the CDUs
         // split between two blocks are folded here.
-        let mut part = vec![RackStep::empty_sum(); self.own_cdus.len()];
+        let mut part = std::mem::take(&mut self.cdu_part);
+        part.clear();
+        part.resize(self.own_cdus.len(), RackStep::empty_sum());
         for b in &self.blocks {
             part[b.whole_cdus.start - self.own_cdus.start..b.whole_cdus.end - self.own_cdus.start].copy_from_slice(&b.cdu_sums);
         }
@@ -803,8 +814,9 @@ impl Engine {
                 fws_kg_s: self.cdu_design[c].fws_flow_kg_s * hs.fws_available_frac,
                 pump_w: self.hyd.tcs[c].pump_power_w,
             };
-            let s = cdu::step_with(
+            let s = cdu::step_cached(
                 &self.cdu_design[c],
+                &mut self.cdu_cache[c],
                 self.cdu_supply_c[c],
                 co.tcs_supply_setpoint_c,
                 co.cdu_control_tau_s,
@@ -837,6 +849,7 @@ impl Engine {
             ];
             self.cdu_rows[c * CDU_FIELDS..(c + 1) * CDU_FIELDS].copy_from_slice(&row);
         }
+        self.cdu_part = part;
     }
 
     /// Stages 5 (across CDUs), 7-10 from the rows of every CDU in [`Engine::cdu_rows`]:

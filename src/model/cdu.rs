@@ -127,6 +127,34 @@ pub struct Flows {
 /// [`step`] with the flows and pump power given (by [`crate::model::hydraulics`]).
 #[allow(clippy::too_many_arguments)]
 pub fn step_with(d: &CduDesign, t_c: f64, setpoint_c: f64, tau_s: f64, q_liquid_w: f64, flows: Flows, t_fws_c: f64, dt_s: f64) -> CduStep {
+    step_cached(d, &mut CduCache::default(), t_c, setpoint_c, tau_s, q_liquid_w, flows, t_fws_c, dt_s)
+}
+
+/// The exponentials of one CDU's step, kept while their inputs stay bitwise the same (the
+/// flows settle and stay; the step and the control time constant do not change): the heat
+/// exchanger's `ε·C_min` and `e^(−ε·C_min·Δt/C)`, and the control decay `e^(−Δt/τ)`. A cache,
+/// empty by default: results are the same bits with or without it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CduCache {
+    key: Option<[u64; 4]>,
+    a_w_k: f64,
+    full_decay: f64,
+    ctl_decay: f64,
+}
+
+/// [`step_with`] reusing `cache` (see [`CduCache`]).
+#[allow(clippy::too_many_arguments)]
+pub fn step_cached(
+    d: &CduDesign,
+    cache: &mut CduCache,
+    t_c: f64,
+    setpoint_c: f64,
+    tau_s: f64,
+    q_liquid_w: f64,
+    flows: Flows,
+    t_fws_c: f64,
+    dt_s: f64,
+) -> CduStep {
     let pump_w = flows.pump_w;
     let q_in = q_liquid_w + pump_w;
     let none = t_c + q_in * dt_s / d.c_j_k;
@@ -136,14 +164,19 @@ pub fn step_with(d: &CduDesign, t_c: f64, setpoint_c: f64, tau_s: f64, q_liquid_
         return CduStep { supply_c: none, return_c: ret, q_hx_w: 0.0, pump_w };
     }
     let c_tcs = m * d.cp_j_kg_k;
-    let c_fws = flows.fws_kg_s * d.cp_j_kg_k;
-    let (c_min, c_max) = (c_tcs.min(c_fws), c_tcs.max(c_fws));
-    let eps = counterflow_effectiveness(d.ua_w_k / c_min, c_min / c_max);
-    let a = eps * c_min;
+    let key = [m.to_bits(), flows.fws_kg_s.to_bits(), dt_s.to_bits(), tau_s.to_bits()];
+    if cache.key != Some(key) {
+        let c_fws = flows.fws_kg_s * d.cp_j_kg_k;
+        let (c_min, c_max) = (c_tcs.min(c_fws), c_tcs.max(c_fws));
+        let eps = counterflow_effectiveness(d.ua_w_k / c_min, c_min / c_max);
+        let a = eps * c_min;
+        *cache = CduCache { key: Some(key), a_w_k: a, full_decay: (-a * dt_s / d.c_j_k).exp(), ctl_decay: (-dt_s / tau_s).exp() };
+    }
+    let a = cache.a_w_k;
     let t0 = t_fws_c - q_in / c_tcs;
     let t_inf = t0 + q_in / a;
-    let full = t_inf + (t_c - t_inf) * (-a * dt_s / d.c_j_k).exp();
-    let ctl = setpoint_c + (t_c - setpoint_c) * (-dt_s / tau_s).exp();
+    let full = t_inf + (t_c - t_inf) * cache.full_decay;
+    let ctl = setpoint_c + (t_c - setpoint_c) * cache.ctl_decay;
     let lo = full.min(none);
     let t_new = ctl.safe_clamp(lo, none);
     let q_hx_w = q_in - d.c_j_k * (t_new - t_c) / dt_s;
@@ -170,6 +203,32 @@ mod tests {
         // Cr = 0: 1 − e^(−NTU).
         assert!((counterflow_effectiveness(2.0, 0.0) - (1.0 - (-2.0f64).exp())).abs() < 1e-12);
     }
+    #[test]
+    fn cached_step_gives_the_same_bits() {
+        // Flows that hold, change, stop and return; a cache kept across all the steps.
+        let d = design();
+        let mut cache = CduCache::default();
+        let mut t = 40.0;
+        for k in 0..400 {
+            let speed = match k / 50 {
+                0 | 1 => 1.0,
+                2 => 0.7,
+                3 => 0.0,
+                4 => 0.7,
+                _ => 1.0 + 1e-12 * (k % 3) as f64,
+            };
+            let flows = Flows { tcs_kg_s: d.tcs_flow_kg_s * speed, fws_kg_s: d.fws_flow_kg_s * if k % 97 == 5 { 0.5 } else { 1.0 }, pump_w: 900.0 };
+            let q = 2.0e6 + 1e4 * (k % 7) as f64;
+            let dt = if k > 300 { 2.0 } else { 1.0 };
+            let plain = step_with(&d, t, 35.0, 30.0, q, flows, 31.0, dt);
+            let cached = step_cached(&d, &mut cache, t, 35.0, 30.0, q, flows, 31.0, dt);
+            for (a, b) in [(plain.supply_c, cached.supply_c), (plain.return_c, cached.return_c), (plain.q_hx_w, cached.q_hx_w)] {
+                assert_eq!(a.to_bits(), b.to_bits(), "step {k}");
+            }
+            t = plain.supply_c;
+        }
+    }
+
     #[test]
     fn holds_setpoint_at_design_and_balances_energy() {
         let d = design();
