@@ -47,6 +47,10 @@ pub struct Segment {
     pub job: Option<usize>,
     /// Rack index within the job.
     pub rack_in_job: usize,
+    /// GPUs of a power replay (`JobRuntime::replay_gpus`): they run their own kernel.
+    pub replay: Option<usize>,
+    /// True for a training job's GPUs (their utilisation comes from the block's pass 0).
+    pub training: bool,
 }
 
 /// Per-rack results of one step.
@@ -228,6 +232,8 @@ pub struct Engine {
     /// Supply side.
     pub supply: crate::model::supply_side::SupplySide,
     weather: Box<dyn crate::model::weather::WeatherSource>,
+    /// The next step's weather, sampled beside this step's blocks: (its time's bits, sample).
+    weather_next: Option<(u64, crate::model::weather::WeatherSample)>,
     /// Steps taken.
     pub step_index: u64,
     /// The step count after which the blocks' histograms were counted (see
@@ -377,12 +383,12 @@ impl Engine {
                 Some(j) => {
                     let in_job = r - j.first_rack;
                     let n = if in_job + 1 == j.racks { j.gpus_in_last_rack } else { gpr };
-                    seg.push(Segment { lo: 0, hi: n, job: Some(j.index), rack_in_job: in_job });
+                    seg.push(Segment { lo: 0, hi: n, job: Some(j.index), rack_in_job: in_job, replay: j.replay_gpus(), training: j.is_training() });
                     if n < gpr {
-                        seg.push(Segment { lo: n, hi: gpr, job: None, rack_in_job: 0 });
+                        seg.push(Segment { lo: n, hi: gpr, job: None, rack_in_job: 0, replay: None, training: false });
                     }
                 }
-                None => seg.push(Segment { lo: 0, hi: gpr, job: None, rack_in_job: 0 }),
+                None => seg.push(Segment { lo: 0, hi: gpr, job: None, rack_in_job: 0, replay: None, training: false }),
             }
         }
         // GPU blocks (of this engine's racks).
@@ -506,6 +512,7 @@ impl Engine {
             plant,
             supply,
             weather,
+            weather_next: None,
             step_index: 0,
             hist_step: None,
             split_cdus,
@@ -716,7 +723,10 @@ impl Engine {
                 );
             }
         }
-        let weather = self.weather.sample(unix);
+        let weather = match self.weather_next.take() {
+            Some((at, w)) if at == unix.to_bits() => w,
+            _ => self.weather.sample(unix),
+        };
         let ambient_c = weather.dry_bulb_c + heat_wave_k;
         self.site = SiteStep { weather, ambient_c, heat_wave_k, coolers_out, hydro_avail, hs };
 
@@ -774,13 +784,17 @@ impl Engine {
         // beside the blocks (on this thread, which then joins the blocks).
         self.stop_spinners();
         let (hyd, fws_demand_frac, blocks, flow_acc) = (&mut self.hyd, self.fws_demand_frac, &mut self.blocks, &mut self.rack_flow_acc);
+        let (weather_src, weather_next) = (&self.weather, &mut self.weather_next);
+        let unix_next = sc.start_unix_s + (self.step_index + 1) as f64 * dt;
         rayon::join(
             || {
-                // The racks' flow statistics (serial work the blocks do not need) ride along.
+                // Serial work the blocks do not need rides along: the racks' flow statistics
+                // and the next step's weather (a pure function of time).
                 for (a, m) in flow_acc.iter_mut().zip(&hyd.rack_flow_kg_s) {
                     a.0 += m * dt;
                     a.1 = a.1.min(*m);
                 }
+                *weather_next = Some((unix_next.to_bits(), weather_src.sample(unix_next)));
                 hyd.step_fws(dt, fws_demand_frac, &mut hs)
             },
             || blocks.par_iter_mut().zip(self.rack_step.par_chunks_mut(per_block)).for_each(|(b, out)| step_block(&ctx, b, out)),
@@ -1194,17 +1208,16 @@ fn step_block_impl(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
             && prev.temp_min_c >= ctx.kp.exp_lo_c
             && prev.temp_max_c <= ctx.kp.exp_hi_c;
         for seg in &ctx.segments[r] {
-            if seg.job.is_some_and(|j| ctx.jobs[j].replay_gpus().is_some()) {
+            if seg.replay.is_some() {
                 continue;
             }
             let (util, active) = match seg.job {
                 Some(j) => {
                     let js = &ctx.job_steps[j];
-                    let job = &ctx.jobs[j];
-                    let u = if job.is_training() {
+                    let u = if seg.training {
                         b.train_util[k]
                     } else {
-                        job.rack_util_cached(js, seg.rack_in_job, r, ctx.t0, ctx.t1, &mut b.workload_cache[k])
+                        ctx.jobs[j].rack_util_cached(js, seg.rack_in_job, r, ctx.t0, ctx.t1, &mut b.workload_cache[k])
                     };
                     (u, js.run_frac + js.ckpt_frac > 0.0)
                 }
@@ -1233,7 +1246,7 @@ fn step_block_impl(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
             let base = k * gpr;
             // The sums are read in place (a copy through the stack stalled on store forwarding).
             let replay_sums;
-            let s: &gpu::SegmentSums = match seg.job.and_then(|j| ctx.jobs[j].replay_gpus().map(|n| (j, n))) {
+            let s: &gpu::SegmentSums = match seg.job.zip(seg.replay) {
                 Some((j, n)) => {
                     let coolant = b.coolant_c[k];
                     let inp = crate::model::gpu_replay::ReplayInput {
