@@ -132,11 +132,12 @@ pub fn step_with(d: &CduDesign, t_c: f64, setpoint_c: f64, tau_s: f64, q_liquid_
 
 /// The exponentials of one CDU's step, kept while their inputs stay bitwise the same (the
 /// flows settle and stay; the step and the control time constant do not change): the heat
-/// exchanger's `ε·C_min` and `e^(−ε·C_min·Δt/C)`, and the control decay `e^(−Δt/τ)`. A cache,
-/// empty by default: results are the same bits with or without it.
+/// exchanger's `ε·C_min` and `e^(−ε·C_min·Δt/C)`, and the control decay `e^(−Δt/τ)`, keyed on
+/// the bits of every input they depend on (the design's too). A cache, empty by default:
+/// results are the same bits with or without it.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CduCache {
-    key: Option<[u64; 4]>,
+    key: Option<[u64; 7]>,
     a_w_k: f64,
     full_decay: f64,
     ctl_decay: f64,
@@ -164,7 +165,7 @@ pub fn step_cached(
         return CduStep { supply_c: none, return_c: ret, q_hx_w: 0.0, pump_w };
     }
     let c_tcs = m * d.cp_j_kg_k;
-    let key = [m.to_bits(), flows.fws_kg_s.to_bits(), dt_s.to_bits(), tau_s.to_bits()];
+    let key = [m.to_bits(), flows.fws_kg_s.to_bits(), dt_s.to_bits(), tau_s.to_bits(), d.ua_w_k.to_bits(), d.cp_j_kg_k.to_bits(), d.c_j_k.to_bits()];
     if cache.key != Some(key) {
         let c_fws = flows.fws_kg_s * d.cp_j_kg_k;
         let (c_min, c_max) = (c_tcs.min(c_fws), c_tcs.max(c_fws));
