@@ -304,6 +304,29 @@ pub fn block_racks(racks: usize, gpus_per_rack: usize, threads: usize) -> usize 
     racks.div_ceil(n).max(1)
 }
 
+/// Where the blocks of `own_racks` start (and, last, where the racks end). Where every CDU
+/// has at most `per_block` racks and there are at least as many CDUs as blocks of `per_block`
+/// racks, the blocks are cut at CDU boundaries, the CDUs shared out evenly (the same number of
+/// blocks, each CDU folded inside its block: no serial fold of CDUs split between blocks);
+/// otherwise every `per_block` racks. The cut changes no result (sums are folded rack by rack
+/// in the same order either way).
+pub fn block_cuts(own_racks: std::ops::Range<usize>, own_cdus: std::ops::Range<usize>, racks: usize, cdus: usize, per_block: usize) -> Vec<usize> {
+    let per_block = per_block.max(1);
+    let n_racks = own_racks.len();
+    let nb = n_racks.div_ceil(per_block).max(1);
+    let nc = own_cdus.len();
+    let largest = own_cdus.clone().map(|c| cdu_first_rack(c + 1, racks, cdus) - cdu_first_rack(c, racks, cdus)).max().unwrap_or(0);
+    let mut cuts: Vec<usize> = if nc >= nb && largest <= per_block && n_racks > 0 {
+        (0..nb).map(|i| cdu_first_rack(own_cdus.start + i * nc / nb, racks, cdus)).collect()
+    } else {
+        own_racks.clone().step_by(per_block).collect()
+    };
+    cuts.dedup();
+    cuts.push(own_racks.end);
+    cuts.dedup();
+    cuts
+}
+
 /// The engine stage (numbered as in [`Engine::step`]) that produces a recorded quantity.
 pub fn stage_of(column: &str) -> (u8, &'static str) {
     const STAGES: [(u8, &str, &[&str]); 6] = [
@@ -399,9 +422,9 @@ impl Engine {
         let seed = sc.seed;
         let var = sc.power_variation_frac;
         let mut blocks = Vec::new();
-        let mut r0 = own_racks.start;
-        while r0 < own_racks.end {
-            let n = per_block.min(own_racks.end - r0);
+        let cuts = block_cuts(own_racks.clone(), own_cdus.clone(), racks, n_cdus, per_block);
+        for w in cuts.windows(2) {
+            let (r0, n) = (w[0], w[1] - w[0]);
             let base = r0 * gpr;
             // Factors drawn in parallel (each a pure function of the GPU id; Box-Muller's
             // ln and cos for 100k GPUs, ~4 % of start-up's instructions).
@@ -431,7 +454,6 @@ impl Engine {
                 hist: Vec::new(),
                 hist_lo: 0,
             });
-            r0 += n;
         }
         let split_cdus: Vec<usize> = own_cdus.clone().filter(|c| !blocks.iter().any(|b: &Block| b.whole_cdus.contains(c))).collect();
         // CDUs: contiguous blocks of racks, sized for the design liquid heat.
@@ -779,10 +801,17 @@ impl Engine {
             cap_level_w: self.cap_level_w as f32,
             max_rise_k: self.max_rise_k,
         };
-        let per_block = self.blocks.first().map_or(1, |b| b.racks);
         // The facility loop's hydraulics (they feed stage 6 and the plant, not the GPUs) run
         // beside the blocks (on this thread, which then joins the blocks).
         self.stop_spinners();
+        // Each block's racks' results (blocks may differ in size).
+        let mut outs: Vec<&mut [RackStep]> = Vec::with_capacity(self.blocks.len());
+        let mut rest = &mut self.rack_step[..];
+        for b in &self.blocks {
+            let (mine, others) = std::mem::take(&mut rest).split_at_mut(b.racks);
+            outs.push(mine);
+            rest = others;
+        }
         let (hyd, fws_demand_frac, blocks, flow_acc) = (&mut self.hyd, self.fws_demand_frac, &mut self.blocks, &mut self.rack_flow_acc);
         let (weather_src, weather_next) = (&self.weather, &mut self.weather_next);
         let unix_next = sc.start_unix_s + (self.step_index + 1) as f64 * dt;
@@ -797,7 +826,7 @@ impl Engine {
                 *weather_next = Some((unix_next.to_bits(), weather_src.sample(unix_next)));
                 hyd.step_fws(dt, fws_demand_frac, &mut hs)
             },
-            || blocks.par_iter_mut().zip(self.rack_step.par_chunks_mut(per_block)).for_each(|(b, out)| step_block(&ctx, b, out)),
+            || blocks.par_iter_mut().zip(outs).for_each(|(b, out)| step_block(&ctx, b, out)),
         );
         self.site.hs = hs;
 
@@ -1354,7 +1383,7 @@ pub fn weather_source(sc: &crate::scenario::Scenario) -> crate::Result<Box<dyn c
 
 #[cfg(test)]
 mod tests {
-    use super::{block_racks, count_temps, temp_bin, TEMP_HIST_BINS, TEMP_HIST_LO_C, TEMP_HIST_W_K};
+    use super::{block_cuts, block_racks, cdu_first_rack, count_temps, temp_bin, TEMP_HIST_BINS, TEMP_HIST_LO_C, TEMP_HIST_W_K};
 
     #[test]
     fn histogram_counts_every_fourth_gpu_like_the_plain_loop() {
@@ -1392,6 +1421,46 @@ mod tests {
                 assert_eq!(fast, plain, "first GPU {first_gpu}, {len} GPUs");
             }
         }
+    }
+
+    #[test]
+    fn blocks_are_cut_at_cdu_boundaries_where_the_cdus_allow() {
+        // (racks, CDUs, own CDUs, threads): stargate-norway on 1, 2 and 4 threads, an MPI
+        // rank's share, CDUs larger than a block, one CDU, fewer CDUs than blocks.
+        let cases = [
+            (1389, 70, 0..70, 2),
+            (1389, 70, 0..70, 1),
+            (1389, 70, 0..70, 4),
+            (1389, 70, 23..47, 2),
+            (200, 2, 0..2, 2),
+            (200, 1, 0..1, 1),
+            (300, 5, 0..5, 8),
+        ];
+        for (racks, cdus, own, threads) in cases {
+            let per = block_racks(racks, 72, threads);
+            let own_racks = cdu_first_rack(own.start, racks, cdus)..cdu_first_rack(own.end, racks, cdus);
+            let cuts = block_cuts(own_racks.clone(), own.clone(), racks, cdus, per);
+            let label = format!("{racks} racks, {cdus} CDUs, own {own:?}, {threads} threads");
+            // The cuts cover the racks in order, no block empty, as many blocks as rack cuts give.
+            assert_eq!((cuts[0], *cuts.last().unwrap()), (own_racks.start, own_racks.end), "{label}");
+            assert!(cuts.windows(2).all(|w| w[0] < w[1]), "{label}: {cuts:?}");
+            assert_eq!(cuts.len() - 1, own_racks.len().div_ceil(per), "{label}");
+            let largest = own.clone().map(|c| cdu_first_rack(c + 1, racks, cdus) - cdu_first_rack(c, racks, cdus)).max().unwrap();
+            let aligned = cuts.iter().all(|&r| (0..=cdus).any(|c| cdu_first_rack(c, racks, cdus) == r));
+            if largest <= per && own.len() >= cuts.len() - 1 {
+                // Every CDU inside one block, blocks within a CDU of the even share.
+                assert!(aligned, "{label}: {cuts:?}");
+                assert!(cuts.windows(2).all(|w| w[1] - w[0] <= per + largest), "{label}: {cuts:?}");
+            } else {
+                assert_eq!(cuts, own_racks.clone().step_by(per).chain([own_racks.end]).collect::<Vec<_>>(), "{label}");
+            }
+        }
+        // stargate-norway on two threads: 16 blocks, each of whole CDUs (4 or 5, 79-100 racks).
+        let cuts = block_cuts(0..1389, 0..70, 1389, 70, block_racks(1389, 72, 2));
+        assert_eq!(cuts.len(), 17);
+        assert!(cuts.windows(2).all(|w| (79..=100).contains(&(w[1] - w[0]))), "{cuts:?}");
+        // No racks, no blocks.
+        assert_eq!(block_cuts(5..5, 3..3, 10, 6, 4), vec![5]);
     }
 
     #[test]
