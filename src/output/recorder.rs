@@ -137,6 +137,10 @@ pub struct Recorder<W: Write> {
     n: u64,
     window_start_s: f64,
     start_unix_s: f64,
+    /// Columns of facility power, IT power and PUE (the window's PUE is their ratio).
+    pue_cols: (usize, usize, usize),
+    /// The row being formatted (kept to reuse its allocation).
+    row: String,
 }
 
 impl<W: Write> Recorder<W> {
@@ -148,7 +152,9 @@ impl<W: Write> Recorder<W> {
             header.push_str(n);
         }
         writeln!(out, "{header}")?;
-        Ok(Recorder { out, sums: [0.0; COLUMNS], src: source_columns(), n: 0, window_start_s: 0.0, start_unix_s })
+        let idx = |name: &str| StepValues::NAMES.iter().position(|c| *c == name).unwrap_or(0);
+        let pue_cols = (idx("facility_power_mw"), idx("it_power_mw"), idx("pue"));
+        Ok(Recorder { out, sums: [0.0; COLUMNS], src: source_columns(), n: 0, window_start_s: 0.0, start_unix_s, pue_cols, row: String::new() })
     }
 
     /// Adds one step that began at `t_s`.
@@ -177,9 +183,12 @@ impl<W: Write> Recorder<W> {
             return Ok(());
         }
         let n = self.n as f64;
-        let mut row = format!("{},{}", fmt_num(self.window_start_s), crate::model::calendar::format_utc(self.start_unix_s + self.window_start_s));
-        let idx = |name: &str| StepValues::NAMES.iter().position(|c| *c == name).unwrap_or(0);
-        let (i_fac, i_it, i_pue) = (idx("facility_power_mw"), idx("it_power_mw"), idx("pue"));
+        let mut row = std::mem::take(&mut self.row);
+        row.clear();
+        push_num(&mut row, self.window_start_s);
+        row.push(',');
+        row.push_str(&crate::model::calendar::format_utc(self.start_unix_s + self.window_start_s));
+        let (i_fac, i_it, i_pue) = self.pue_cols;
         for (i, agg) in StepValues::AGGS.iter().enumerate() {
             let mut v = match agg {
                 Agg::Mean => self.sums[i] / n,
@@ -190,9 +199,12 @@ impl<W: Write> Recorder<W> {
                 v = if it > 0.0 { self.sums[i_fac] / n / it } else { 0.0 };
             }
             row.push(',');
-            row.push_str(&fmt_num(v));
+            push_num(&mut row, v);
         }
-        writeln!(self.out, "{row}")?;
+        row.push('\n');
+        let written = self.out.write_all(row.as_bytes());
+        self.row = row;
+        written?;
         self.sums.iter_mut().for_each(|s| *s = 0.0);
         self.n = 0;
         Ok(())
@@ -206,27 +218,74 @@ impl<W: Write> Recorder<W> {
 
 /// Deterministic number formatting: 6 decimals, trailing zeros trimmed.
 pub fn fmt_num(v: f64) -> String {
+    let mut s = String::new();
+    push_num(&mut s, v);
+    s
+}
+
+/// Appends [`fmt_num`]`(v)` to `out` (no allocation of its own: the recorder formats a row of
+/// ~100 numbers at every window).
+pub fn push_num(out: &mut String, v: f64) {
+    use std::fmt::Write as _;
     if !v.is_finite() {
-        return if v.is_nan() {
-            "NaN".into()
+        out.push_str(if v.is_nan() {
+            "NaN"
         } else if v > 0.0 {
-            "inf".into()
+            "inf"
         } else {
-            "-inf".into()
-        };
+            "-inf"
+        });
+        return;
     }
-    let s = format!("{v:.6}");
-    let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s };
-    if s == "-0" {
-        "0".into()
-    } else {
-        s
+    let start = out.len();
+    let _ = write!(out, "{v:.6}");
+    // Six decimals always print a point: trailing zeros go, then a bare point.
+    let kept = out[start..].trim_end_matches('0').trim_end_matches('.').len();
+    out.truncate(start + kept);
+    if &out[start..] == "-0" {
+        out.truncate(start);
+        out.push('0');
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[test]
+    fn numbers_appended_in_place_read_as_before() {
+        // The formatting `fmt_num` had (a fresh string per number), for comparison.
+        fn formatted(v: f64) -> String {
+            if !v.is_finite() {
+                return if v.is_nan() {
+                    "NaN".into()
+                } else if v > 0.0 {
+                    "inf".into()
+                } else {
+                    "-inf".into()
+                };
+            }
+            let s = format!("{v:.6}");
+            let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s };
+            if s == "-0" {
+                "0".into()
+            } else {
+                s
+            }
+        }
+        let mut xs =
+            vec![0.0, -0.0, 1.0, -1.0, 10.0, 100.5, 0.5e-6, 0.4e-6, -0.4e-6, 1e-7, 123456.789, -98.7654321, 1e15, 1e300, f64::MAX, f64::MIN_POSITIVE];
+        xs.extend([f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 0.1 + 0.2, 2.0f64.sqrt(), 1.0 / 3.0, 9.9999996, 9.9999994, 1e-300]);
+        xs.extend((0..2000).map(|k| (k as f64 * 0.7311).sin() * 10f64.powi(k % 13 - 6)));
+        let mut row = String::from("x");
+        for &v in &xs {
+            assert_eq!(fmt_num(v), formatted(v), "{v:e}");
+            row.push(',');
+            push_num(&mut row, v);
+        }
+        let expect: Vec<String> = std::iter::once("x".to_string()).chain(xs.iter().map(|&v| formatted(v))).collect();
+        assert_eq!(row, expect.join(","));
+    }
+
     #[test]
     fn window_means_maxima_and_last() {
         let mut r = Recorder::new(Vec::new(), 0.0).unwrap();
