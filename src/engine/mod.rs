@@ -47,10 +47,6 @@ pub struct Segment {
     pub job: Option<usize>,
     /// Rack index within the job.
     pub rack_in_job: usize,
-    /// GPUs of a power replay (`JobRuntime::replay_gpus`): they run their own kernel.
-    pub replay: Option<usize>,
-    /// True for a training job's GPUs (their utilisation comes from the block's pass 0).
-    pub training: bool,
 }
 
 /// Per-rack results of one step.
@@ -406,12 +402,12 @@ impl Engine {
                 Some(j) => {
                     let in_job = r - j.first_rack;
                     let n = if in_job + 1 == j.racks { j.gpus_in_last_rack } else { gpr };
-                    seg.push(Segment { lo: 0, hi: n, job: Some(j.index), rack_in_job: in_job, replay: j.replay_gpus(), training: j.is_training() });
+                    seg.push(Segment { lo: 0, hi: n, job: Some(j.index), rack_in_job: in_job });
                     if n < gpr {
-                        seg.push(Segment { lo: n, hi: gpr, job: None, rack_in_job: 0, replay: None, training: false });
+                        seg.push(Segment { lo: n, hi: gpr, job: None, rack_in_job: 0 });
                     }
                 }
-                None => seg.push(Segment { lo: 0, hi: gpr, job: None, rack_in_job: 0, replay: None, training: false }),
+                None => seg.push(Segment { lo: 0, hi: gpr, job: None, rack_in_job: 0 }),
             }
         }
         // GPU blocks (of this engine's racks).
@@ -801,8 +797,6 @@ impl Engine {
             cap_level_w: self.cap_level_w as f32,
             max_rise_k: self.max_rise_k,
         };
-        // The facility loop's hydraulics (they feed stage 6 and the plant, not the GPUs) run
-        // beside the blocks (on this thread, which then joins the blocks).
         self.stop_spinners();
         // Each block's racks' results (blocks may differ in size).
         let mut outs: Vec<&mut [RackStep]> = Vec::with_capacity(self.blocks.len());
@@ -815,10 +809,12 @@ impl Engine {
         let (hyd, fws_demand_frac, blocks, flow_acc) = (&mut self.hyd, self.fws_demand_frac, &mut self.blocks, &mut self.rack_flow_acc);
         let (weather_src, weather_next) = (&self.weather, &mut self.weather_next);
         let unix_next = sc.start_unix_s + (self.step_index + 1) as f64 * dt;
+        // The facility loop's hydraulics (they feed stage 6 and the plant, not the GPUs) run
+        // beside the blocks, on this thread, which then joins the blocks.
         rayon::join(
             || {
-                // Serial work the blocks do not need rides along: the racks' flow statistics
-                // and the next step's weather (a pure function of time).
+                // Other serial work the blocks do not need rides along: the racks' flow
+                // statistics and the next step's weather (a pure function of time).
                 for (a, m) in flow_acc.iter_mut().zip(&hyd.rack_flow_kg_s) {
                     a.0 += m * dt;
                     a.1 = a.1.min(*m);
@@ -1205,7 +1201,7 @@ fn step_block_impl(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
     for (j, job) in ctx.jobs.iter().enumerate() {
         let lo = job.first_rack.max(b.first_rack);
         let hi = (job.first_rack + job.racks).min(b.first_rack + b.racks);
-        if lo < hi && job.replay_gpus().is_none() {
+        if lo < hi && job.is_training() {
             let out = &mut b.train_util[lo - b.first_rack..hi - b.first_rack];
             job.training_utils(&ctx.job_steps[j], lo - job.first_rack, ctx.t0, ctx.t1, out);
         }
@@ -1237,16 +1233,17 @@ fn step_block_impl(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
             && prev.temp_min_c >= ctx.kp.exp_lo_c
             && prev.temp_max_c <= ctx.kp.exp_hi_c;
         for seg in &ctx.segments[r] {
-            if seg.replay.is_some() {
+            if seg.job.is_some_and(|j| ctx.jobs[j].replay_gpus().is_some()) {
                 continue;
             }
             let (util, active) = match seg.job {
                 Some(j) => {
                     let js = &ctx.job_steps[j];
-                    let u = if seg.training {
+                    let job = &ctx.jobs[j];
+                    let u = if job.is_training() {
                         b.train_util[k]
                     } else {
-                        ctx.jobs[j].rack_util_cached(js, seg.rack_in_job, r, ctx.t0, ctx.t1, &mut b.workload_cache[k])
+                        job.rack_util_cached(js, seg.rack_in_job, r, ctx.t0, ctx.t1, &mut b.workload_cache[k])
                     };
                     (u, js.run_frac + js.ckpt_frac > 0.0)
                 }
@@ -1275,7 +1272,7 @@ fn step_block_impl(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
             let base = k * gpr;
             // The sums are read in place (a copy through the stack stalled on store forwarding).
             let replay_sums;
-            let s: &gpu::SegmentSums = match seg.job.zip(seg.replay) {
+            let s: &gpu::SegmentSums = match seg.job.and_then(|j| ctx.jobs[j].replay_gpus().map(|n| (j, n))) {
                 Some((j, n)) => {
                     let coolant = b.coolant_c[k];
                     let inp = crate::model::gpu_replay::ReplayInput {

@@ -294,11 +294,13 @@ impl JobRuntime {
         matches!(self.job.kind, JobKind::Training { .. })
     }
 
-    /// [`JobRuntime::rack_util_cached`] of a training job for its racks
-    /// `first_in_job..first_in_job + out.len()` over `[t0, t1]`, the same bits, written as one
-    /// straight loop over the racks' phases so it vectorises (`f64::floor` is
-    /// [`floor_exact`]'s value; with AVX it is one instruction). Leaves `out` alone and returns
-    /// false for other kinds of job.
+    /// The mean utilisation over `[t0, t1]` of a training job's racks
+    /// `first_in_job..first_in_job + out.len()` (what [`JobRuntime::rack_util`] gives for a
+    /// training rack): with `W(t)` the compute time done by `t` (iteration period, compute
+    /// share, each rack's phase offset), `u = ckpt·u_ckpt + run·(u_comm + (u_compute −
+    /// u_comm)·ΔW/Δt)`. One straight loop over the racks' phases, so it vectorises
+    /// (`f64::floor` is one instruction with AVX). Leaves `out` alone and returns false for
+    /// other kinds of job.
     #[inline(always)]
     pub fn training_utils(&self, js: &JobStep, first_in_job: usize, t0: f64, t1: f64, out: &mut [f64]) -> bool {
         let JobKind::Training { iteration_s, compute_frac, compute_util, comm_util, checkpoint_util, .. } = &self.job.kind else {
@@ -513,7 +515,20 @@ mod tests {
         }
         // Training racks with phase jitter, 1 s, 0.1 s and 7 s steps, through checkpoints: the
         // racks' utilisations computed together (the engine's vectorised pass) are those of
-        // each rack alone, bit for bit, and they differ between racks (the phases act).
+        // each rack alone and of the scalar formula with `floor_exact` the engine used before,
+        // bit for bit, and they differ between racks (the phases act).
+        fn one_rack(j: &JobRuntime, js: &JobStep, rack: usize, t0: f64, t1: f64) -> f64 {
+            let JobKind::Training { iteration_s: p, compute_frac: cfr, compute_util, comm_util, checkpoint_util, .. } = j.job.kind else {
+                unreachable!()
+            };
+            let w = |t: f64| {
+                let tau = t - j.job.start_s + j.phases[rack];
+                let k = floor_exact(tau * j.inv_iteration_s);
+                k * cfr * p + (tau - k * p).min(cfr * p)
+            };
+            let cf = ((w(t1) - w(t0)) * js.inv_span_s).clamp(0.0, 1.0);
+            (js.ckpt_frac * checkpoint_util + js.run_frac * (comm_util + (compute_util - comm_util) * cf)).clamp(0.0, 1.0)
+        }
         let mut job = Job { gpus: 720, ..training(0.0) };
         if let JobKind::Training { phase_jitter_s, .. } = &mut job.kind {
             *phase_jitter_s = 0.5;
@@ -528,6 +543,7 @@ mod tests {
                 assert!(tr.training_utils(&js, 1, t0, t1, &mut together));
                 for (r, u) in together.iter().enumerate() {
                     assert_eq!(u.to_bits(), tr.rack_util(&js, r + 1, r + 1, t0, t1).to_bits(), "dt {dt}, t {t0}, rack {r}");
+                    assert_eq!(u.to_bits(), one_rack(&tr, &js, r + 1, t0, t1).to_bits(), "dt {dt}, t {t0}, rack {r}");
                 }
                 distinct += usize::from(together.iter().any(|&u| u != together[0]));
             }

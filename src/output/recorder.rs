@@ -139,8 +139,6 @@ pub struct Recorder<W: Write> {
     start_unix_s: f64,
     /// Columns of facility power, IT power and PUE (the window's PUE is their ratio).
     pue_cols: (usize, usize, usize),
-    /// The row being formatted (kept to reuse its allocation).
-    row: String,
 }
 
 impl<W: Write> Recorder<W> {
@@ -154,7 +152,7 @@ impl<W: Write> Recorder<W> {
         writeln!(out, "{header}")?;
         let idx = |name: &str| StepValues::NAMES.iter().position(|c| *c == name).unwrap_or(0);
         let pue_cols = (idx("facility_power_mw"), idx("it_power_mw"), idx("pue"));
-        Ok(Recorder { out, sums: [0.0; COLUMNS], src: source_columns(), n: 0, window_start_s: 0.0, start_unix_s, pue_cols, row: String::new() })
+        Ok(Recorder { out, sums: [0.0; COLUMNS], src: source_columns(), n: 0, window_start_s: 0.0, start_unix_s, pue_cols })
     }
 
     /// Adds one step that began at `t_s`.
@@ -183,8 +181,7 @@ impl<W: Write> Recorder<W> {
             return Ok(());
         }
         let n = self.n as f64;
-        let mut row = std::mem::take(&mut self.row);
-        row.clear();
+        let mut row = String::with_capacity(16 * (COLUMNS + 2));
         push_num(&mut row, self.window_start_s);
         row.push(',');
         row.push_str(&crate::model::calendar::format_utc(self.start_unix_s + self.window_start_s));
@@ -202,9 +199,7 @@ impl<W: Write> Recorder<W> {
             push_num(&mut row, v);
         }
         row.push('\n');
-        let written = self.out.write_all(row.as_bytes());
-        self.row = row;
-        written?;
+        self.out.write_all(row.as_bytes())?;
         self.sums.iter_mut().for_each(|s| *s = 0.0);
         self.n = 0;
         Ok(())
