@@ -1,8 +1,8 @@
 //! Criterion benchmarks of the hot paths, reported as GPU-steps per second.
 //!
-//! * `gpu_kernel/{1k,10k,100k}`: [`fjord::model::gpu::step_segment`] alone, one thread, over
-//!   a [`GpuState`] walked as 72-GPU rack segments as the engine does (whole racks: 1,008,
-//!   10,008 and 100,008 GPUs). GB300 parameters from `scenarios/stargate-norway.toml`,
+//! * `gpu_kernel/{1k,10k,100k}`: the GPU kernel alone, one thread, over a [`GpuState`] taken
+//!   as 72-GPU rack segments in one [`fjord::model::gpu::step_segments`] call, as an engine
+//!   block does (whole racks: 1,008, 10,008 and 100,008 GPUs). GB300 parameters from `scenarios/stargate-norway.toml`,
 //!   step 1 s, utilisation 0.8, coolant 35 °C, caps inactive, job running.
 //! * `engine_step/100k/{default_pool,1_thread}`: one full [`Engine::step`] of the Stargate
 //!   Norway scenario (100,008 GPUs), in a rayon pool of the default size and in a 1-thread
@@ -15,7 +15,7 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use fjord::engine::{run::thread_pool, Engine};
-use fjord::model::gpu::{step_segment, GpuState, KernelParams, SegmentInput};
+use fjord::model::gpu::{step_segments, GpuState, KernelParams, SegmentInput, SegmentJob, SegmentSums};
 use fjord::scenario::Scenario;
 use std::hint::black_box;
 use std::path::Path;
@@ -36,17 +36,11 @@ fn stargate_with(sets: &[&str]) -> Scenario {
     fjord::scenario::load(&path, &sets).expect("scenarios/stargate-norway.toml loads")
 }
 
-/// One step of every GPU in `st`, rack by rack; returns the summed board power (W).
-fn kernel_pass(kp: &KernelParams, inp: SegmentInput, st: &mut GpuState) -> f64 {
-    let n = st.len();
-    let mut power_w = 0.0;
-    let mut lo = 0;
-    while lo < n {
-        let hi = (lo + RACK_GPUS).min(n);
-        power_w += step_segment(kp, inp, st.slices(lo..hi)).power_w;
-        lo = hi;
-    }
-    power_w
+/// One step of every GPU in `st` as the engine's blocks take it: the 72-GPU rack segments of
+/// `jobs` in one [`step_segments`] call; returns the summed board power (W).
+fn kernel_pass(kp: &KernelParams, jobs: &[SegmentJob], st: &mut GpuState, out: &mut [SegmentSums]) -> f64 {
+    step_segments(kp, jobs, st, out);
+    out.iter().map(|o| o.power_w).sum()
 }
 
 fn gpu_kernel(c: &mut Criterion) {
@@ -64,12 +58,14 @@ fn gpu_kernel(c: &mut Criterion) {
         let n = racks * RACK_GPUS;
         // ±3 % part-to-part spread, deterministic.
         let mut st = GpuState::new(n, 35.0, |i| 1.0 + 0.03 * ((i % 13) as f32 / 6.0 - 1.0));
+        let jobs: Vec<SegmentJob> = (0..n).step_by(RACK_GPUS).map(|lo| SegmentJob { inp, lo, hi: lo + RACK_GPUS }).collect();
+        let mut out = vec![SegmentSums::default(); jobs.len()];
         // Settle near the steady state so the timed steps are typical ones.
         for _ in 0..60 {
-            kernel_pass(&kp, inp, &mut st);
+            kernel_pass(&kp, &jobs, &mut st, &mut out);
         }
         g.throughput(Throughput::Elements(n as u64));
-        g.bench_function(BenchmarkId::from_parameter(label), |b| b.iter(|| black_box(kernel_pass(&kp, black_box(inp), &mut st))));
+        g.bench_function(BenchmarkId::from_parameter(label), |b| b.iter(|| black_box(kernel_pass(&kp, black_box(&jobs), &mut st, &mut out))));
     }
     g.finish();
 }

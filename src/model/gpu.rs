@@ -326,6 +326,26 @@ fn throttle_clock(p: &KernelParams, k: SegConst, t: f32, inv_f: f32, inv_fl: f32
     (thr, s0.min(s_end.max(p.min_clock)))
 }
 
+/// The leakage exponential `2^(k₂·T − k₂·T_ref)` of a start temperature, clamped off the fast
+/// path (on it the caller keeps every temperature inside `[exp_lo_c, exp_hi_c]`
+/// (`SegmentInput::thermal_safe`), where the clamp cannot bind).
+#[inline(always)]
+fn leak_exp<const THERMAL: bool>(p: &KernelParams, t: f32) -> f32 {
+    let x = t * p.leak_k2 - p.leak_ref_k2;
+    fast_exp2(if THERMAL { x.clamp(-EXP2_MAX, EXP2_MAX) } else { x })
+}
+
+/// [`leak_exp`] of 8 start temperatures.
+#[inline(always)]
+fn lexp_chunk<const THERMAL: bool>(p: &KernelParams, temp: &[f32]) -> [f32; LANES] {
+    let t: [f32; LANES] = temp.try_into().expect("lanes");
+    let mut e = [0f32; LANES];
+    for l in 0..LANES {
+        e[l] = leak_exp::<THERMAL>(p, t[l]);
+    }
+    e
+}
+
 /// One GPU's update (see the module docs). Returns (T', throttled, on, P, delivered compute).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
@@ -339,12 +359,9 @@ fn gpu_update<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
     on_prev: f32,
     cap: f32,
     prev: f32,
+    e: f32,
 ) -> (f32, f32, f32, f32, f32, f32) {
-    // On the fast path the caller keeps every temperature inside `[exp_lo_c, exp_hi_c]`
-    // (`SegmentInput::thermal_safe`), where the clamp cannot bind: it is left out of the
-    // dependency chain there.
-    let x = t * p.leak_k2 - p.leak_ref_k2;
-    let e = fast_exp2(if THERMAL { x.clamp(-EXP2_MAX, EXP2_MAX) } else { x });
+    // `e` is the leakage exponential ([`leak_exp`]).
     let lm = p.one_minus_leak + p.leak * e;
     let fl = f * lm;
     let inv_fl = if THERMAL || CAPS || SMOOTH { inv_f / lm } else { 0.0 };
@@ -435,9 +452,15 @@ fn segment_lanes<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
     let chunks = n / LANES;
     // (A constant of each build of the loop.)
     let full_cmp = CAPS || SMOOTH || THERMAL;
+    // The leakage exponentials run two chunks ahead of the rest of the update: their chain
+    // of dependent operations then overlaps the later chunks' work instead of each chunk
+    // waiting on its own (the last two chunks' look-ahead recomputes the last chunk, unused).
+    let mut e_cur = if chunks > 0 { lexp_chunk::<THERMAL>(p, &temp[..LANES]) } else { [0.0; LANES] };
+    let mut e_n1 = if chunks > 0 { lexp_chunk::<THERMAL>(p, &temp[LANES.min(n - LANES)..][..LANES]) } else { [0.0; LANES] };
     for c in 0..chunks {
         let b = c * LANES;
         let t: [f32; LANES] = temp[b..b + LANES].try_into().expect("lanes");
+        let e_next = lexp_chunk::<THERMAL>(p, &temp[(b + 2 * LANES).min(n - LANES)..][..LANES]);
         let f: [f32; LANES] = factor[b..b + LANES].try_into().expect("lanes");
         let fi: [f32; LANES] = inv_factor[b..b + LANES].try_into().expect("lanes");
         // Off the fast path only: on it every GPU is on and not throttling, and stays so.
@@ -450,7 +473,7 @@ fn segment_lanes<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
         let mut o_on = [0f32; LANES];
         let mut o_p = [0f32; LANES];
         for l in 0..LANES {
-            let (tn, thr, onn, pn, cmp, burn) = gpu_update::<CAPS, SMOOTH, THERMAL>(p, k, t[l], f[l], fi[l], th[l], on[l], cap[l], pw[l]);
+            let (tn, thr, onn, pn, cmp, burn) = gpu_update::<CAPS, SMOOTH, THERMAL>(p, k, t[l], f[l], fi[l], th[l], on[l], cap[l], pw[l], e_cur[l]);
             // Terms that are +0 by construction are not added (a lane sum starts at +0 and
             // adding +0 leaves it as it is): burn without smoothing, throttled and offline
             // counts on the fast path.
@@ -486,11 +509,23 @@ fn segment_lanes<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
         if CAPS || SMOOTH {
             power[b..b + LANES].copy_from_slice(&o_p);
         }
+        e_cur = e_n1;
+        e_n1 = e_next;
     }
     for (l, j) in (chunks * LANES..n).enumerate() {
         let t = temp[j];
-        let (tn, thr, onn, pn, cmp, burn) =
-            gpu_update::<CAPS, SMOOTH, THERMAL>(p, k, t, factor[j], inv_factor[j], throttled[j], online[j], cap[j], power[j]);
+        let (tn, thr, onn, pn, cmp, burn) = gpu_update::<CAPS, SMOOTH, THERMAL>(
+            p,
+            k,
+            t,
+            factor[j],
+            inv_factor[j],
+            throttled[j],
+            online[j],
+            cap[j],
+            power[j],
+            leak_exp::<THERMAL>(p, t),
+        );
         temp[j] = tn;
         throttled[j] = thr;
         online[j] = onn;
