@@ -2,7 +2,9 @@
 //!
 //! * `gpu_kernel/{1k,10k,100k}`: the GPU kernel alone, one thread, over a [`GpuState`] taken
 //!   as 72-GPU rack segments in one [`fjord::model::gpu::step_segments`] call, as an engine
-//!   block does (whole racks: 1,008, 10,008 and 100,008 GPUs). GB300 parameters from `scenarios/stargate-norway.toml`,
+//!   block does (whole racks: 1,008, 10,008 and 100,008 GPUs); `_safe`: the fast path (no
+//!   throttle arithmetic), `_local`: the fast path with the leakage exponential as each rack's
+//!   cubic, as the engine runs where a rack's GPUs lie within a few kelvin of each other. GB300 parameters from `scenarios/stargate-norway.toml`,
 //!   step 1 s, utilisation 0.8, coolant 35 °C, caps inactive, job running.
 //! * `engine_step/100k/{default_pool,1_thread}`: one full [`Engine::step`] of the Stargate
 //!   Norway scenario (100,008 GPUs), in a rayon pool of the default size and in a 1-thread
@@ -15,7 +17,7 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use fjord::engine::{run::thread_pool, Engine};
-use fjord::model::gpu::{step_segments, GpuState, KernelParams, SegmentInput, SegmentJob, SegmentSums};
+use fjord::model::gpu::{step_segments, GpuState, KernelParams, LeakTable, SegmentInput, SegmentJob, SegmentSums};
 use fjord::scenario::Scenario;
 use std::hint::black_box;
 use std::path::Path;
@@ -48,21 +50,39 @@ fn gpu_kernel(c: &mut Criterion) {
     assert_eq!(sc.gpu_name, "gb300", "the benchmark expects the gb300 preset");
     assert_eq!(sc.step_s, 1.0, "the benchmark expects a 1 s step");
     let kp = KernelParams::new(&sc.gpu, sc.step_s);
-    let inp = SegmentInput { util: 0.8, coolant_c: 35.0, job_active: true, caps_active: false, thermal_safe: false };
+    let inp = SegmentInput { util: 0.8, coolant_c: 35.0, job_active: true, caps_active: false, thermal_safe: false, leak: None };
     let mut g = c.benchmark_group("gpu_kernel");
     g.sample_size(20).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
     // `thermal_safe: false` runs the throttle arithmetic; the `_safe` cases the fast path
     // the engine takes when no GPU of a rack can reach the throttle temperature (the usual case).
+    // The `_local` cases take the fast path with the leakage exponential as each rack's cubic
+    // (`LeakLocal`, built from the settled racks' temperature range), as the engine does where
+    // a rack's GPUs lie within a few kelvin of each other; the others use `fast_exp2`.
     let safe = SegmentInput { thermal_safe: true, ..inp };
-    for (label, racks, inp) in [("1k", 14usize, inp), ("10k", 139, inp), ("100k", 1389, inp), ("10k_safe", 139, safe), ("100k_safe", 1389, safe)] {
+    let table = LeakTable::new(&sc.gpu, &kp);
+    let cases = [
+        ("1k", 14usize, inp),
+        ("10k", 139, inp),
+        ("100k", 1389, inp),
+        ("10k_safe", 139, safe),
+        ("100k_safe", 1389, safe),
+        ("10k_local", 139, safe),
+        ("100k_local", 1389, safe),
+    ];
+    for (label, racks, inp) in cases {
         let n = racks * RACK_GPUS;
         // ±3 % part-to-part spread, deterministic.
         let mut st = GpuState::new(n, 35.0, |i| 1.0 + 0.03 * ((i % 13) as f32 / 6.0 - 1.0));
-        let jobs: Vec<SegmentJob> = (0..n).step_by(RACK_GPUS).map(|lo| SegmentJob { inp, lo, hi: lo + RACK_GPUS }).collect();
+        let mut jobs: Vec<SegmentJob> = (0..n).step_by(RACK_GPUS).map(|lo| SegmentJob { inp, lo, hi: lo + RACK_GPUS }).collect();
         let mut out = vec![SegmentSums::default(); jobs.len()];
         // Settle near the steady state so the timed steps are typical ones.
         for _ in 0..60 {
             kernel_pass(&kp, &jobs, &mut st, &mut out);
+        }
+        if label.ends_with("_local") {
+            let (lo, hi) = st.temp_c.iter().fold((f32::MAX, f32::MIN), |(l, h), &t| (l.min(t), h.max(t)));
+            let leak = table.local(f64::from(lo), f64::from(hi)).expect("the settled racks' range takes the cubic");
+            jobs.iter_mut().for_each(|j| j.inp.leak = Some(leak));
         }
         g.throughput(Throughput::Elements(n as u64));
         g.bench_function(BenchmarkId::from_parameter(label), |b| b.iter(|| black_box(kernel_pass(&kp, black_box(&jobs), &mut st, &mut out))));

@@ -183,6 +183,8 @@ struct StepCtx<'a> {
     cap_level_w: f32,
     /// Rise above the coolant of the hottest-running GPU at full power (K).
     max_rise_k: f64,
+    /// Centres of the racks' leakage cubics.
+    leak_table: &'a gpu::LeakTable,
 }
 
 /// The engine.
@@ -193,6 +195,8 @@ pub struct Engine {
     /// [`Engine::set_spin_wait`]); `None` = let them sleep.
     spin: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     kp: KernelParams,
+    /// Centres of the racks' leakage cubics ([`gpu::LeakLocal`]).
+    leak_table: gpu::LeakTable,
     /// GPU blocks.
     pub blocks: Vec<Block>,
     /// Per-rack results of the last step.
@@ -509,6 +513,7 @@ impl Engine {
         let n_jobs = jobs.len();
         let replay = jobs.iter().map(|j| vec![0f32; j.replay_len()]).collect();
         Ok(Engine {
+            leak_table: gpu::LeakTable::new(&sc.gpu, &kp),
             kp,
             blocks,
             rack_step: vec![RackStep::default(); own_racks.len()],
@@ -796,6 +801,7 @@ impl Engine {
             inv_gpr: 1.0 / f64::from(sc.gpus_per_rack.max(1)),
             cap_level_w: self.cap_level_w as f32,
             max_rise_k: self.max_rise_k,
+            leak_table: &self.leak_table,
         };
         self.stop_spinners();
         // Each block's racks' results (blocks may differ in size).
@@ -1232,6 +1238,9 @@ fn step_block_impl(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
             && !ctx.first_step
             && prev.temp_min_c >= ctx.kp.exp_lo_c
             && prev.temp_max_c <= ctx.kp.exp_hi_c;
+        // The leakage exponential as a cubic about the middle of the start temperatures
+        // (last step's extremes), where they lie close enough together.
+        let leak = if ctx.first_step { None } else { ctx.leak_table.local(prev.temp_min_c, prev.temp_max_c) };
         for seg in &ctx.segments[r] {
             if seg.job.is_some_and(|j| ctx.jobs[j].replay_gpus().is_some()) {
                 continue;
@@ -1255,6 +1264,7 @@ fn step_block_impl(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
                 job_active: active,
                 caps_active: ctx.cap_level_w.is_finite(),
                 thermal_safe,
+                leak,
             };
             b.seg_jobs.push(gpu::SegmentJob { inp, lo: k * gpr + seg.lo, hi: k * gpr + seg.hi });
         }

@@ -6,9 +6,12 @@
 //!
 //! * leakage multiplier `L(T) = (1 − λ) + λ·exp(k·(T − T_ref))` (λ = `leakage_frac`,
 //!   k = `leakage_per_k`): leakage is a share λ of power at `T_ref` and grows exponentially
-//!   with temperature (REFERENCE §2.7). `exp` is [`fast_exp2`] of `log₂e·k·(T − T_ref)`
+//!   with temperature (REFERENCE §2.7). Where a rack's start temperatures lie within `h` of
+//!   a centre `c` with `k·h ≤ 0.09` (the usual case: a rack's GPUs differ by a few kelvin),
+//!   `exp` is the cubic Taylor expansion about `c` ([`LeakLocal`], `exp(k(c − T_ref))` from a
+//!   table in f64; relative error < 4·10⁻⁶); otherwise [`fast_exp2`] of `log₂e·k·(T − T_ref)`
 //!   (integer/fraction split and a degree-5 polynomial; relative error < 4·10⁻⁶ for |x| ≤ 6,
-//!   x is clamped there), so the loop stays FMA-free, branch-free and vectorises.
+//!   x is clamped there). Either way the loop stays FMA-free, branch-free and vectorises.
 //! * board power `P = on·fᵢ·L(T)·(P_idle + (P_tdp − P_idle)·u·s)`.
 //! * thermal throttling: the clock that would hold the junction at `throttle_c` in steady
 //!   state is `s_th = ((T_thr − T_c)/(R·fᵢ·L(T_thr)) − P_idle)/((P_tdp − P_idle)·u)`.
@@ -168,6 +171,89 @@ pub fn leak_mult(leak_frac: f64, per_k: f64, dt_k: f64) -> f64 {
     (1.0 - leak_frac) + leak_frac * (per_k * dt_k).exp()
 }
 
+/// Spacing of the centres of [`LeakLocal`] expansions (K): centres are multiples of it, so
+/// their exponentials come from [`LeakTable`] and `T − c` is exact in f32.
+pub const LEAK_GRID_K: f64 = 0.125;
+
+/// Largest `y = k·h` (leakage slope × the largest distance of a start temperature from the
+/// centre) for which a segment's leakage exponential is the cubic about its centre: the
+/// Taylor remainder `y⁴/24·e^y` is then < 3.0·10⁻⁶ relative (with the f32 rounding of the
+/// coefficients and of the evaluation, < 4·10⁻⁶: tested).
+pub const LEAK_LOCAL_Y_MAX: f64 = 0.09;
+
+/// A segment's leakage exponential `exp(k·(T − T_ref))` as the cubic Taylor expansion about a
+/// centre `c`: `a₀ + a₁·δ + a₂·δ² + a₃·δ³` with `δ = T − c` and `a_j = exp(k(c − T_ref))·kʲ/j!`.
+/// Eight operations a GPU instead of the sixteen of [`fast_exp2`] with its range reduction,
+/// and a shorter dependency chain. Built by [`LeakTable::local`] from the range of the rack's
+/// start temperatures (last step's extremes), which it must cover.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LeakLocal {
+    /// Centre `c` (°C, a multiple of [`LEAK_GRID_K`]).
+    pub center_c: f32,
+    /// Coefficients `a₀..a₃`.
+    pub a: [f32; 4],
+}
+
+impl LeakLocal {
+    /// `exp(k·(t − T_ref))` (Estrin form: `(a₀ + a₁δ) + δ²(a₂ + a₃δ)`).
+    #[inline(always)]
+    pub fn eval(&self, t: f32) -> f32 {
+        let d = t - self.center_c;
+        let d2 = d * d;
+        (self.a[0] + self.a[1] * d) + d2 * (self.a[2] + self.a[3] * d)
+    }
+}
+
+/// `exp(k·(c − T_ref))` in f64 at the centres `c` of [`LeakLocal`] expansions, every
+/// [`LEAK_GRID_K`] from −100 °C to 300 °C (3,201 values, 25 kB).
+#[derive(Debug, Clone)]
+pub struct LeakTable {
+    lo_c: f64,
+    per_k: f64,
+    exp: Vec<f64>,
+    /// The temperatures where the [`fast_exp2`] path's exponent stays inside its clamp
+    /// ([`KernelParams::exp_range_c`]): the expansion is only used inside them, so both paths
+    /// model the same function.
+    range_c: (f64, f64),
+}
+
+impl LeakTable {
+    /// Lowest centre (°C).
+    const LO_C: f64 = -100.0;
+    /// Centres in the table.
+    const LEN: usize = 3201;
+
+    /// The table for a GPU's leakage slope and reference temperature.
+    pub fn new(g: &params::GpuParams, kp: &KernelParams) -> Self {
+        let exp = (0..Self::LEN).map(|i| (g.leakage_per_k * (Self::LO_C + i as f64 * LEAK_GRID_K - g.leakage_ref_c)).exp()).collect();
+        LeakTable { lo_c: Self::LO_C, per_k: g.leakage_per_k, exp, range_c: (kp.exp_lo_c, kp.exp_hi_c) }
+    }
+
+    /// The expansion for start temperatures in `[t_min_c, t_max_c]`: about the grid point
+    /// nearest their middle, if every one of them lies within `h` of it with
+    /// `k·h ≤ LEAK_LOCAL_Y_MAX` and inside the clamp-free range; `None` otherwise (also for a
+    /// NaN or an empty range).
+    pub fn local(&self, t_min_c: f64, t_max_c: f64) -> Option<LeakLocal> {
+        if !(t_min_c <= t_max_c && t_min_c >= self.range_c.0 && t_max_c <= self.range_c.1) {
+            return None;
+        }
+        let i = ((0.5 * (t_min_c + t_max_c) - self.lo_c) / LEAK_GRID_K).round();
+        if !(i >= 0.0 && i < self.exp.len() as f64) {
+            return None;
+        }
+        let i = i as usize;
+        let c = self.lo_c + i as f64 * LEAK_GRID_K;
+        let h = (t_max_c - c).max(c - t_min_c);
+        let k = self.per_k;
+        let y = k * h;
+        if y > LEAK_LOCAL_Y_MAX || y.is_nan() {
+            return None;
+        }
+        let e = self.exp[i];
+        Some(LeakLocal { center_c: c as f32, a: [e as f32, (e * k) as f32, (e * k * k / 2.0) as f32, (e * k * k * k / 6.0) as f32] })
+    }
+}
+
 /// Polynomial exp for |x| ≤ 6 (clamped), FMA-free so it vectorises on any x86-64.
 /// (The reference form: the kernel uses [`fast_exp2`], a shorter dependency chain.)
 #[inline(always)]
@@ -270,6 +356,11 @@ pub struct SegmentInput {
     /// shutdown arithmetic (and the flags' loads and stores) and the leakage exponent's clamp
     /// are then skipped: the same result when this holds; the caller vouches for it.
     pub thermal_safe: bool,
+    /// The leakage exponential as a cubic about the rack's centre temperature, where every
+    /// start temperature of the segment lies in the range it was built for
+    /// ([`LeakTable::local`]); `None`: [`fast_exp2`] per GPU. Every path of the kernel uses
+    /// the same one, so the fast path keeps giving the throttle path's bits.
+    pub leak: Option<LeakLocal>,
 }
 
 /// Sums over a segment for one step.
@@ -326,22 +417,25 @@ fn throttle_clock(p: &KernelParams, k: SegConst, t: f32, inv_f: f32, inv_fl: f32
     (thr, s0.min(s_end.max(p.min_clock)))
 }
 
-/// The leakage exponential `2^(k₂·T − k₂·T_ref)` of a start temperature, clamped off the fast
-/// path (on it the caller keeps every temperature inside `[exp_lo_c, exp_hi_c]`
-/// (`SegmentInput::thermal_safe`), where the clamp cannot bind).
+/// The leakage exponential `exp(k·(T − T_ref))` of a start temperature: the segment's cubic
+/// ([`LeakLocal`]), or `2^(k₂·T − k₂·T_ref)` by [`fast_exp2`] (clamped off the fast path).
 #[inline(always)]
-fn leak_exp<const THERMAL: bool>(p: &KernelParams, t: f32) -> f32 {
-    let x = t * p.leak_k2 - p.leak_ref_k2;
-    fast_exp2(if THERMAL { x.clamp(-EXP2_MAX, EXP2_MAX) } else { x })
+fn leak_exp<const THERMAL: bool, const LOCAL: bool>(p: &KernelParams, loc: &LeakLocal, t: f32) -> f32 {
+    if LOCAL {
+        loc.eval(t)
+    } else {
+        let x = t * p.leak_k2 - p.leak_ref_k2;
+        fast_exp2(if THERMAL { x.clamp(-EXP2_MAX, EXP2_MAX) } else { x })
+    }
 }
 
 /// [`leak_exp`] of 8 start temperatures.
 #[inline(always)]
-fn lexp_chunk<const THERMAL: bool>(p: &KernelParams, temp: &[f32]) -> [f32; LANES] {
+fn lexp_chunk<const THERMAL: bool, const LOCAL: bool>(p: &KernelParams, loc: &LeakLocal, temp: &[f32]) -> [f32; LANES] {
     let t: [f32; LANES] = temp.try_into().expect("lanes");
     let mut e = [0f32; LANES];
     for l in 0..LANES {
-        e[l] = leak_exp::<THERMAL>(p, t[l]);
+        e[l] = leak_exp::<THERMAL, LOCAL>(p, loc, t[l]);
     }
     e
 }
@@ -408,21 +502,35 @@ fn gpu_update<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
 fn segment_impl(p: &KernelParams, inp: SegmentInput, st: SegmentSlices<'_>) -> SegmentSums {
     let smooth = p.floor_w > 0.0 || p.up_w.is_finite() || p.down_w.is_finite();
     match (inp.caps_active, smooth, !inp.thermal_safe) {
-        (false, false, false) => segment_lanes::<false, false, false>(p, inp, st),
-        (true, false, false) => segment_lanes::<true, false, false>(p, inp, st),
-        (false, true, false) => segment_lanes::<false, true, false>(p, inp, st),
-        (true, true, false) => segment_lanes::<true, true, false>(p, inp, st),
-        (false, false, true) => segment_lanes::<false, false, true>(p, inp, st),
-        (true, false, true) => segment_lanes::<true, false, true>(p, inp, st),
-        (false, true, true) => segment_lanes::<false, true, true>(p, inp, st),
-        (true, true, true) => segment_lanes::<true, true, true>(p, inp, st),
+        (false, false, false) => segment_leak::<false, false, false>(p, inp, st),
+        (true, false, false) => segment_leak::<true, false, false>(p, inp, st),
+        (false, true, false) => segment_leak::<false, true, false>(p, inp, st),
+        (true, true, false) => segment_leak::<true, true, false>(p, inp, st),
+        (false, false, true) => segment_leak::<false, false, true>(p, inp, st),
+        (true, false, true) => segment_leak::<true, false, true>(p, inp, st),
+        (false, true, true) => segment_leak::<false, true, true>(p, inp, st),
+        (true, true, true) => segment_leak::<true, true, true>(p, inp, st),
+    }
+}
+
+/// [`segment_lanes`] with the segment's form of the leakage exponential.
+#[inline(always)]
+fn segment_leak<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
+    p: &KernelParams,
+    inp: SegmentInput,
+    st: SegmentSlices<'_>,
+) -> SegmentSums {
+    match inp.leak {
+        Some(loc) => segment_lanes::<CAPS, SMOOTH, THERMAL, true>(p, inp, &loc, st),
+        None => segment_lanes::<CAPS, SMOOTH, THERMAL, false>(p, inp, &LeakLocal { center_c: 0.0, a: [0.0; 4] }, st),
     }
 }
 
 #[inline(always)]
-fn segment_lanes<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
+fn segment_lanes<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool, const LOCAL: bool>(
     p: &KernelParams,
     inp: SegmentInput,
+    loc: &LeakLocal,
     st: SegmentSlices<'_>,
 ) -> SegmentSums {
     let n = st.temp.len();
@@ -455,12 +563,12 @@ fn segment_lanes<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
     // The leakage exponentials run two chunks ahead of the rest of the update: their chain
     // of dependent operations then overlaps the later chunks' work instead of each chunk
     // waiting on its own (the last two chunks' look-ahead recomputes the last chunk, unused).
-    let mut e_cur = if chunks > 0 { lexp_chunk::<THERMAL>(p, &temp[..LANES]) } else { [0.0; LANES] };
-    let mut e_n1 = if chunks > 0 { lexp_chunk::<THERMAL>(p, &temp[LANES.min(n - LANES)..][..LANES]) } else { [0.0; LANES] };
+    let mut e_cur = if chunks > 0 { lexp_chunk::<THERMAL, LOCAL>(p, loc, &temp[..LANES]) } else { [0.0; LANES] };
+    let mut e_n1 = if chunks > 0 { lexp_chunk::<THERMAL, LOCAL>(p, loc, &temp[LANES.min(n - LANES)..][..LANES]) } else { [0.0; LANES] };
     for c in 0..chunks {
         let b = c * LANES;
         let t: [f32; LANES] = temp[b..b + LANES].try_into().expect("lanes");
-        let e_next = lexp_chunk::<THERMAL>(p, &temp[(b + 2 * LANES).min(n - LANES)..][..LANES]);
+        let e_next = lexp_chunk::<THERMAL, LOCAL>(p, loc, &temp[(b + 2 * LANES).min(n - LANES)..][..LANES]);
         let f: [f32; LANES] = factor[b..b + LANES].try_into().expect("lanes");
         let fi: [f32; LANES] = inv_factor[b..b + LANES].try_into().expect("lanes");
         // Off the fast path only: on it every GPU is on and not throttling, and stays so.
@@ -524,7 +632,7 @@ fn segment_lanes<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
             online[j],
             cap[j],
             power[j],
-            leak_exp::<THERMAL>(p, t),
+            leak_exp::<THERMAL, LOCAL>(p, loc, t),
         );
         temp[j] = tn;
         throttled[j] = thr;
@@ -815,7 +923,7 @@ mod tests {
         let g = params();
         let kp = KernelParams::new(&g, 1.0);
         let mut st = GpuState::new(72, 40.0, |_| 1.0);
-        let inp = SegmentInput { util: 0.8, coolant_c: 35.0, job_active: true, caps_active: true, thermal_safe: false };
+        let inp = SegmentInput { util: 0.8, coolant_c: 35.0, job_active: true, caps_active: true, thermal_safe: false, leak: None };
         for _ in 0..2000 {
             step_segment(&kp, inp, st.slices(0..72));
         }
@@ -839,7 +947,11 @@ mod tests {
         let mut st = GpuState::new(8, 35.0, |_| 1.0);
         let n = (tau / dt).round() as usize;
         for _ in 0..n {
-            step_segment(&kp, SegmentInput { util: 1.0, coolant_c: 35.0, job_active: true, caps_active: true, thermal_safe: false }, st.slices(0..8));
+            step_segment(
+                &kp,
+                SegmentInput { util: 1.0, coolant_c: 35.0, job_active: true, caps_active: true, thermal_safe: false, leak: None },
+                st.slices(0..8),
+            );
         }
         let rise = f64::from(st.temp_c[0]) - 35.0;
         let full = 1200.0 * 0.035;
@@ -852,7 +964,7 @@ mod tests {
         let g = params();
         let kp = KernelParams::new(&g, 1.0);
         let mut st = GpuState::new(72, 40.0, |i| 1.0 + 0.01 * (i as f32 - 36.0) / 36.0);
-        let inp = SegmentInput { util: 1.0, coolant_c: 60.0, job_active: true, caps_active: true, thermal_safe: false };
+        let inp = SegmentInput { util: 1.0, coolant_c: 60.0, job_active: true, caps_active: true, thermal_safe: false, leak: None };
         let mut sums = SegmentSums::default();
         for _ in 0..600 {
             sums = step_segment(&kp, inp, st.slices(0..72));
@@ -881,7 +993,7 @@ mod tests {
             let before = st.temp_c.clone();
             let s = step_segment(
                 &kp,
-                SegmentInput { util: 1.0, coolant_c: 95.0, job_active: true, caps_active: true, thermal_safe: false },
+                SegmentInput { util: 1.0, coolant_c: 95.0, job_active: true, caps_active: true, thermal_safe: false, leak: None },
                 st.slices(0..8),
             );
             seen_off |= s.offline == 8.0;
@@ -892,7 +1004,11 @@ mod tests {
         }
         assert!(seen_off);
         for _ in 0..300 {
-            step_segment(&kp, SegmentInput { util: 1.0, coolant_c: 30.0, job_active: true, caps_active: true, thermal_safe: false }, st.slices(0..8));
+            step_segment(
+                &kp,
+                SegmentInput { util: 1.0, coolant_c: 30.0, job_active: true, caps_active: true, thermal_safe: false, leak: None },
+                st.slices(0..8),
+            );
         }
         assert!(st.online.iter().all(|&o| o == 1.0));
     }
@@ -905,7 +1021,7 @@ mod tests {
         st.cap_w.iter_mut().for_each(|c| *c = 800.0);
         let s = step_segment(
             &kp,
-            SegmentInput { util: 1.0, coolant_c: 30.0, job_active: true, caps_active: true, thermal_safe: false },
+            SegmentInput { util: 1.0, coolant_c: 30.0, job_active: true, caps_active: true, thermal_safe: false, leak: None },
             st.slices(0..16),
         );
         assert!(s.power_w / 16.0 <= 800.0 + 1e-3, "{}", s.power_w / 16.0);
@@ -913,11 +1029,12 @@ mod tests {
     }
 
     /// Every instruction set this CPU has (portable, AVX2, AVX-512) gives the same bits, for
-    /// every kernel variant (caps, smoothing, throttle arithmetic) and segment lengths with
+    /// every kernel variant (caps, smoothing, throttle arithmetic, the leakage exponential as
+    /// the fast_exp2 or the local cubic) and segment lengths with
     /// and without whole 8-lane chunks and a scalar tail.
     #[test]
     fn portable_and_dispatched_paths_agree_bitwise() {
-        for variant in 0..8u32 {
+        for variant in 0..16u32 {
             let mut g = params();
             if variant & 2 != 0 {
                 g.power_floor_frac = 0.5;
@@ -925,6 +1042,8 @@ mod tests {
                 g.ramp_down_w_per_s = 300.0;
             }
             let kp = KernelParams::new(&g, 0.5);
+            g.leakage_per_k = 0.001;
+            let table = LeakTable::new(&g, &kp);
             for n in [5usize, 8, 16, 72, 77] {
                 let base = GpuState::new(n, 40.0, |i| 1.0 + 0.001 * i as f32);
                 let mut runs = [base.clone(), base.clone(), base];
@@ -940,6 +1059,8 @@ mod tests {
                         job_active: k % 5 != 0,
                         caps_active: variant & 1 != 0,
                         thermal_safe: variant & 4 != 0 && k < 10,
+                        // A wide centre range: the cubic's bits, not its accuracy, are compared.
+                        leak: (variant & 8 != 0).then(|| table.local(20.0, 40.0 + k as f64).expect("a local expansion")),
                     };
                     let sums: Vec<SegmentSums> = runs
                         .iter_mut()
@@ -977,7 +1098,7 @@ mod tests {
                 st.cap_w.iter_mut().for_each(|c| *c = 300.0 + 900.0 * r(4));
             }
             let mut lo = st.clone();
-            let inp = SegmentInput { util, coolant_c: coolant, job_active: true, caps_active: case % 4 == 0, thermal_safe: false };
+            let inp = SegmentInput { util, coolant_c: coolant, job_active: true, caps_active: case % 4 == 0, thermal_safe: false, leak: None };
             let s = step_segment(&kp, inp, st.slices(0..16));
             let s_lo = step_segment(&kp, SegmentInput { util: util * 0.5, ..inp }, lo.slices(0..16));
             let p_max = 1200.0 * 1.05 * leak_mult(0.15, 0.03, 6.0 / 0.03) as f32;
@@ -1006,13 +1127,121 @@ mod tests {
         let mut a = GpuState::new(72, 40.0, |i| 1.0 + 0.0005 * i as f32);
         let mut b = a.clone();
         for k in 0..100 {
-            let inp = SegmentInput { util: (k % 4) as f32 * 0.3, coolant_c: 35.0, job_active: true, caps_active: false, thermal_safe: true };
+            let inp =
+                SegmentInput { util: (k % 4) as f32 * 0.3, coolant_c: 35.0, job_active: true, caps_active: false, thermal_safe: true, leak: None };
             let sa = step_segment(&kp, inp, a.slices(0..72));
             let sb = step_segment(&kp, SegmentInput { thermal_safe: false, ..inp }, b.slices(0..72));
             assert_eq!(sa, sb);
         }
         assert_eq!(a.temp_c, b.temp_c);
         assert_eq!(a.throttled, b.throttled);
+        // The same with the leakage exponential as the rack's cubic (built from last step's
+        // extremes, as the engine does): the fast path still gives the full path's bits.
+        let table = LeakTable::new(&g, &kp);
+        let mut used = 0;
+        for k in 0..100 {
+            let (lo, hi) = a.temp_c.iter().fold((f32::MAX, f32::MIN), |(l, h), &t| (l.min(t), h.max(t)));
+            let leak = table.local(f64::from(lo), f64::from(hi));
+            used += usize::from(leak.is_some());
+            let inp = SegmentInput { util: (k % 4) as f32 * 0.3, coolant_c: 35.0, job_active: true, caps_active: false, thermal_safe: true, leak };
+            let sa = step_segment(&kp, inp, a.slices(0..72));
+            let sb = step_segment(&kp, SegmentInput { thermal_safe: false, ..inp }, b.slices(0..72));
+            assert_eq!(sa, sb);
+        }
+        assert!(used > 90, "the cubic was used in {used} of 100 steps");
+        assert_eq!(a.temp_c, b.temp_c);
+    }
+
+    /// The cubic about a centre gives `exp(k(T − T_ref))` within 4·10⁻⁶ relative over every
+    /// range it accepts (slopes from none to the steepest allowed, ranges up to the widest
+    /// accepted, centres across the table), its f32 arithmetic included.
+    #[test]
+    fn leak_cubic_matches_the_exponential_where_it_is_used() {
+        let mut worst = 0.0f64;
+        for per_k in [0.0, 0.01, 0.03, 0.07, 0.2] {
+            let mut g = params();
+            g.leakage_per_k = per_k;
+            let kp = KernelParams::new(&g, 1.0);
+            let table = LeakTable::new(&g, &kp);
+            let h_max = if per_k > 0.0 { LEAK_LOCAL_Y_MAX / per_k } else { 50.0 };
+            for mid in [-20.0, 25.3, 40.0, 61.7, 85.06, 120.0] {
+                for frac in [0.1, 0.5, 0.9, 0.98] {
+                    let (lo, hi) = (mid - frac * h_max, mid + frac * h_max);
+                    let Some(loc) = table.local(lo, hi) else {
+                        // Refused only near the widest ranges (the centre is snapped to the
+                        // grid) or outside the clamp-free range.
+                        assert!(frac * h_max + LEAK_GRID_K / 2.0 > h_max || lo < kp.exp_lo_c || hi > kp.exp_hi_c, "k {per_k}, [{lo}, {hi}]");
+                        continue;
+                    };
+                    assert_eq!(f64::from(loc.center_c) % LEAK_GRID_K, 0.0);
+                    for i in 0..=400 {
+                        let t = (lo + (hi - lo) * f64::from(i) / 400.0) as f32;
+                        let t = t.clamp(lo as f32, hi as f32);
+                        let exact = (per_k * (f64::from(t) - g.leakage_ref_c)).exp();
+                        let rel = (f64::from(loc.eval(t)) / exact - 1.0).abs();
+                        worst = worst.max(rel);
+                        assert!(rel < 4e-6, "k {per_k}, [{lo}, {hi}], T {t}: {rel:e}");
+                    }
+                }
+            }
+        }
+        assert!(worst > 1e-7, "the test reaches the expansion's error ({worst:e})");
+    }
+
+    #[test]
+    fn leak_cubic_refuses_wide_empty_or_out_of_range_spans() {
+        let g = params();
+        let kp = KernelParams::new(&g, 1.0);
+        let table = LeakTable::new(&g, &kp);
+        // k = 0.03: accepted up to h = 3 K about the grid point.
+        assert!(table.local(40.0, 45.9).is_some());
+        assert!(table.local(40.0, 46.3).is_none());
+        assert!(table.local(45.0, 44.0).is_none());
+        assert!(table.local(f64::NAN, 44.0).is_none());
+        assert!(table.local(40.0, f64::INFINITY).is_none());
+        // Beyond the table, or where the fast_exp2 path would clamp its exponent.
+        assert!(table.local(-150.0, -149.0).is_none());
+        assert!(table.local(kp.exp_hi_c - 0.5, kp.exp_hi_c + 0.5).is_none());
+        // One temperature: the centre is the nearest grid point, a₀ its exponential.
+        let loc = table.local(61.0, 61.0).expect("a point");
+        assert_eq!(loc.center_c, 61.0);
+        assert!((f64::from(loc.a[0]) / (0.03f64).exp() - 1.0).abs() < 1e-7);
+        // No slope: any finite span inside the table, and the exponential is 1.
+        let mut flat = params();
+        flat.leakage_per_k = 0.0;
+        let kp0 = KernelParams::new(&flat, 1.0);
+        let loc = LeakTable::new(&flat, &kp0).local(-50.0, 250.0).expect("no slope");
+        assert_eq!((loc.eval(-50.0), loc.eval(250.0)), (1.0, 1.0));
+    }
+
+    /// A rack stepped with the cubic and with fast_exp2 gives the same power and temperatures
+    /// within the two forms' errors (each < 4·10⁻⁶ of the 15 % leakage share).
+    #[test]
+    fn leak_cubic_and_fast_exp2_agree_on_a_rack() {
+        let g = params();
+        let kp = KernelParams::new(&g, 1.0);
+        let table = LeakTable::new(&g, &kp);
+        let mut a = GpuState::new(72, 40.0, |i| 1.0 + 0.0008 * (i % 13) as f32);
+        let mut b = a.clone();
+        for k in 0..300 {
+            let (lo, hi) = a.temp_c.iter().fold((f32::MAX, f32::MIN), |(l, h), &t| (l.min(t), h.max(t)));
+            let inp = SegmentInput {
+                util: if k % 60 < 40 { 0.95 } else { 0.2 },
+                coolant_c: 35.0,
+                job_active: true,
+                caps_active: false,
+                thermal_safe: false,
+                leak: None,
+            };
+            let leak = table.local(f64::from(lo), f64::from(hi));
+            assert!(leak.is_some(), "step {k}: [{lo}, {hi}]");
+            let sa = step_segment(&kp, SegmentInput { leak, ..inp }, a.slices(0..72));
+            let sb = step_segment(&kp, inp, b.slices(0..72));
+            assert!((sa.power_w / sb.power_w - 1.0).abs() < 2e-6, "step {k}: {} {}", sa.power_w, sb.power_w);
+        }
+        for (ta, tb) in a.temp_c.iter().zip(&b.temp_c) {
+            assert!((ta - tb).abs() < 1e-3, "{ta} {tb}");
+        }
     }
 
     #[test]
@@ -1053,7 +1282,7 @@ mod tests {
             *t = (lo as f32 + 0.01) + 2.8 * i as f32;
         }
         let mut b = a.clone();
-        let inp = SegmentInput { util: 0.9, coolant_c: -100.0, job_active: true, caps_active: false, thermal_safe: true };
+        let inp = SegmentInput { util: 0.9, coolant_c: -100.0, job_active: true, caps_active: false, thermal_safe: true, leak: None };
         let sa = step_segment(&kp, inp, a.slices(0..72));
         let sb = step_segment(&kp, SegmentInput { thermal_safe: false, ..inp }, b.slices(0..72));
         assert_eq!(sa, sb);
@@ -1073,8 +1302,11 @@ mod tests {
         let mut first = true;
         for k in 0..200 {
             let util = if (k / 10) % 2 == 0 { 1.0 } else { 0.0 };
-            let s =
-                step_segment(&kp, SegmentInput { util, coolant_c: 30.0, job_active: true, caps_active: true, thermal_safe: false }, st.slices(0..8));
+            let s = step_segment(
+                &kp,
+                SegmentInput { util, coolant_c: 30.0, job_active: true, caps_active: true, thermal_safe: false, leak: None },
+                st.slices(0..8),
+            );
             let per = s.power_w / 8.0;
             if !first {
                 assert!((per - prev).abs() <= 60.0 + 1e-3, "ramp {}", per - prev);
