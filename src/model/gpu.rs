@@ -204,16 +204,16 @@ impl LeakLocal {
     }
 }
 
-/// `exp(k·(c − T_ref))` in f64 at the centres `c` of [`LeakLocal`] expansions, every
-/// [`LEAK_GRID_K`] from −100 °C to 300 °C (3,201 values, 25 kB).
+/// The coefficients of [`LeakLocal`] expansions at their centres `c`, every [`LEAK_GRID_K`]
+/// from −100 °C to 300 °C (3,201 centres, 51 kB): `exp(k·(c − T_ref))·kʲ/j!` in f64, rounded
+/// to f32 once.
 #[derive(Debug, Clone)]
 pub struct LeakTable {
-    lo_c: f64,
     per_k: f64,
-    exp: Vec<f64>,
-    /// The temperatures where the [`fast_exp2`] path's exponent stays inside its clamp
-    /// ([`KernelParams::exp_range_c`]): the expansion is only used inside them, so both paths
-    /// model the same function.
+    coef: Vec<[f32; 4]>,
+    /// Where start temperatures may lie: inside the table with a grid step to spare, and
+    /// where the [`fast_exp2`] path's exponent stays inside its clamp
+    /// ([`KernelParams::exp_range_c`]), so both forms model the same function.
     range_c: (f64, f64),
 }
 
@@ -225,32 +225,39 @@ impl LeakTable {
 
     /// The table for a GPU's leakage slope and reference temperature.
     pub fn new(g: &params::GpuParams, kp: &KernelParams) -> Self {
-        let exp = (0..Self::LEN).map(|i| (g.leakage_per_k * (Self::LO_C + i as f64 * LEAK_GRID_K - g.leakage_ref_c)).exp()).collect();
-        LeakTable { lo_c: Self::LO_C, per_k: g.leakage_per_k, exp, range_c: (kp.exp_lo_c, kp.exp_hi_c) }
+        let k = g.leakage_per_k;
+        let coef = (0..Self::LEN)
+            .map(|i| {
+                let e = (k * (Self::LO_C + i as f64 * LEAK_GRID_K - g.leakage_ref_c)).exp();
+                [e as f32, (e * k) as f32, (e * k * k / 2.0) as f32, (e * k * k * k / 6.0) as f32]
+            })
+            .collect();
+        let hi_c = Self::LO_C + (Self::LEN - 1) as f64 * LEAK_GRID_K;
+        let range_c = (kp.exp_lo_c.max(Self::LO_C + LEAK_GRID_K), kp.exp_hi_c.min(hi_c - LEAK_GRID_K));
+        LeakTable { per_k: k, coef, range_c }
     }
 
     /// The expansion for start temperatures in `[t_min_c, t_max_c]`: about the grid point
     /// nearest their middle, if every one of them lies within `h` of it with
-    /// `k·h ≤ LEAK_LOCAL_Y_MAX` and inside the clamp-free range; `None` otherwise (also for a
-    /// NaN or an empty range).
+    /// `k·h ≤ LEAK_LOCAL_Y_MAX` and inside the table's range; `None` otherwise (also for a
+    /// NaN or an empty range). Called once per rack and step: one multiply-free index, one
+    /// row of the table.
+    #[inline]
     pub fn local(&self, t_min_c: f64, t_max_c: f64) -> Option<LeakLocal> {
         if !(t_min_c <= t_max_c && t_min_c >= self.range_c.0 && t_max_c <= self.range_c.1) {
             return None;
         }
-        let i = ((0.5 * (t_min_c + t_max_c) - self.lo_c) / LEAK_GRID_K).round();
-        if !(i >= 0.0 && i < self.exp.len() as f64) {
-            return None;
-        }
-        let i = i as usize;
-        let c = self.lo_c + i as f64 * LEAK_GRID_K;
+        // The nearest grid index to the middle ((mid − LO_C)/grid, exact scalings by 2ⁿ).
+        let i = ((0.5 * (t_min_c + t_max_c) - Self::LO_C) / LEAK_GRID_K).round();
+        let c = Self::LO_C + i * LEAK_GRID_K;
         let h = (t_max_c - c).max(c - t_min_c);
-        let k = self.per_k;
-        let y = k * h;
+        let y = self.per_k * h;
         if y > LEAK_LOCAL_Y_MAX || y.is_nan() {
             return None;
         }
-        let e = self.exp[i];
-        Some(LeakLocal { center_c: c as f32, a: [e as f32, (e * k) as f32, (e * k * k / 2.0) as f32, (e * k * k * k / 6.0) as f32] })
+        // (The middle lies inside the table's range, so the index does too.)
+        let a = *self.coef.get(i as i64 as usize)?;
+        Some(LeakLocal { center_c: c as f32, a })
     }
 }
 
