@@ -700,13 +700,14 @@ impl Engine {
         for e in &sc.events {
             if t0 + 1e-9 >= e.at_s && t0 < e.at_s + e.duration_s {
                 match e.kind {
-                    EventKind::CduPumpFailure { cdu } => hyd.cdu_running[cdu as usize] = 0,
-                    EventKind::ValveStuck { rack, position_frac } => hyd.rack_position[rack as usize] = position_frac,
+                    EventKind::CduPumpFailure { cdu } => hyd.inputs_mut().cdu_running[cdu as usize] = 0,
+                    EventKind::ValveStuck { rack, position_frac } => hyd.inputs_mut().rack_position[rack as usize] = position_frac,
                     EventKind::PumpTrip { cdu, standby_start_s } => {
                         // One duty pump out; a standby (if any is left) runs after the delay.
+                        let (tcs_standby, fws_standby) = (hyd.params.tcs_standby_pumps, hyd.params.fws_standby_pumps);
                         let (running, standby) = match cdu {
-                            Some(c) => (&mut hyd.cdu_running[c as usize], hyd.params.tcs_standby_pumps),
-                            None => (&mut hyd.fws_running, hyd.params.fws_standby_pumps),
+                            Some(c) => (&mut hyd.inputs_mut().cdu_running[c as usize], tcs_standby),
+                            None => (&mut hyd.fws_running, fws_standby),
                         };
                         if !(standby > 0 && t0 + 1e-9 >= e.at_s + standby_start_s) {
                             *running = running.saturating_sub(1);
@@ -727,7 +728,7 @@ impl Engine {
                 if t0 + 1e-9 >= e.at_s {
                     let x = if e.duration_s.is_finite() && e.duration_s > 0.0 { ((t0 - e.at_s) / e.duration_s).clamp(0.0, 1.0) } else { 1.0 };
                     let f = 1.0 + (resistance_factor - 1.0) * x;
-                    hyd.rack_fouling[rack as usize] *= (f * 1000.0).round() / 1000.0;
+                    hyd.inputs_mut().rack_fouling[rack as usize] *= (f * 1000.0).round() / 1000.0;
                 }
             }
         }

@@ -78,12 +78,17 @@ pub struct Hydraulics {
     /// Design flow of one rack (kg/s).
     pub rack_design_kg_s: f64,
     density: f64,
-    /// Valve position per rack (input, reset each step by the engine).
-    pub rack_position: Vec<f64>,
+    /// Valve position per rack (input, reset each step by the engine; written through
+    /// [`Hydraulics::inputs_mut`]).
+    rack_position: Vec<f64>,
     /// Fouling factor per rack (input).
-    pub rack_fouling: Vec<f64>,
+    rack_fouling: Vec<f64>,
     /// Pumps running per CDU (input).
-    pub cdu_running: Vec<u32>,
+    cdu_running: Vec<u32>,
+    /// True while the three inputs above hold their healthy values (no event wrote them
+    /// since the last [`Hydraulics::reset_inputs`]): the reset and the comparison with the
+    /// last step are then skipped.
+    inputs_healthy: bool,
     /// Facility pumps running (input).
     pub fws_running: u32,
     /// Rack flows (kg/s), refreshed after a solve.
@@ -103,7 +108,19 @@ pub struct Hydraulics {
     /// The CDU loops' inputs at the last step (positions, fouling, pumps running) and whether
     /// every CDU loop was settled after it: then a step with the same inputs is skipped whole.
     tcs_last: (Vec<f64>, Vec<f64>, Vec<u32>),
+    /// True when `tcs_last` holds the healthy values.
+    tcs_last_healthy: bool,
     tcs_all_settled: bool,
+}
+
+/// The CDU loops' inputs, for the engine's events to write.
+pub struct TcsInputs<'a> {
+    /// Valve position per rack (0-1).
+    pub rack_position: &'a mut [f64],
+    /// Fouling factor per rack (≥ 1).
+    pub rack_fouling: &'a mut [f64],
+    /// Pumps running per CDU.
+    pub cdu_running: &'a mut [u32],
 }
 
 /// True when `a` and `b` hold the same bits (then `==` holds too, NaN aside, which the
@@ -202,6 +219,7 @@ impl Hydraulics {
             rack_position: vec![1.0; racks],
             rack_fouling: vec![1.0; racks],
             cdu_running: vec![p.tcs_duty_pumps; ncdu],
+            inputs_healthy: true,
             fws_running: p.fws_duty_pumps,
             rack_flow_kg_s: vec![d.rack_flow_kg_s; racks],
             cdu_flow_kg_s: vec![0.0; ncdu],
@@ -211,6 +229,7 @@ impl Hydraulics {
             fws_demand_lagged: f64::NAN,
             tcs_totals: HydroStep { rack_flow_min_kg_s: f64::NAN, ..Default::default() },
             tcs_last: (Vec::new(), Vec::new(), Vec::new()),
+            tcs_last_healthy: false,
             tcs_all_settled: false,
         };
         for c in 0..ncdu {
@@ -219,12 +238,23 @@ impl Hydraulics {
         h
     }
 
-    /// Sets the inputs to their healthy values (the engine then applies the events).
+    /// Sets the inputs to their healthy values (the engine then applies the events). Nothing
+    /// to do where no event has written them since the last reset.
     pub fn reset_inputs(&mut self) {
-        self.rack_position.fill(1.0);
-        self.rack_fouling.fill(1.0);
-        self.cdu_running.fill(self.params.tcs_duty_pumps);
+        if !self.inputs_healthy {
+            self.rack_position.fill(1.0);
+            self.rack_fouling.fill(1.0);
+            self.cdu_running.fill(self.params.tcs_duty_pumps);
+            self.inputs_healthy = true;
+        }
         self.fws_running = self.params.fws_duty_pumps;
+    }
+
+    /// The CDU loops' inputs to write (they count as changed from their healthy values until
+    /// the next [`Hydraulics::reset_inputs`]).
+    pub fn inputs_mut(&mut self) -> TcsInputs<'_> {
+        self.inputs_healthy = false;
+        TcsInputs { rack_position: &mut self.rack_position, rack_fouling: &mut self.rack_fouling, cdu_running: &mut self.cdu_running }
     }
 
     fn refresh(&mut self, c: usize) {
@@ -260,15 +290,18 @@ impl Hydraulics {
         self.flows_changed = false;
         // Every loop settled and no input changed: each `Circuit::update` would return at once
         // (the usual step), so none is called.
-        let same_inputs = same_bits(&self.rack_position, &self.tcs_last.0)
-            && same_bits(&self.rack_fouling, &self.tcs_last.1)
-            && self.cdu_running == self.tcs_last.2;
+        // (Healthy now and at the last step: the same without comparing them.)
+        let same_inputs = (self.inputs_healthy && self.tcs_last_healthy)
+            || (same_bits(&self.rack_position, &self.tcs_last.0)
+                && same_bits(&self.rack_fouling, &self.tcs_last.1)
+                && self.cdu_running == self.tcs_last.2);
         if !(same_inputs && self.tcs_all_settled && self.tcs_totals.rack_flow_min_kg_s.is_finite()) {
             self.step_tcs_loops(dt_s, &mut out);
             if !same_inputs {
                 self.tcs_last.0.clone_from(&self.rack_position);
                 self.tcs_last.1.clone_from(&self.rack_fouling);
                 self.tcs_last.2.clone_from(&self.cdu_running);
+                self.tcs_last_healthy = self.inputs_healthy;
             }
             self.tcs_all_settled = self.tcs.iter().all(Circuit::is_settled);
         }
@@ -389,17 +422,17 @@ mod tests {
     fn settled_loops_with_unchanged_inputs_are_skipped_and_a_change_is_not() {
         let mut h = Hydraulics::new(&design());
         h.reset_inputs();
-        h.rack_position[5] = 0.5;
+        h.inputs_mut().rack_position[5] = 0.5;
         let mut last = h.step(1.0, 1.0);
         for _ in 0..120 {
             h.reset_inputs();
-            h.rack_position[5] = 0.5;
+            h.inputs_mut().rack_position[5] = 0.5;
             last = h.step(1.0, 1.0);
         }
         assert!(h.tcs_all_settled);
         let solves: Vec<u64> = h.tcs.iter().map(|c| c.solves).collect();
         h.reset_inputs();
-        h.rack_position[5] = 0.5;
+        h.inputs_mut().rack_position[5] = 0.5;
         let again = h.step(1.0, 1.0);
         assert_eq!(again, last);
         assert!(!h.flows_changed);
@@ -412,13 +445,29 @@ mod tests {
         assert!(h.tcs[1].solves > solves[1]);
         assert_eq!(h.tcs[0].solves, solves[0]);
         assert!(h.rack_flow_kg_s[5] > half_open_kg_s * 1.05, "{} vs {half_open_kg_s}", h.rack_flow_kg_s[5]);
+        // Healthy inputs from then on: the reset leaves them, the loops settle and are skipped
+        // (no comparison needed), and a reset after an event restores every input.
+        for _ in 0..120 {
+            h.reset_inputs();
+            h.step(1.0, 1.0);
+        }
+        let settled: Vec<u64> = h.tcs.iter().map(|c| c.solves).collect();
+        h.reset_inputs();
+        h.step(1.0, 1.0);
+        assert!(!h.flows_changed);
+        assert_eq!(h.tcs.iter().map(|c| c.solves).collect::<Vec<_>>(), settled);
+        let inp = h.inputs_mut();
+        (inp.rack_position[2], inp.rack_fouling[3], inp.cdu_running[0]) = (0.2, 1.5, 0);
+        h.reset_inputs();
+        assert!(h.rack_position.iter().chain(&h.rack_fouling).all(|&x| x == 1.0));
+        assert!(h.cdu_running.iter().all(|&n| n == h.params.tcs_duty_pumps));
     }
 
     #[test]
     fn stuck_shut_rack_valve_moves_flow_to_its_neighbours_only() {
         let mut h = Hydraulics::new(&design());
         h.reset_inputs();
-        h.rack_position[1] = 0.0;
+        h.inputs_mut().rack_position[1] = 0.0;
         for _ in 0..60 {
             h.step(1.0, 1.0);
         }
