@@ -667,6 +667,13 @@ impl Engine {
     /// [`Engine::cdu_rows`]. Under MPI the rows of the other CDUs must be filled in before
     /// [`Engine::step_global`].
     pub fn step_local(&mut self) {
+        self.step_local_with(&mut || {});
+    }
+
+    /// [`Engine::step_local`] with `side` run beside the GPU blocks (on this thread, whose
+    /// share of the blocks the other workers then take): serial work of the caller's that
+    /// does not touch the engine, such as recording the last step.
+    pub fn step_local_with(&mut self, side: &mut (dyn FnMut() + Send)) {
         let sc = &self.sc;
         let dt = sc.step_s;
         let t0 = self.step_index as f64 * dt;
@@ -820,6 +827,7 @@ impl Engine {
         // beside the blocks, on this thread, which then joins the blocks.
         rayon::join(
             || {
+                side();
                 // Other serial work the blocks do not need rides along: the racks' flow
                 // statistics and the next step's weather (a pure function of time).
                 for (a, m) in flow_acc.iter_mut().zip(&hyd.rack_flow_kg_s) {

@@ -327,11 +327,31 @@ pub fn run_with_peers(
     let report_every = (total / 500).max(1);
     let mut monthly = (engine.sc.duration_s > MONTHLY_MIN_DURATION_S).then(|| Monthly::new(engine.supply.modelled()));
     let mut failure: Option<FjordError> = None;
+    // A step's row goes to the recorder while the next step's GPU blocks run (beside them, on
+    // this thread: the writing and the window's formatting leave the serial path between
+    // steps); the last step's after the loop. With the per-rack series, which reads the
+    // engine, every step is recorded at once as before.
+    let mut pending: Option<(f64, StepValues, bool)> = None;
+    let record =
+        |rec: &mut Option<Recorder<BufWriter<std::fs::File>>>, failure: &mut Option<FjordError>, (t_s, v, window_end): (f64, StepValues, bool)| {
+            if let (Some(r), None) = (rec.as_mut(), &*failure) {
+                r.push(t_s, &v);
+                if window_end {
+                    if let Err(e) = r.flush() {
+                        *failure = Some(FjordError::io(&ts_path, e));
+                    }
+                }
+            }
+        };
     for k in 0..total {
         if let Some(m) = monthly.as_mut() {
             m.before_step(engine.sc.start_unix_s + k as f64 * engine.sc.step_s, &engine.acc);
         }
-        engine.step_local();
+        engine.step_local_with(&mut || {
+            if let Some(p) = pending.take() {
+                record(&mut rec, &mut failure, p);
+            }
+        });
         if let Err(e) = peers.fill(&mut engine.cdu_rows, &rows_of, failure.is_some()) {
             return Err(failure.unwrap_or(e));
         }
@@ -351,36 +371,39 @@ pub fn run_with_peers(
             v.gpu_temp_p75_c = p[3];
             v.gpu_temp_p95_c = p[4];
         }
-        if let (Some(r), None) = (rec.as_mut(), &failure) {
-            r.push(k as f64 * engine.sc.step_s, &v);
-            if let Some(rs) = rack_series.as_mut() {
-                let e = &engine;
-                rs.push(k as f64 * e.sc.step_s, |r| {
-                    let st = &e.rack_step[r];
-                    let (inlet_c, outlet_c) = e.rack_coolant_c(r);
-                    crate::output::parquet::RackSample {
-                        power_w: st.it_w,
-                        gpu_temp_mean_c: st.temp_sum_c / gpus_per_rack,
-                        gpu_temp_max_c: st.temp_max_c,
-                        throttled_frac: st.throttled / gpus_per_rack,
-                        inlet_c,
-                        outlet_c,
-                        flow_kg_s: e.hyd.rack_flow_kg_s[r],
+        match rack_series.as_mut() {
+            None => pending = Some((t_s, v, window_end)),
+            Some(rs) => {
+                record(&mut rec, &mut failure, (t_s, v, window_end));
+                if failure.is_none() {
+                    let e = &engine;
+                    rs.push(t_s, |r| {
+                        let st = &e.rack_step[r];
+                        let (inlet_c, outlet_c) = e.rack_coolant_c(r);
+                        crate::output::parquet::RackSample {
+                            power_w: st.it_w,
+                            gpu_temp_mean_c: st.temp_sum_c / gpus_per_rack,
+                            gpu_temp_max_c: st.temp_max_c,
+                            throttled_frac: st.throttled / gpus_per_rack,
+                            inlet_c,
+                            outlet_c,
+                            flow_kg_s: e.hyd.rack_flow_kg_s[r],
+                        }
+                    });
+                    if window_end {
+                        if let Err(e) = rs.flush() {
+                            failure = Some(e);
+                        }
                     }
-                });
-            }
-            if window_end {
-                if let Err(e) = r.flush() {
-                    failure = Some(FjordError::io(&ts_path, e));
-                }
-                if let Some(Err(e)) = rack_series.as_mut().map(|rs| rs.flush()) {
-                    failure = Some(e);
                 }
             }
         }
         if k % report_every == 0 {
             progress(k, total);
         }
+    }
+    if let Some(p) = pending.take() {
+        record(&mut rec, &mut failure, p);
     }
     engine.set_spin_wait(false);
     let wall_s = t_start.elapsed().as_secs_f64();
