@@ -8,11 +8,13 @@
 //!   k = `leakage_per_k`): leakage is a share λ of power at `T_ref` and grows exponentially
 //!   with temperature (REFERENCE §2.7). Where a rack's start temperatures lie within `h` of
 //!   a centre `c` with `k·h ≤ 0.09` (the usual case: a rack's GPUs differ by a few kelvin),
-//!   `exp` is the cubic Taylor expansion about `c` ([`LeakLocal`], `exp(k(c − T_ref))` from a
-//!   table in f64; relative error < 4·10⁻⁶); otherwise [`fast_exp2`] of `log₂e·k·(T − T_ref)`
-//!   (integer/fraction split and a degree-5 polynomial; relative error < 4·10⁻⁶ for |x| ≤ 6,
-//!   x is clamped there). Either way the loop stays FMA-free, branch-free and vectorises.
-//! * board power `P = on·fᵢ·L(T)·(P_idle + (P_tdp − P_idle)·u·s)`.
+//!   `L` is a cubic in `T − c` whose coefficients hold the Taylor expansion of the exponential
+//!   about `c` ([`LeakLocal`], from a table computed in f64; relative error < 4·10⁻⁶);
+//!   otherwise `exp` is [`fast_exp2`] of `log₂e·k·(T − T_ref)` (integer/fraction split and a
+//!   degree-5 polynomial; relative error < 4·10⁻⁶ for |x| ≤ 6, x is clamped there). Either
+//!   way the loop stays FMA-free, branch-free and vectorises.
+//! * board power `P = on·fᵢ·L(T)·(P_idle + (P_tdp − P_idle)·u·s)`, evaluated as
+//!   `fᵢ·((P_idle + (P_tdp − P_idle)·u·s)·L(T))`.
 //! * thermal throttling: the clock that would hold the junction at `throttle_c` in steady
 //!   state is `s_th = ((T_thr − T_c)/(R·fᵢ·L(T_thr)) − P_idle)/((P_tdp − P_idle)·u)`.
 //!   A GPU enters throttling when `T > throttle_c` (or when the step would carry it past
@@ -181,11 +183,12 @@ pub const LEAK_GRID_K: f64 = 0.125;
 /// coefficients and of the evaluation, < 4·10⁻⁶: tested).
 pub const LEAK_LOCAL_Y_MAX: f64 = 0.09;
 
-/// A segment's leakage exponential `exp(k·(T − T_ref))` as the cubic Taylor expansion about a
-/// centre `c`: `a₀ + a₁·δ + a₂·δ² + a₃·δ³` with `δ = T − c` and `a_j = exp(k(c − T_ref))·kʲ/j!`.
-/// Eight operations a GPU instead of the sixteen of [`fast_exp2`] with its range reduction,
-/// and a shorter dependency chain. Built by [`LeakTable::local`] from the range of the rack's
-/// start temperatures (last step's extremes), which it must cover.
+/// A segment's leakage multiplier `L(T) = (1 − λ) + λ·exp(k·(T − T_ref))` with the exponential
+/// as its cubic Taylor expansion about a centre `c`: `a₀ + a₁·δ + a₂·δ² + a₃·δ³` with
+/// `δ = T − c`, `a₀ = (1 − λ) + λ·E`, `a_j = λ·E·kʲ/j!` (j ≥ 1), `E = exp(k(c − T_ref))`.
+/// Eight operations a GPU instead of the eighteen of [`fast_exp2`] with its range reduction and
+/// the multiplier's two, and a shorter dependency chain. Built by [`LeakTable::local`] from the
+/// range of the rack's start temperatures (last step's extremes), which it must cover.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LeakLocal {
     /// Centre `c` (°C, a multiple of [`LEAK_GRID_K`]).
@@ -195,7 +198,7 @@ pub struct LeakLocal {
 }
 
 impl LeakLocal {
-    /// `exp(k·(t − T_ref))` (Estrin form: `(a₀ + a₁δ) + δ²(a₂ + a₃δ)`).
+    /// `L(t)` (Estrin form: `(a₀ + a₁δ) + δ²(a₂ + a₃δ)`).
     #[inline(always)]
     pub fn eval(&self, t: f32) -> f32 {
         let d = t - self.center_c;
@@ -205,8 +208,7 @@ impl LeakLocal {
 }
 
 /// The coefficients of [`LeakLocal`] expansions at their centres `c`, every [`LEAK_GRID_K`]
-/// from −100 °C to 300 °C (3,201 centres, 51 kB): `exp(k·(c − T_ref))·kʲ/j!` in f64, rounded
-/// to f32 once.
+/// from −100 °C to 300 °C (3,201 centres, 51 kB): in f64, rounded to f32 once.
 #[derive(Debug, Clone)]
 pub struct LeakTable {
     per_k: f64,
@@ -225,11 +227,11 @@ impl LeakTable {
 
     /// The table for a GPU's leakage slope and reference temperature.
     pub fn new(g: &params::GpuParams, kp: &KernelParams) -> Self {
-        let k = g.leakage_per_k;
+        let (k, lf) = (g.leakage_per_k, g.leakage_frac);
         let coef = (0..Self::LEN)
             .map(|i| {
-                let e = (k * (Self::LO_C + i as f64 * LEAK_GRID_K - g.leakage_ref_c)).exp();
-                [e as f32, (e * k) as f32, (e * k * k / 2.0) as f32, (e * k * k * k / 6.0) as f32]
+                let e = lf * (k * (Self::LO_C + i as f64 * LEAK_GRID_K - g.leakage_ref_c)).exp();
+                [((1.0 - lf) + e) as f32, (e * k) as f32, (e * k * k / 2.0) as f32, (e * k * k * k / 6.0) as f32]
             })
             .collect();
         let hi_c = Self::LO_C + (Self::LEN - 1) as f64 * LEAK_GRID_K;
@@ -424,25 +426,26 @@ fn throttle_clock(p: &KernelParams, k: SegConst, t: f32, inv_f: f32, inv_fl: f32
     (thr, s0.min(s_end.max(p.min_clock)))
 }
 
-/// The leakage exponential `exp(k·(T − T_ref))` of a start temperature: the segment's cubic
-/// ([`LeakLocal`]), or `2^(k₂·T − k₂·T_ref)` by [`fast_exp2`] (clamped off the fast path).
+/// The leakage multiplier `L(T) = (1 − λ) + λ·exp(k·(T − T_ref))` of a start temperature: the
+/// segment's cubic ([`LeakLocal`]), or `(1 − λ) + λ·2^(k₂·T − k₂·T_ref)` with [`fast_exp2`]
+/// (its exponent clamped off the fast path).
 #[inline(always)]
-fn leak_exp<const THERMAL: bool, const LOCAL: bool>(p: &KernelParams, loc: &LeakLocal, t: f32) -> f32 {
+fn leak_mult_at<const THERMAL: bool, const LOCAL: bool>(p: &KernelParams, loc: &LeakLocal, t: f32) -> f32 {
     if LOCAL {
         loc.eval(t)
     } else {
         let x = t * p.leak_k2 - p.leak_ref_k2;
-        fast_exp2(if THERMAL { x.clamp(-EXP2_MAX, EXP2_MAX) } else { x })
+        p.one_minus_leak + p.leak * fast_exp2(if THERMAL { x.clamp(-EXP2_MAX, EXP2_MAX) } else { x })
     }
 }
 
-/// [`leak_exp`] of 8 start temperatures.
+/// [`leak_mult_at`] of 8 start temperatures.
 #[inline(always)]
 fn lexp_chunk<const THERMAL: bool, const LOCAL: bool>(p: &KernelParams, loc: &LeakLocal, temp: &[f32]) -> [f32; LANES] {
     let t: [f32; LANES] = temp.try_into().expect("lanes");
     let mut e = [0f32; LANES];
     for l in 0..LANES {
-        e[l] = leak_exp::<THERMAL, LOCAL>(p, loc, t[l]);
+        e[l] = leak_mult_at::<THERMAL, LOCAL>(p, loc, t[l]);
     }
     e
 }
@@ -460,10 +463,9 @@ fn gpu_update<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
     on_prev: f32,
     cap: f32,
     prev: f32,
-    e: f32,
+    lm: f32,
 ) -> (f32, f32, f32, f32, f32, f32) {
-    // `e` is the leakage exponential ([`leak_exp`]).
-    let lm = p.one_minus_leak + p.leak * e;
+    // `lm` is the leakage multiplier L(T) ([`leak_mult`]).
     let fl = f * lm;
     let inv_fl = if THERMAL || CAPS || SMOOTH { inv_f / lm } else { 0.0 };
     let (thr, s1) = if THERMAL { throttle_clock(p, k, t, inv_f, inv_fl, was_thr) } else { (0.0, 1.0) };
@@ -481,9 +483,8 @@ fn gpu_update<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
         1.0
     };
     let work_w = p.span_w * k.u * s;
-    // (P_idle + work)·f·L(T), with L = (1 − λ) + λ·e grouped so the exponential comes last.
-    let base = (p.idle_w + work_w) * f;
-    let demand_w = base * p.one_minus_leak + base * p.leak * e;
+    // f·((P_idle + work)·L(T)): the multiplier enters last but one.
+    let demand_w = f * ((p.idle_w + work_w) * lm);
     let (pw, ratio) = if CAPS || SMOOTH {
         let floored = demand_w.max(k.floor);
         let ramped = floored.min(prev + p.up_w).max(prev - p.down_w).max(0.0);
@@ -639,7 +640,7 @@ fn segment_lanes<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool, cons
             online[j],
             cap[j],
             power[j],
-            leak_exp::<THERMAL, LOCAL>(p, loc, t),
+            leak_mult_at::<THERMAL, LOCAL>(p, loc, t),
         );
         temp[j] = tn;
         throttled[j] = thr;
@@ -1159,15 +1160,17 @@ mod tests {
         assert_eq!(a.temp_c, b.temp_c);
     }
 
-    /// The cubic about a centre gives `exp(k(T − T_ref))` within 4·10⁻⁶ relative over every
-    /// range it accepts (slopes from none to the steepest allowed, ranges up to the widest
-    /// accepted, centres across the table), its f32 arithmetic included.
+    /// The cubic about a centre gives `L(T) = (1 − λ) + λ·exp(k(T − T_ref))` within 4·10⁻⁶
+    /// relative over every range it accepts (slopes from none to the steepest allowed, ranges
+    /// up to the widest accepted, centres across the table, leakage shares 0.15 and 0.9), its
+    /// f32 arithmetic included.
     #[test]
     fn leak_cubic_matches_the_exponential_where_it_is_used() {
         let mut worst = 0.0f64;
-        for per_k in [0.0, 0.01, 0.03, 0.07, 0.2] {
+        for (per_k, lf) in [0.0, 0.01, 0.03, 0.07, 0.2].into_iter().flat_map(|k| [(k, 0.15), (k, 0.9)]) {
             let mut g = params();
             g.leakage_per_k = per_k;
+            g.leakage_frac = lf;
             let kp = KernelParams::new(&g, 1.0);
             let table = LeakTable::new(&g, &kp);
             let h_max = if per_k > 0.0 { LEAK_LOCAL_Y_MAX / per_k } else { 50.0 };
@@ -1184,7 +1187,7 @@ mod tests {
                     for i in 0..=400 {
                         let t = (lo + (hi - lo) * f64::from(i) / 400.0) as f32;
                         let t = t.clamp(lo as f32, hi as f32);
-                        let exact = (per_k * (f64::from(t) - g.leakage_ref_c)).exp();
+                        let exact = (1.0 - lf) + lf * (per_k * (f64::from(t) - g.leakage_ref_c)).exp();
                         let rel = (f64::from(loc.eval(t)) / exact - 1.0).abs();
                         worst = worst.max(rel);
                         assert!(rel < 4e-6, "k {per_k}, [{lo}, {hi}], T {t}: {rel:e}");
@@ -1209,11 +1212,11 @@ mod tests {
         // Beyond the table, or where the fast_exp2 path would clamp its exponent.
         assert!(table.local(-150.0, -149.0).is_none());
         assert!(table.local(kp.exp_hi_c - 0.5, kp.exp_hi_c + 0.5).is_none());
-        // One temperature: the centre is the nearest grid point, a₀ its exponential.
+        // One temperature: the centre is the nearest grid point, a₀ its leakage multiplier.
         let loc = table.local(61.0, 61.0).expect("a point");
         assert_eq!(loc.center_c, 61.0);
-        assert!((f64::from(loc.a[0]) / (0.03f64).exp() - 1.0).abs() < 1e-7);
-        // No slope: any finite span inside the table, and the exponential is 1.
+        assert!((f64::from(loc.a[0]) / (0.85 + 0.15 * (0.03f64).exp()) - 1.0).abs() < 1e-7);
+        // No slope: any finite span inside the table, and the multiplier is 1.
         let mut flat = params();
         flat.leakage_per_k = 0.0;
         let kp0 = KernelParams::new(&flat, 1.0);
