@@ -426,26 +426,36 @@ fn throttle_clock(p: &KernelParams, k: SegConst, t: f32, inv_f: f32, inv_fl: f32
     (thr, s0.min(s_end.max(p.min_clock)))
 }
 
-/// The leakage multiplier `L(T) = (1 − λ) + λ·exp(k·(T − T_ref))` of a start temperature: the
-/// segment's cubic ([`LeakLocal`]), or `(1 − λ) + λ·2^(k₂·T − k₂·T_ref)` with [`fast_exp2`]
-/// (its exponent clamped off the fast path).
+/// The leakage multiplier `L(T) = (1 − λ) + λ·exp(k·(T − T_ref))` of a start temperature, and
+/// `c·L(T)` with `c = P_idle + (P_tdp − P_idle)·u` (the segment's unthrottled power before
+/// leakage and part factor): with the segment's cubic ([`LeakLocal`]) `L` from `loc` and
+/// `c·L` from `loc_c`, its coefficients times `c` (one polynomial, no product, where only
+/// `c·L` is needed: the fast path); else `(1 − λ) + λ·2^(k₂·T − k₂·T_ref)` with
+/// [`fast_exp2`] (its exponent clamped off the fast path) and `c·L` its product.
 #[inline(always)]
-fn leak_mult_at<const THERMAL: bool, const LOCAL: bool>(p: &KernelParams, loc: &LeakLocal, t: f32) -> f32 {
+fn leak_mult_at<const THERMAL: bool, const LOCAL: bool>(p: &KernelParams, loc: &LeakLocal, loc_c: &LeakLocal, c: f32, t: f32) -> (f32, f32) {
     if LOCAL {
-        loc.eval(t)
+        (loc.eval(t), loc_c.eval(t))
     } else {
         let x = t * p.leak_k2 - p.leak_ref_k2;
-        p.one_minus_leak + p.leak * fast_exp2(if THERMAL { x.clamp(-EXP2_MAX, EXP2_MAX) } else { x })
+        let lm = p.one_minus_leak + p.leak * fast_exp2(if THERMAL { x.clamp(-EXP2_MAX, EXP2_MAX) } else { x });
+        (lm, c * lm)
     }
 }
 
 /// [`leak_mult_at`] of 8 start temperatures.
 #[inline(always)]
-fn lexp_chunk<const THERMAL: bool, const LOCAL: bool>(p: &KernelParams, loc: &LeakLocal, temp: &[f32]) -> [f32; LANES] {
+fn lexp_chunk<const THERMAL: bool, const LOCAL: bool>(
+    p: &KernelParams,
+    loc: &LeakLocal,
+    loc_c: &LeakLocal,
+    c: f32,
+    temp: &[f32],
+) -> [[f32; LANES]; 2] {
     let t: [f32; LANES] = temp.try_into().expect("lanes");
-    let mut e = [0f32; LANES];
+    let mut e = [[0f32; LANES]; 2];
     for l in 0..LANES {
-        e[l] = leak_mult_at::<THERMAL, LOCAL>(p, loc, t[l]);
+        (e[0][l], e[1][l]) = leak_mult_at::<THERMAL, LOCAL>(p, loc, loc_c, c, t[l]);
     }
     e
 }
@@ -464,8 +474,10 @@ fn gpu_update<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
     cap: f32,
     prev: f32,
     lm: f32,
+    lc: f32,
 ) -> (f32, f32, f32, f32, f32, f32) {
-    // `lm` is the leakage multiplier L(T) ([`leak_mult`]).
+    // `lm` is the leakage multiplier L(T), `lc` = (P_idle + (P_tdp − P_idle)·u)·L(T)
+    // ([`leak_mult_at`]).
     let fl = f * lm;
     let inv_fl = if THERMAL || CAPS || SMOOTH { inv_f / lm } else { 0.0 };
     let (thr, s1) = if THERMAL { throttle_clock(p, k, t, inv_f, inv_fl, was_thr) } else { (0.0, 1.0) };
@@ -483,8 +495,9 @@ fn gpu_update<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
         1.0
     };
     let work_w = p.span_w * k.u * s;
-    // f·((P_idle + work)·L(T)): the multiplier enters last but one.
-    let demand_w = f * ((p.idle_w + work_w) * lm);
+    // f·((P_idle + work)·L(T)): the multiplier enters last but one; at full clock the
+    // segment's `lc` (the same bits on every path, the fast path's only form).
+    let demand_w = if s == 1.0 { f * lc } else { f * ((p.idle_w + work_w) * lm) };
     let (pw, ratio) = if CAPS || SMOOTH {
         let floored = demand_w.max(k.floor);
         let ramped = floored.min(prev + p.up_w).max(prev - p.down_w).max(0.0);
@@ -556,6 +569,10 @@ fn segment_lanes<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool, cons
         denom_inv: 1.0 / (p.span_w * inp.util + 1e-6),
         floor: if inp.job_active { p.floor_w } else { 0.0 },
     };
+    // The unthrottled power before leakage and part factor, and the cubic times it.
+    let c_full = p.idle_w + p.span_w * k.u * 1.0;
+    let loc_c = LeakLocal { center_c: loc.center_c, a: loc.a.map(|a| c_full * a) };
+    let loc_c = &loc_c;
     let mut acc_p = [0f32; LANES];
     let mut acc_dt = [0f32; LANES];
     let mut acc_t = [0f32; LANES];
@@ -571,12 +588,13 @@ fn segment_lanes<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool, cons
     // The leakage exponentials run two chunks ahead of the rest of the update: their chain
     // of dependent operations then overlaps the later chunks' work instead of each chunk
     // waiting on its own (the last two chunks' look-ahead recomputes the last chunk, unused).
-    let mut e_cur = if chunks > 0 { lexp_chunk::<THERMAL, LOCAL>(p, loc, &temp[..LANES]) } else { [0.0; LANES] };
-    let mut e_n1 = if chunks > 0 { lexp_chunk::<THERMAL, LOCAL>(p, loc, &temp[LANES.min(n - LANES)..][..LANES]) } else { [0.0; LANES] };
+    let mut e_cur = if chunks > 0 { lexp_chunk::<THERMAL, LOCAL>(p, loc, loc_c, c_full, &temp[..LANES]) } else { [[0.0; LANES]; 2] };
+    let mut e_n1 =
+        if chunks > 0 { lexp_chunk::<THERMAL, LOCAL>(p, loc, loc_c, c_full, &temp[LANES.min(n - LANES)..][..LANES]) } else { [[0.0; LANES]; 2] };
     for c in 0..chunks {
         let b = c * LANES;
         let t: [f32; LANES] = temp[b..b + LANES].try_into().expect("lanes");
-        let e_next = lexp_chunk::<THERMAL, LOCAL>(p, loc, &temp[(b + 2 * LANES).min(n - LANES)..][..LANES]);
+        let e_next = lexp_chunk::<THERMAL, LOCAL>(p, loc, loc_c, c_full, &temp[(b + 2 * LANES).min(n - LANES)..][..LANES]);
         let f: [f32; LANES] = factor[b..b + LANES].try_into().expect("lanes");
         let fi: [f32; LANES] = inv_factor[b..b + LANES].try_into().expect("lanes");
         // Off the fast path only: on it every GPU is on and not throttling, and stays so.
@@ -589,7 +607,8 @@ fn segment_lanes<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool, cons
         let mut o_on = [0f32; LANES];
         let mut o_p = [0f32; LANES];
         for l in 0..LANES {
-            let (tn, thr, onn, pn, cmp, burn) = gpu_update::<CAPS, SMOOTH, THERMAL>(p, k, t[l], f[l], fi[l], th[l], on[l], cap[l], pw[l], e_cur[l]);
+            let (tn, thr, onn, pn, cmp, burn) =
+                gpu_update::<CAPS, SMOOTH, THERMAL>(p, k, t[l], f[l], fi[l], th[l], on[l], cap[l], pw[l], e_cur[0][l], e_cur[1][l]);
             // Terms that are +0 by construction are not added (a lane sum starts at +0 and
             // adding +0 leaves it as it is): burn without smoothing, throttled and offline
             // counts on the fast path.
@@ -630,18 +649,9 @@ fn segment_lanes<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool, cons
     }
     for (l, j) in (chunks * LANES..n).enumerate() {
         let t = temp[j];
-        let (tn, thr, onn, pn, cmp, burn) = gpu_update::<CAPS, SMOOTH, THERMAL>(
-            p,
-            k,
-            t,
-            factor[j],
-            inv_factor[j],
-            throttled[j],
-            online[j],
-            cap[j],
-            power[j],
-            leak_mult_at::<THERMAL, LOCAL>(p, loc, t),
-        );
+        let (lm, lc) = leak_mult_at::<THERMAL, LOCAL>(p, loc, loc_c, c_full, t);
+        let (tn, thr, onn, pn, cmp, burn) =
+            gpu_update::<CAPS, SMOOTH, THERMAL>(p, k, t, factor[j], inv_factor[j], throttled[j], online[j], cap[j], power[j], lm, lc);
         temp[j] = tn;
         throttled[j] = thr;
         online[j] = onn;
