@@ -398,13 +398,31 @@ const MAX_TERMS: usize = 16;
 ///
 /// Node `k` (at `t_steps = k + 0.5`) has value `Σ_{j<n} φ^j·z_{k−j} / √(Σ φ^{2j})`
 /// with `z` hashed standard normals, so neighbouring nodes have correlation ≈ φ.
-/// Between nodes the value is blended with a smoothstep (C¹ in time).
+/// Between nodes the value is blended with a smoothstep (C¹ in time). (The reference form:
+/// [`SyntheticWeather`] keeps each anomaly's node sums while the node holds, the same values.)
+#[cfg(test)]
 fn smooth_anomaly(seed: u64, stream: u64, t_steps: f64, phi: f64, n_terms: usize) -> f64 {
-    let n = n_terms.clamp(1, MAX_TERMS);
+    let (k, f) = anomaly_node(t_steps);
+    anomaly_blend(f, anomaly_sums(seed, stream, k, phi, n_terms))
+}
+
+/// The node `k` below `t_steps` (nodes at `k + 0.5`) and the fraction `f` of the way to the next.
+fn anomaly_node(t_steps: f64) -> (i64, f64) {
     let x = t_steps - 0.5;
     let k_f = x.floor();
-    let f = x - k_f;
-    let k = k_f as i64;
+    (k_f as i64, x - k_f)
+}
+
+/// The value at `f` between nodes `k` and `k + 1` from [`anomaly_sums`] `(this, next, norm)`.
+fn anomaly_blend(f: f64, (this, next, norm): (f64, f64, f64)) -> f64 {
+    let s = f * f * (3.0 - 2.0 * f);
+    ((1.0 - s) * this + s * next) / norm.sqrt()
+}
+
+/// The weighted sums of nodes `k` and `k + 1` and the weights' sum of squares (see
+/// [`smooth_anomaly`]): a function of the node only.
+fn anomaly_sums(seed: u64, stream: u64, k: i64, phi: f64, n_terms: usize) -> (f64, f64, f64) {
+    let n = n_terms.clamp(1, MAX_TERMS);
     // z[i] = z_{k+1-i}, i = 0..=n
     let mut z = [0.0; MAX_TERMS + 1];
     for (i, zi) in z.iter_mut().enumerate().take(n + 1) {
@@ -420,8 +438,28 @@ fn smooth_anomaly(seed: u64, stream: u64, t_steps: f64, phi: f64, n_terms: usize
         this += w * z[j + 1];
         w *= phi;
     }
-    let s = f * f * (3.0 - 2.0 * f);
-    ((1.0 - s) * this + s * next) / norm.sqrt()
+    (this, next, norm)
+}
+
+/// The last node sums of each of [`SyntheticWeather`]'s four anomalies (they change once a day,
+/// or every 3 hours for clouds, while the weather is sampled every step): the same values
+/// [`anomaly_sums`] returns, kept. A copy starts empty; all copies compare equal.
+#[derive(Debug, Default)]
+struct NodeCache(std::sync::Mutex<[Option<KeptNode>; 4]>);
+
+/// A node index and its [`anomaly_sums`].
+type KeptNode = (i64, (f64, f64, f64));
+
+impl Clone for NodeCache {
+    fn clone(&self) -> Self {
+        NodeCache::default()
+    }
+}
+
+impl PartialEq for NodeCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 /// Random streams (arbitrary distinct constants).
@@ -592,6 +630,7 @@ pub struct SyntheticWeather {
     wind_nodes_m_s: [f64; 12],
     rh_nodes_frac: [f64; 12],
     base_pressure_pa: f64,
+    nodes: NodeCache,
 }
 
 impl SyntheticWeather {
@@ -615,6 +654,7 @@ impl SyntheticWeather {
             wind_nodes_m_s: mean_preserving_nodes(&x_nodes, &climate.mean_wind_speed_m_s()),
             rh_nodes_frac: mean_preserving_nodes(&x_nodes, &climate.mean_rel_humidity_frac()),
             base_pressure_pa: standard_pressure_pa(climate.elevation_m()),
+            nodes: NodeCache::default(),
         }
     }
 
@@ -663,10 +703,29 @@ impl WeatherSource for SyntheticWeather {
         let x = Self::season_day(solar_s);
 
         // Anomalies (unit variance), nodes at local solar noon.
-        let z_t = smooth_anomaly(self.seed, STREAM_TEMP, solar_days, 0.7, 12);
-        let z_m = smooth_anomaly(self.seed, STREAM_MOIST, solar_days, 0.6, 10);
-        let z_w = smooth_anomaly(self.seed, STREAM_WIND, solar_days, 0.5, 8);
-        let z_c3 = smooth_anomaly(self.seed, STREAM_CLOUD3H, solar_days * 8.0, 0.6, 8);
+        // (`smooth_anomaly`, its node sums kept while the node holds.)
+        let [z_t, z_m, z_w, z_c3] = {
+            let mut kept = self.nodes.0.lock().unwrap_or_else(|e| e.into_inner());
+            let specs = [
+                (STREAM_TEMP, solar_days, 0.7, 12),
+                (STREAM_MOIST, solar_days, 0.6, 10),
+                (STREAM_WIND, solar_days, 0.5, 8),
+                (STREAM_CLOUD3H, solar_days * 8.0, 0.6, 8),
+            ];
+            std::array::from_fn(|i| {
+                let (stream, t_steps, phi, n) = specs[i];
+                let (k, f) = anomaly_node(t_steps);
+                let sums = match kept[i] {
+                    Some((kk, sums)) if kk == k => sums,
+                    _ => {
+                        let sums = anomaly_sums(self.seed, stream, k, phi, n);
+                        kept[i] = Some((k, sums));
+                        sums
+                    }
+                };
+                anomaly_blend(f, sums)
+            })
+        };
 
         // Temperature.
         let t_max = periodic_spline(&self.x_nodes, &self.max_nodes_c, x);
@@ -726,6 +785,27 @@ mod tests {
     }
 
     const CLIMATES: [Climate; 2] = [Climate::Narvik, Climate::Abilene];
+
+    /// The kept node sums change nothing: samples in any order (forwards at 1 s across day
+    /// and 3-hour nodes, backwards, jumps) equal those of a fresh generator each time, and
+    /// each anomaly equals the reference `smooth_anomaly`, bit for bit.
+    #[test]
+    fn kept_anomaly_nodes_give_the_same_samples() {
+        for c in CLIMATES {
+            let w = SyntheticWeather::at_site(c, 7);
+            let t0 = t("2026-03-01T10:00:00Z");
+            let times =
+                (0..4000).map(|i| t0 + f64::from(i) * 29.0).chain((0..200).map(|i| t0 + 5e5 - f64::from(i) * 3600.0)).chain([t0 + 3e7, t0 - 3e7, t0]);
+            for u in times {
+                let fresh = w.clone().sample(u);
+                assert_eq!(format!("{:?}", w.sample(u)), format!("{fresh:?}"), "{c:?} at {u}");
+            }
+            let solar_days = (t0 + w.longitude_deg() * 240.0) / SECONDS_PER_DAY;
+            let (k, f) = anomaly_node(solar_days);
+            let kept = anomaly_blend(f, anomaly_sums(7, STREAM_TEMP, k, 0.7, 12));
+            assert_eq!(kept.to_bits(), smooth_anomaly(7, STREAM_TEMP, solar_days, 0.7, 12).to_bits());
+        }
+    }
 
     #[test]
     fn names_round_trip() {
