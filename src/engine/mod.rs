@@ -191,13 +191,15 @@ struct StepCtx<'a> {
 /// A block of the parallel stage's queue and its racks' results, until a thread takes it.
 type QueuedBlock<'a> = std::sync::Mutex<Option<(&'a mut Block, &'a mut [RackStep])>>;
 
-/// Sets its flag when dropped: forgotten after a block steps normally, dropped while a panic
-/// unwinds out of one (then the thread spinning for the blocks stops waiting).
+/// Sets its flag when dropped while a panic unwinds out of a block (then the thread spinning
+/// for the blocks stops waiting).
 struct PanicFlag<'a>(&'a AtomicBool);
 
 impl Drop for PanicFlag<'_> {
     fn drop(&mut self) {
-        self.0.store(true, Ordering::Relaxed);
+        if std::thread::panicking() {
+            self.0.store(true, Ordering::Relaxed);
+        }
     }
 }
 
@@ -866,9 +868,8 @@ impl Engine {
             let taken = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
             let (b, out) = taken.expect("each block is taken once");
             // A block that panics releases the spinning thread (the panic then reaches the join).
-            let guard = PanicFlag(&failed);
+            let _guard = PanicFlag(&failed);
             step_block(&ctx, b, out);
-            std::mem::forget(guard);
             done.fetch_add(1, Ordering::Release);
         };
         // The facility loop's hydraulics (they feed stage 6 and the plant, not the GPUs) run
@@ -1301,7 +1302,7 @@ fn step_block_impl(ctx: &StepCtx<'_>, b: &mut Block, out: &mut [RackStep]) {
             && !ctx.first_step
             && prev.temp_min_c >= ctx.kp.exp_lo_c
             && prev.temp_max_c <= ctx.kp.exp_hi_c;
-        // The leakage exponential as a cubic about the middle of the start temperatures
+        // The leakage multiplier as a cubic about the middle of the start temperatures
         // (last step's extremes), where they lie close enough together.
         let leak = if ctx.first_step { None } else { ctx.leak_table.local(prev.temp_min_c, prev.temp_max_c) };
         for seg in &ctx.segments[r] {

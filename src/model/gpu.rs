@@ -365,7 +365,7 @@ pub struct SegmentInput {
     /// shutdown arithmetic (and the flags' loads and stores) and the leakage exponent's clamp
     /// are then skipped: the same result when this holds; the caller vouches for it.
     pub thermal_safe: bool,
-    /// The leakage exponential as a cubic about the rack's centre temperature, where every
+    /// The leakage multiplier as a cubic about the rack's centre temperature, where every
     /// start temperature of the segment lies in the range it was built for
     /// ([`LeakTable::local`]); `None`: [`fast_exp2`] per GPU. Every path of the kernel uses
     /// the same one, so the fast path keeps giving the throttle path's bits.
@@ -445,7 +445,7 @@ fn leak_mult_at<const THERMAL: bool, const LOCAL: bool>(p: &KernelParams, loc: &
 
 /// [`leak_mult_at`] of 8 start temperatures.
 #[inline(always)]
-fn lexp_chunk<const THERMAL: bool, const LOCAL: bool>(
+fn leak_chunk<const THERMAL: bool, const LOCAL: bool>(
     p: &KernelParams,
     loc: &LeakLocal,
     loc_c: &LeakLocal,
@@ -534,7 +534,7 @@ fn segment_impl(p: &KernelParams, inp: SegmentInput, st: SegmentSlices<'_>) -> S
     }
 }
 
-/// [`segment_lanes`] with the segment's form of the leakage exponential.
+/// [`segment_lanes`] with the segment's form of the leakage multiplier.
 #[inline(always)]
 fn segment_leak<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool>(
     p: &KernelParams,
@@ -569,8 +569,9 @@ fn segment_lanes<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool, cons
         denom_inv: 1.0 / (p.span_w * inp.util + 1e-6),
         floor: if inp.job_active { p.floor_w } else { 0.0 },
     };
-    // The unthrottled power before leakage and part factor, and the cubic times it.
-    let c_full = p.idle_w + p.span_w * k.u * 1.0;
+    // The unthrottled power before leakage and part factor (`P_idle + work` at clock 1, the
+    // same bits as in `gpu_update`), and the cubic times it.
+    let c_full = p.idle_w + p.span_w * k.u;
     let loc_c = LeakLocal { center_c: loc.center_c, a: loc.a.map(|a| c_full * a) };
     let loc_c = &loc_c;
     let mut acc_p = [0f32; LANES];
@@ -585,16 +586,16 @@ fn segment_lanes<const CAPS: bool, const SMOOTH: bool, const THERMAL: bool, cons
     let chunks = n / LANES;
     // (A constant of each build of the loop.)
     let full_cmp = CAPS || SMOOTH || THERMAL;
-    // The leakage exponentials run two chunks ahead of the rest of the update: their chain
+    // The leakage multipliers run two chunks ahead of the rest of the update: their chain
     // of dependent operations then overlaps the later chunks' work instead of each chunk
     // waiting on its own (the last two chunks' look-ahead recomputes the last chunk, unused).
-    let mut e_cur = if chunks > 0 { lexp_chunk::<THERMAL, LOCAL>(p, loc, loc_c, c_full, &temp[..LANES]) } else { [[0.0; LANES]; 2] };
+    let mut e_cur = if chunks > 0 { leak_chunk::<THERMAL, LOCAL>(p, loc, loc_c, c_full, &temp[..LANES]) } else { [[0.0; LANES]; 2] };
     let mut e_n1 =
-        if chunks > 0 { lexp_chunk::<THERMAL, LOCAL>(p, loc, loc_c, c_full, &temp[LANES.min(n - LANES)..][..LANES]) } else { [[0.0; LANES]; 2] };
+        if chunks > 0 { leak_chunk::<THERMAL, LOCAL>(p, loc, loc_c, c_full, &temp[LANES.min(n - LANES)..][..LANES]) } else { [[0.0; LANES]; 2] };
     for c in 0..chunks {
         let b = c * LANES;
         let t: [f32; LANES] = temp[b..b + LANES].try_into().expect("lanes");
-        let e_next = lexp_chunk::<THERMAL, LOCAL>(p, loc, loc_c, c_full, &temp[(b + 2 * LANES).min(n - LANES)..][..LANES]);
+        let e_next = leak_chunk::<THERMAL, LOCAL>(p, loc, loc_c, c_full, &temp[(b + 2 * LANES).min(n - LANES)..][..LANES]);
         let f: [f32; LANES] = factor[b..b + LANES].try_into().expect("lanes");
         let fi: [f32; LANES] = inv_factor[b..b + LANES].try_into().expect("lanes");
         // Off the fast path only: on it every GPU is on and not throttling, and stays so.
